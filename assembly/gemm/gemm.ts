@@ -1,0 +1,146 @@
+import { lanes } from "../shared/simd";
+import { gemm_ukernel_4x2v } from "./ukernel";
+
+// Blocked, packed GEMM driver (Goto/BLIS loop order): C = op(A)·op(B) for each batch.
+// A transposed operand is only a different pair of strides: packing reads any
+// strides and always writes the panel layout the microkernel expects.
+
+/** Rows of the microkernel tile. */
+export const MR: usize = 4;
+/** Column vectors of the microkernel tile (NR = NV · lanes<T>()). */
+export const NV: usize = 2;
+/** Depth of one packed block: one Bp panel (KC × NR) fits in L1. */
+export const KC: usize = 256;
+/** Rows of one packed A block (multiple of MR): MC × KC fits in L2. */
+export const MC: usize = 96;
+/** Columns of one packed B block. */
+export const NC: usize = 512;
+
+// @ts-ignore: decorator
+@inline function roundUp(x: usize, m: usize): usize {
+  return (x + m - 1) / m * m;
+}
+
+/** Scratch bytes `gemm<T>` needs for an m×n×k product; the caller allocates it (kernels never allocate). */
+export function gemmWorkspaceBytes<T>(m: usize, n: usize, k: usize): usize {
+  const NR = NV * lanes<T>();
+  const kc = min(k, KC);
+  const mc = roundUp(min(m, MC), MR);
+  const nc = roundUp(min(n, NC), NR);
+  // Bp block, Ap block, one edge tile; each start 16-byte aligned.
+  return (kc * nc + mc * kc + MR * NR) * sizeof<T>() + 32;
+}
+
+// Packs rows [0, mc) × depth [0, kc) of A (element (i, p) at a + (i·rsA + p·csA)·S)
+// into MR-row k-major panels, zero-padding the last panel.
+function packA<T>(mc: usize, kc: usize, a: usize, rsA: usize, csA: usize, ap: usize): void {
+  const S = sizeof<T>();
+  for (let i0: usize = 0; i0 < mc; i0 += MR) {
+    const mr = min(MR, mc - i0);
+    for (let p: usize = 0; p < kc; p++) {
+      let src = a + (i0 * rsA + p * csA) * S;
+      let i: usize = 0;
+      for (; i < mr; i++) {
+        store<T>(ap, load<T>(src));
+        src += rsA * S;
+        ap += S;
+      }
+      for (; i < MR; i++) {
+        store<T>(ap, 0);
+        ap += S;
+      }
+    }
+  }
+}
+
+// Packs depth [0, kc) × columns [0, nc) of B into NR-column k-major panels.
+function packB<T>(kc: usize, nc: usize, b: usize, rsB: usize, csB: usize, bp: usize): void {
+  const S = sizeof<T>();
+  const NR = NV * lanes<T>();
+  for (let j0: usize = 0; j0 < nc; j0 += NR) {
+    const nr = min(NR, nc - j0);
+    if (nr == NR && csB == 1) {
+      let src = b + j0 * S;
+      for (let p: usize = 0; p < kc; p++) {
+        v128.store(bp, v128.load(src));
+        v128.store(bp, v128.load(src, 16), 16);
+        src += rsB * S;
+        bp += NR * S;
+      }
+    } else {
+      for (let p: usize = 0; p < kc; p++) {
+        const src = b + (p * rsB + j0 * csB) * S;
+        let j: usize = 0;
+        for (; j < nr; j++) store<T>(bp + j * S, load<T>(src + j * csB * S));
+        for (; j < NR; j++) store<T>(bp + j * S, 0);
+        bp += NR * S;
+      }
+    }
+  }
+}
+
+/**
+ * C[m × n] = A[m × k] · B[k × n] for `batch` products.
+ * A's element (i, p) is at a + (i·rsA + p·csA)·S; likewise B with rsB/csB; C is row-major with
+ * row stride ldc. Batch strides sA, sB, sC are in elements (0 broadcasts an operand).
+ * `work` must hold gemmWorkspaceBytes<T>(m, n, k) bytes, 16-byte aligned.
+ * k = 0 writes zeros.
+ */
+export function gemm<T>(
+  batch: usize, m: usize, n: usize, k: usize,
+  a: usize, rsA: usize, csA: usize, sA: usize,
+  b: usize, rsB: usize, csB: usize, sB: usize,
+  c: usize, ldc: usize, sC: usize,
+  work: usize,
+): void {
+  const S = sizeof<T>();
+  const NR = NV * lanes<T>();
+  const kcMax = min(k, KC);
+  const ncMax = roundUp(min(n, NC), NR);
+  const mcMax = roundUp(min(m, MC), MR);
+  const bp = (work + 15) & ~15;
+  const ap = bp + kcMax * ncMax * S;
+  const tile = ap + mcMax * kcMax * S;
+  for (let t: usize = 0; t < batch; t++) {
+    const at = a + t * sA * S, bt = b + t * sB * S, ct = c + t * sC * S;
+    if (k == 0) {
+      for (let i: usize = 0; i < m; i++) memory.fill(ct + i * ldc * S, 0, n * S);
+      continue;
+    }
+    for (let jc: usize = 0; jc < n; jc += NC) {
+      const nc = min(NC, n - jc);
+      for (let pc: usize = 0; pc < k; pc += KC) {
+        const kc = min(KC, k - pc);
+        const accumulate = pc > 0;
+        packB<T>(kc, nc, bt + (pc * rsB + jc * csB) * S, rsB, csB, bp);
+        for (let ic: usize = 0; ic < m; ic += MC) {
+          const mc = min(MC, m - ic);
+          packA<T>(mc, kc, at + (ic * rsA + pc * csA) * S, rsA, csA, ap);
+          for (let jr: usize = 0; jr < nc; jr += NR) {
+            const nr = min(NR, nc - jr);
+            const bpanel = bp + jr * kc * S;
+            for (let ir: usize = 0; ir < mc; ir += MR) {
+              const mr = min(MR, mc - ir);
+              const apanel = ap + ir * kc * S;
+              const cij = ct + ((ic + ir) * ldc + jc + jr) * S;
+              if (mr == MR && nr == NR) {
+                gemm_ukernel_4x2v<T>(kc, apanel, bpanel, cij, ldc, accumulate);
+              } else {
+                // Edge tile: compute the full tile into scratch, then copy the valid part.
+                gemm_ukernel_4x2v<T>(kc, apanel, bpanel, tile, NR, false);
+                for (let i: usize = 0; i < mr; i++) {
+                  const dst = cij + i * ldc * S, src = tile + i * NR * S;
+                  if (accumulate) {
+                    for (let j: usize = 0; j < nr; j++) store<T>(dst + j * S, load<T>(dst + j * S) + load<T>(src + j * S));
+                  } else {
+                    for (let j: usize = 0; j < nr; j++) store<T>(dst + j * S, load<T>(src + j * S));
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

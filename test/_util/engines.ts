@@ -1,0 +1,25 @@
+// Engines for both builds, shared by every test file. The relaxed build is required
+// (not skipped) when SIMDNN_REQUIRE_RELAXED is set, as npm test, deno task test and the
+// browser suite all do.
+import { type Engine, hasRelaxedSimd, load } from "../../src/mod.ts";
+
+const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
+const requireRelaxed = env.SIMDNN_REQUIRE_RELAXED === "1" || (globalThis as { __SIMDNN_REQUIRE_RELAXED__?: boolean }).__SIMDNN_REQUIRE_RELAXED__ === true;
+
+/** The builds this host must be tested with. */
+export function builds(): ("baseline" | "relaxed")[] {
+  if (hasRelaxedSimd()) return ["baseline", "relaxed"];
+  if (requireRelaxed) throw new Error("the relaxed build is required but this host lacks relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd)");
+  return ["baseline"];
+}
+
+const cache = new Map<string, Promise<Engine>>();
+/** A shared engine of `build` (tests that count memory make their own). */
+export function engineFor(build: "baseline" | "relaxed"): Promise<Engine> {
+  let e = cache.get(build);
+  if (!e) {
+    e = load({ simd: build });
+    cache.set(build, e);
+  }
+  return e;
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from "vitest";
+import { builds, engineFor } from "../_util/engines.ts";
+import { checkGemm } from "../_util/gemm_tester.ts";
+
+// Tile geometry of assembly/gemm: MR = 4 rows, NR = 8 (f32) / 4 (f64) columns, KC = 256,
+// MC = 96, NC = 512. The sweeps below cover every remainder up to beyond two tiles, and
+// each blocking boundary on both sides.
+const DTYPES = ["float32", "float64"] as const;
+
+for (const build of builds()) {
+  describe(`matmul (${build} build)`, () => {
+    for (const dtype of DTYPES) {
+      it(`${dtype}: every m 1..9 × n 1..17 × k 1..9 tile remainder, all transposes`, async () => {
+        const e = await engineFor(build);
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            for (let m = 1; m <= 9; m++) {
+              for (let n = 1; n <= 17; n++) {
+                for (const k of [1, 2, 3, 4, 5, 8, 9]) checkGemm(e, { m, n, k, dtype, transA, transB });
+              }
+            }
+          }
+        }
+      });
+
+      it(`${dtype}: k across the KC = 256 block boundary`, async () => {
+        const e = await engineFor(build);
+        for (const k of [255, 256, 257, 511, 512, 513]) {
+          for (const [m, n] of [[1, 1], [5, 9], [8, 16], [7, 3]]) checkGemm(e, { m, n, k, dtype });
+          checkGemm(e, { m: 6, n: 10, k, dtype, transA: true, transB: true });
+        }
+      });
+
+      it(`${dtype}: m across MC = 96 and n across NC = 512 blocks`, async () => {
+        const e = await engineFor(build);
+        for (const m of [95, 96, 97, 193]) checkGemm(e, { m, n: 13, k: 7, dtype });
+        for (const n of [511, 512, 513, 1025]) checkGemm(e, { m: 5, n, k: 6, dtype, transB: n === 513 });
+        checkGemm(e, { m: 97, n: 515, k: 259, dtype });
+        checkGemm(e, { m: 100, n: 100, k: 300, dtype, transA: true });
+      });
+
+      it(`${dtype}: square sizes the bench uses`, async () => {
+        const e = await engineFor(build);
+        for (const s of [64, 128]) checkGemm(e, { m: s, n: s, k: s, dtype });
+      });
+
+      it(`${dtype}: batched 3-D with broadcasting`, async () => {
+        const e = await engineFor(build);
+        checkGemm(e, { m: 5, n: 9, k: 7, batchA: 3, batchB: 3, dtype });
+        checkGemm(e, { m: 5, n: 9, k: 7, batchA: 3, dtype });
+        checkGemm(e, { m: 5, n: 9, k: 7, batchB: 4, dtype, transA: true });
+        checkGemm(e, { m: 4, n: 8, k: 3, batchA: 1, batchB: 2, dtype, transB: true });
+        checkGemm(e, { m: 3, n: 2, k: 300, batchA: 2, batchB: 1, dtype });
+      });
+
+      it(`${dtype}: empty dims`, async () => {
+        const e = await engineFor(build);
+        // k = 0 is a sum over nothing: zeros, as in PyTorch.
+        expect(Array.from(checkGemm(e, { m: 3, n: 5, k: 0, dtype }))).toEqual(new Array(15).fill(0));
+        expect(checkGemm(e, { m: 0, n: 5, k: 3, dtype }).length).toBe(0);
+        expect(checkGemm(e, { m: 3, n: 0, k: 3, dtype, batchA: 2 }).length).toBe(0);
+      });
+    }
+
+    it("small exact example", async () => {
+      const e = await engineFor(build);
+      const a = e.tensor([2, 3], [1, 2, 3, 4, 5, 6]);
+      const b = e.tensor([3, 2], [7, 8, 9, 10, 11, 12]);
+      expect(Array.from(e.matmul(a, b).toArray())).toEqual([58, 64, 139, 154]);
+      expect(Array.from(e.matmul(a, a, { transB: true }).toArray())).toEqual([14, 32, 32, 77]);
+      expect(Array.from(e.matmul(a, a, { transA: true }).toArray())).toEqual([17, 22, 27, 22, 29, 36, 27, 36, 45]);
+    });
+
+    it("leaves no scratch or tensors behind", async () => {
+      const e = await engineFor(build);
+      const before = e.memoryStats();
+      e.scope(() => {
+        const a = e.tensor([70, 300]);
+        e.matmul(a, a, { transB: true });
+      });
+      const after = e.memoryStats();
+      expect(after.tensorsLive).toBe(before.tensorsLive);
+      expect(after.bytesLive).toBe(before.bytesLive);
+    });
+  });
+}
