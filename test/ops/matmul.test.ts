@@ -84,3 +84,26 @@ for (const build of builds()) {
     });
   });
 }
+
+describe("matmul bad input", () => {
+  it("throws clear errors naming the op, argument and shapes; allocates nothing", async () => {
+    const e = await engineFor("baseline");
+    const a = e.tensor([2, 3]), b = e.tensor([4, 5]), v = e.tensor([3]), d = e.tensor([3, 2], null, "float64");
+    const a3 = e.tensor([2, 2, 3]), b3 = e.tensor([3, 3, 2]), i = e.tensor([3, 3], null, "int32"), r4 = e.tensor([1, 1, 2, 3]);
+    const before = e.memoryStats();
+    expect(() => e.matmul(a, b)).toThrow("Cannot run matmul as 'b' must have 3 rows to match 'a': 'a' is [2, 3], 'b' is [4, 5]");
+    expect(() => e.matmul(a, b, { transB: true })).toThrow(
+      "Cannot run matmul as 'b' must have 3 rows (columns, as transB is set) to match 'a': 'a' is [2, 3], 'b' is [4, 5] (transB)",
+    );
+    expect(() => e.matmul(a, b, { transA: true })).toThrow("Cannot run matmul as 'b' must have 2 rows to match 'a': 'a' is [2, 3] (transA), 'b' is [4, 5]");
+    expect(() => e.matmul(v, a)).toThrow("Cannot run matmul as 'a' must be 2-D or 3-D: current shape is [3]");
+    expect(() => e.matmul(a, r4)).toThrow("Cannot run matmul as 'b' must be 2-D or 3-D: current shape is [1, 1, 2, 3]");
+    expect(() => e.matmul(a, d)).toThrow("Cannot run matmul as 'b' must have the dtype of 'a' (float32): current dtype is float64; 'a' is [2, 3], 'b' is [3, 2]");
+    expect(() => e.matmul(i, i)).toThrow("Cannot run matmul as 'a' must have dtype float32 or float64: current dtype is int32 with shape [3, 3]");
+    expect(() => e.matmul(a3, b3)).toThrow("Cannot run matmul as 'b' must have batch 2 or 1 to match 'a': 'a' is [2, 2, 3], 'b' is [3, 3, 2]");
+    expect(() => e.matmul(a, a, { transC: true } as never)).toThrow("Cannot run matmul as 'options' has an unknown key 'transC': known keys are transA, transB");
+    expect(() => e.matmul(a, a, { transB: 1 } as never)).toThrow("Cannot run matmul as 'transB' must be a boolean: current value is 1");
+    expect(() => e.matmul(a, a, 3 as never)).toThrow("Cannot run matmul as 'options' must be an object: current value is number");
+    expect(e.memoryStats()).toEqual(before);
+  });
+});

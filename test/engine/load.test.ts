@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { hasRelaxedSimd, load } from "../../src/mod.ts";
+import { decodeBase64 } from "../../src/engine/base64.ts";
+import { WASM_BASE64 as BASELINE } from "../../src/engine/wasm/baseline.ts";
+import { WASM_BASE64 as RELAXED } from "../../src/engine/wasm/relaxed.ts";
+import { builds } from "../_util/engines.ts";
+
+describe("load", () => {
+  it("auto picks relaxed exactly when the host supports it", async () => {
+    const e = await load();
+    expect(e.build).toBe(hasRelaxedSimd() ? "relaxed" : "baseline");
+  });
+
+  it("forces each supported build", async () => {
+    for (const b of builds()) expect((await load({ simd: b })).build).toBe(b);
+  });
+
+  it("accepts a caller-provided WebAssembly.Module and reads its build from it", async () => {
+    const base = new WebAssembly.Module(decodeBase64(BASELINE));
+    const e = await load({ module: base });
+    expect(e.build).toBe("baseline");
+    const a = e.tensor([2, 2], [1, 2, 3, 4]);
+    expect(Array.from(e.matmul(a, a).data)).toEqual([7, 10, 15, 22]);
+    await expect(load({ module: base, simd: "relaxed" })).rejects.toThrow(
+      hasRelaxedSimd()
+        ? 'Cannot load as \'simd\' is "relaxed" but the given module is the baseline build'
+        : /Cannot load as 'simd' is "relaxed" but this runtime does not support relaxed SIMD/,
+    );
+    if (hasRelaxedSimd()) {
+      const rel = new WebAssembly.Module(decodeBase64(RELAXED));
+      expect((await load({ module: rel })).build).toBe("relaxed");
+    }
+  });
+
+  it("rejects bad options with clear errors", async () => {
+    await expect(load({ simd: "avx" as "baseline" })).rejects.toThrow(
+      'Cannot load as \'simd\' must be "auto", "baseline" or "relaxed": current value is "avx"',
+    );
+    await expect(load({ maxMemoryBytes: 100 })).rejects.toThrow(
+      "Cannot load as 'maxMemoryBytes' must be an integer from 65536 to 4294967296: current value is 100",
+    );
+    await expect(load({ maxMemoryBytes: 1 << 20, initialMemoryBytes: 2 << 20 })).rejects.toThrow(
+      "Cannot load as 'initialMemoryBytes' must be an integer from 0 to maxMemoryBytes (1048576): current value is 2097152",
+    );
+    await expect(load({ module: new Uint8Array(4) as unknown as WebAssembly.Module })).rejects.toThrow(
+      'Cannot load as \'module\' must be a WebAssembly.Module: current value is "object"',
+    );
+    await expect(load(7 as unknown as object)).rejects.toThrow("Cannot load as 'options' must be an object: current value is 7");
+  });
+
+  it("engines are independent", async () => {
+    const e1 = await load({ simd: "baseline" }), e2 = await load({ simd: "baseline" });
+    e1.tensor([1000]);
+    expect(e2.memoryStats().tensorsLive).toBe(0);
+  });
+});
