@@ -65,8 +65,15 @@ function optionError(arg: string, constraint: string, actual: unknown): Error {
   return new Error(`Cannot load as '${arg}' ${constraint}: current value is ${JSON.stringify(actual) ?? String(actual)}`);
 }
 
+/** What the host supports; injectable so tests can play an older host. */
+export interface HostFeatures {
+  simd: () => boolean;
+  relaxedSimd: () => boolean;
+}
+const HOST: HostFeatures = { simd: hasSimd, relaxedSimd: hasRelaxedSimd };
+
 /** Validates options, picks a build and instantiates it over a fresh memory. */
-export async function createRuntime(options: LoadOptions = {}): Promise<Runtime> {
+export async function createRuntime(options: LoadOptions = {}, host: HostFeatures = HOST): Promise<Runtime> {
   if (options === null || typeof options !== "object") throw optionError("options", "must be an object", options);
   const simd = options.simd ?? "auto";
   if (simd !== "auto" && simd !== "baseline" && simd !== "relaxed") {
@@ -83,8 +90,8 @@ export async function createRuntime(options: LoadOptions = {}): Promise<Runtime>
   if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
     throw optionError("module", "must be a WebAssembly.Module", typeof options.module);
   }
-  if (!hasSimd()) throw new Error("Cannot load as this runtime does not support WebAssembly SIMD128");
-  const relaxedOk = hasRelaxedSimd();
+  if (!host.simd()) throw new Error("Cannot load as this runtime does not support WebAssembly SIMD128");
+  const relaxedOk = host.relaxedSimd();
   if (simd === "relaxed" && !relaxedOk) {
     throw new Error(
       `Cannot load as 'simd' is "relaxed" but this runtime does not support relaxed SIMD ` +

@@ -54,3 +54,20 @@ describe("load", () => {
     expect(e2.memoryStats().tensorsLive).toBe(0);
   });
 });
+
+describe("load on older hosts", () => {
+  // createRuntime takes the host's features as a parameter, so every runtime can play one
+  // without relaxed SIMD (Node 20 without its flag) or without SIMD at all.
+  it("auto falls back to baseline; forcing relaxed is a clear error", async () => {
+    const { createRuntime } = await import("../../src/engine/runtime.ts");
+    const noRelaxed = { simd: () => true, relaxedSimd: () => false };
+    expect((await createRuntime({}, noRelaxed)).build).toBe("baseline");
+    await expect(createRuntime({ simd: "relaxed" }, noRelaxed)).rejects.toThrow(
+      'Cannot load as \'simd\' is "relaxed" but this runtime does not support relaxed SIMD ' +
+        "(Node 20 needs --experimental-wasm-relaxed-simd; Node >= 21, Deno 2 and Chromium >= 114 have it)",
+    );
+    await expect(createRuntime({}, { simd: () => false, relaxedSimd: () => false })).rejects.toThrow(
+      "Cannot load as this runtime does not support WebAssembly SIMD128",
+    );
+  });
+});
