@@ -17,7 +17,7 @@ import { binary, relu, scale } from "./ops/elementwise.ts";
  *
  * @example
  * ```ts
- * import { load } from "./mod.ts";
+ * import { load } from "@simdnn/simdnn";
  * const engine = await load();
  * const a = engine.tensor([2, 3], [1, 2, 3, 4, 5, 6]);
  * const b = engine.tensor([3, 1], [1, 1, 1]);
@@ -51,7 +51,7 @@ export class Engine {
    * @throws {Error} On a bad shape, a data length that does not match, an unknown dtype, or out of memory.
    * @example
    * ```ts
-   * import { load } from "./mod.ts";
+   * import { load } from "@simdnn/simdnn";
    * const engine = await load();
    * const x = engine.tensor([2, 2], [1, 2, 3, 4], "float64");
    * x.shape; // [2, 2]
@@ -68,7 +68,7 @@ export class Engine {
    *
    * @example
    * ```ts
-   * import { load } from "./mod.ts";
+   * import { load } from "@simdnn/simdnn";
    * const engine = await load();
    * const x = engine.tensor([3], [-1, 0, 2]);
    * const y = engine.scope(() => engine.relu(engine.scale(x, 2))); // the scaled temporary is freed
@@ -83,7 +83,7 @@ export class Engine {
    *
    * @example
    * ```ts
-   * import { load } from "./mod.ts";
+   * import { load } from "@simdnn/simdnn";
    * const engine = await load();
    * const before = engine.memoryStats().bytesLive;
    * engine.tensor([4]).dispose();
@@ -99,7 +99,7 @@ export class Engine {
    *
    * @example
    * ```ts
-   * import { load } from "./mod.ts";
+   * import { load } from "@simdnn/simdnn";
    * const engine = await load();
    * engine.resetPeakMemory();
    * ```
@@ -119,7 +119,7 @@ export class Engine {
    * int32 tensors, disposed tensors, unknown options.
    * @example
    * ```ts
-   * import { load } from "./mod.ts";
+   * import { load } from "@simdnn/simdnn";
    * const engine = await load();
    * const a = engine.tensor([2, 2], [1, 2, 3, 4]);
    * engine.matmul(a, a, { transB: true }).toArray(); // Float32Array [5, 11, 11, 25]
@@ -134,7 +134,7 @@ export class Engine {
    *
    * @example
    * ```ts
-   * import { load } from "./mod.ts";
+   * import { load } from "@simdnn/simdnn";
    * const engine = await load();
    * const x = engine.tensor([2, 2], [1, 2, 3, 4]);
    * engine.add(x, engine.tensor([2], [10, 20])).toArray(); // Float32Array [11, 22, 13, 24]
@@ -149,7 +149,7 @@ export class Engine {
    *
    * @example
    * ```ts
-   * import { load } from "./mod.ts";
+   * import { load } from "@simdnn/simdnn";
    * const engine = await load();
    * const x = engine.tensor([2], [5, 7]);
    * engine.sub(x, x).toArray(); // Float32Array [0, 0]
@@ -164,7 +164,7 @@ export class Engine {
    *
    * @example
    * ```ts
-   * import { load } from "./mod.ts";
+   * import { load } from "@simdnn/simdnn";
    * const engine = await load();
    * const x = engine.tensor([2], [2, 3]);
    * engine.mul(x, x).toArray(); // Float32Array [4, 9]
@@ -179,7 +179,7 @@ export class Engine {
    *
    * @example
    * ```ts
-   * import { load } from "./mod.ts";
+   * import { load } from "@simdnn/simdnn";
    * const engine = await load();
    * engine.scale(engine.tensor([2], [1, -2]), 3).toArray(); // Float32Array [3, -6]
    * ```
@@ -193,7 +193,7 @@ export class Engine {
    *
    * @example
    * ```ts
-   * import { load } from "./mod.ts";
+   * import { load } from "@simdnn/simdnn";
    * const engine = await load();
    * engine.relu(engine.tensor([3], [-1, 0, 2])).toArray(); // Float32Array [0, 0, 2]
    * ```
@@ -213,7 +213,7 @@ export class Engine {
  * @throws {Error} On bad options, on `simd: "relaxed"` where it is unsupported, or where WebAssembly SIMD is missing.
  * @example
  * ```ts
- * import { load } from "./mod.ts";
+ * import { load } from "@simdnn/simdnn";
  * const engine = await load({ simd: "baseline" });
  * engine.build; // "baseline"
  * ```

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { load } from "./mod.ts";
+ * import { load } from "@simdnn/simdnn";
  * const engine = await load();
  * const a = engine.tensor([2, 3], [1, 2, 3, 4, 5, 6]);
  * const w = engine.tensor([3, 2], [1, 0, 0, 1, 1, 1]);

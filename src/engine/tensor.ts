@@ -35,7 +35,7 @@ export interface TensorOwner {
  *
  * @example
  * ```ts
- * import { load } from "./mod.ts";
+ * import { load } from "@simdnn/simdnn";
  * const engine = await load();
  * const t = engine.tensor([2, 2], [1, 2, 3, 4]);
  * t.data[3]; // 4

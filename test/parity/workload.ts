@@ -1,0 +1,108 @@
+// The fixed workload of the cross-runtime parity test. Every input is an exact dyadic
+// rational (an integer pattern / 512, |x| < 1, 10 significant bits), so it is the same
+// bits in float32 and float64 and in every runtime; every output's raw bytes are hashed.
+// Shapes are chosen to hit the GEMM tile remainders (MR = 4, NR = 8 / 4) and the KC, MC
+// and NC block boundaries, and the SIMD tails of the elementwise kernels.
+//
+// Changing anything here changes the hashes: regenerate test/parity/golden.json with
+// `node tools/gen-parity-golden.mjs` (on the baseline build, in Node) and commit it.
+import type { Engine, Tensor } from "../../src/mod.ts";
+
+/** FNV-1a, 32-bit, over bytes; returned as 8 hex digits. */
+export function fnv1a32(bytes: Uint8Array): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) {
+    h ^= bytes[i];
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+/** What is recorded per tensor (its shape is in the step name): `"fnv1a32:<hex> bytes:<n>"`. */
+export type Digest = string;
+
+/** Digest of a tensor's bytes as they sit in wasm memory (always little-endian). */
+export function digest(t: Tensor): Digest {
+  const d = t.data;
+  const bytes = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  return `fnv1a32:${fnv1a32(bytes)} bytes:${bytes.length}`;
+}
+
+/** n values ((i·mul + add) mod 1021 − 510) / 512: exact in float32, no Math.random, no float ops. */
+export function pattern(n: number, mul: number, add: number): number[] {
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = (((i * mul + add) % 1021) - 510) / 512;
+  return out;
+}
+
+const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/**
+ * Runs the workload on `engine` for one dtype and returns the digest of every input and
+ * output, keyed by a readable step name (the golden file's keys).
+ */
+export function runWorkload(engine: Engine, dtype: "float32" | "float64"): Record<string, Digest> {
+  const out: Record<string, Digest> = {};
+  let seed = 1;
+  engine.scope(() => {
+    const input = (name: string, shape: number[]): Tensor => {
+      const t = engine.tensor(shape, pattern(size(shape), 7919 + 2 * seed, 13 * seed++), dtype);
+      out[`${dtype} input ${name} [${shape.join(",")}]`] = digest(t);
+      return t;
+    };
+    const record = (name: string, t: Tensor): Tensor => {
+      out[`${dtype} ${name} -> [${t.shape.join(",")}]`] = digest(t);
+      return t;
+    };
+
+    // 2-D GEMM, every transpose combination, at sizes that are no multiple of any tile.
+    const a = input("a", [37, 83]);
+    const b = input("b", [83, 45]);
+    const at = input("at", [83, 37]);
+    const bt = input("bt", [45, 83]);
+    const c1 = record("matmul(a, b)", engine.matmul(a, b));
+    const c2 = record("matmul(at, b, transA)", engine.matmul(at, b, { transA: true }));
+    const c3 = record("matmul(a, bt, transB)", engine.matmul(a, bt, { transB: true }));
+    const c4 = record("matmul(at, bt, transA transB)", engine.matmul(at, bt, { transA: true, transB: true }));
+
+    // Across the KC = 256, MC = 96 and NC = 512 blocks in one product.
+    const big1 = input("big1", [99, 261]);
+    const big2 = input("big2", [261, 517]);
+    const big = record("matmul(big1, big2)", engine.matmul(big1, big2));
+
+    // Batched 3-D: both batched, a 2-D operand broadcast, a batch of 1 broadcast.
+    const p = input("p", [3, 17, 29]);
+    const q = input("q", [3, 23, 29]);
+    const r = input("r", [29, 23]);
+    const s = input("s", [1, 29, 17]);
+    const bq = record("matmul(p, q, transB)", engine.matmul(p, q, { transB: true }));
+    const br = record("matmul(p, r)", engine.matmul(p, r));
+    const bs = record("matmul(s, q, transA transB)", engine.matmul(s, q, { transA: true, transB: true }));
+
+    // Elementwise chain with bias broadcast, on the GEMM results.
+    const bias = input("bias", [45]);
+    const e1 = record("add(c1, bias)", engine.add(c1, bias));
+    const e2 = record("sub(e1, c2)", engine.sub(e1, c2));
+    const e3 = record("mul(e2, c3)", engine.mul(e2, c3));
+    const e4 = record("scale(e3, 0.37)", engine.scale(e3, 0.37));
+    const e5 = record("relu(e4)", engine.relu(e4));
+    record("add(bias, e5)", engine.add(bias, e5));
+    record("sub(c4, relu(c4))", engine.sub(c4, engine.relu(c4)));
+
+    // 3-D elementwise with a 2-D map broadcast, and the big product with a row bias.
+    const map = input("map", [17, 23]);
+    const m1 = record("mul(bq, map)", engine.mul(bq, map));
+    record("relu(add(m1, br))", engine.relu(engine.add(m1, br)));
+    record("scale(bs, -1.5)", engine.scale(bs, -1.5));
+    const rowBias = input("rowBias", [517]);
+    record("relu(scale(add(big, rowBias), 0.125))", engine.relu(engine.scale(engine.add(big, rowBias), 0.125)));
+
+    // Odd lengths for the SIMD tails of the elementwise kernels.
+    for (const n of [1, 3, 5, 7, 9, 31]) {
+      const x = input(`x${n}`, [n]);
+      const y = input(`y${n}`, [n]);
+      record(`relu(sub(mul(x${n}, y${n}), scale(x${n}, 0.5)))`, engine.relu(engine.sub(engine.mul(x, y), engine.scale(x, 0.5))));
+    }
+  });
+  return out;
+}
