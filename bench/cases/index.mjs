@@ -1,0 +1,10 @@
+/**
+ * The case registry: every benchmark case, in run order. To add cases, write a module
+ * under bench/cases/ exporting BenchCase objects and spread them in here.
+ *
+ * @module
+ */
+import { gemmCases } from "./gemm.mjs";
+
+/** @type {import("../harness.mjs").BenchCase[]} */
+export const cases = [...gemmCases];

@@ -1,0 +1,180 @@
+/**
+ * The harness: runs each case on every simdnn engine and every peer in this process and
+ * collects timings. Runtime-neutral (no file system, no printing of its own): the
+ * entries in ./runtimes/ load the engines and peers, then report and save the results.
+ *
+ * @module
+ */
+import { measure } from "./measure.mjs";
+import { measurePeak } from "./peak.mjs";
+
+/**
+ * What a case's setup returns: the measured call and a cleanup. A bare function is a
+ * runner without cleanup.
+ * @typedef {{ run: () => unknown, dispose?: () => unknown }} Runner
+ * @typedef {Runner | (() => unknown)} RunnerLike
+ */
+
+/**
+ * A benchmark case. `setup` and each peer prepare their inputs and return a runner whose
+ * `run` is one call of the operation (it must free what it allocates, e.g. dispose its output).
+ * @typedef {object} BenchCase
+ * @property {string} name Unique, filterable by substring (e.g. "gemm 256x256x256").
+ * @property {number} flops Floating-point operations of one call (a multiply-add counts 2).
+ * @property {string} [note] What the case stands for, e.g. the conv layer of a GEMM shape.
+ * @property {(engine: import("../src/mod.ts").Engine) => RunnerLike | Promise<RunnerLike>} setup
+ * @property {{ [key: string]: (peerModule: any) => RunnerLike | Promise<RunnerLike> }} [peers]
+ *   Keyed by `Peer.key`: `tfjsWasm` and `tfjsCpu` get tfjs-core with that backend active,
+ *   `ort` gets the onnxruntime-web module.
+ */
+
+/**
+ * A peer library, loaded by ./peers/*.mjs.
+ * @typedef {object} Peer
+ * @property {string} key Name of the entry in `BenchCase.peers`.
+ * @property {string} label Column title.
+ * @property {string} version
+ * @property {() => Promise<any>} enter Makes the peer current (e.g. sets the tfjs backend) and returns the module given to cases.
+ */
+
+/**
+ * One implementation's result for one case, or why it failed.
+ * @typedef {object} Result
+ * @property {number} [bestMs]
+ * @property {number} [medianMs]
+ * @property {number} [reps]
+ * @property {number} [inner]
+ * @property {number} [gflops] From `bestMs`.
+ * @property {number} [peakFraction] simdnn only: `gflops` / the build's measured peak.
+ * @property {number} [scratchBytes] simdnn only: peak bytes a call adds to the engine (output included).
+ * @property {string} [error]
+ */
+
+/**
+ * @typedef {object} CaseResult
+ * @property {string} name
+ * @property {string} [note]
+ * @property {number} flops
+ * @property {Record<string, Result>} simdnn By build.
+ * @property {Record<string, Result>} peers By `Peer.key`.
+ */
+
+/**
+ * @typedef {object} BenchRun
+ * @property {Record<string, import("./peak.mjs").Peak>} peaks By build.
+ * @property {CaseResult[]} cases
+ */
+
+/** @param {RunnerLike} r @returns {Runner} */
+function asRunner(r) {
+  return typeof r === "function" ? { run: r } : r;
+}
+
+/** @param {() => Promise<Result>} fn @param {(line: string) => void} log @param {string} what */
+async function attempt(fn, log, what) {
+  try {
+    return await fn();
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    log(`  ! ${what}: ${error}`);
+    return { error };
+  }
+}
+
+/**
+ * @param {BenchCase} c
+ * @param {import("../src/mod.ts").Engine} engine
+ * @param {import("./measure.mjs").TimingOptions} timing
+ * @param {(line: string) => void} log
+ * @returns {Promise<Result>}
+ */
+async function timeSimdnn(c, engine, timing, log) {
+  const tensorsBefore = engine.memoryStats().tensorsLive;
+  const runner = asRunner(await c.setup(engine));
+  try {
+    // One untimed call measures memory: bytesPeak then holds the call's high-water mark.
+    const live = engine.memoryStats().bytesLive;
+    engine.resetPeakMemory();
+    await runner.run();
+    const scratchBytes = engine.memoryStats().bytesPeak - live;
+    const t = await measure(runner.run, timing);
+    return { ...t, gflops: c.flops / t.bestMs / 1e6, scratchBytes };
+  } finally {
+    await runner.dispose?.();
+    const leaked = engine.memoryStats().tensorsLive - tensorsBefore;
+    if (leaked) log(`  ! ${c.name} (${engine.build}) leaked ${leaked} tensor(s): its run or dispose misses a dispose()`);
+  }
+}
+
+/**
+ * @param {BenchCase} c
+ * @param {(m: any) => RunnerLike | Promise<RunnerLike>} setup
+ * @param {Peer} peer
+ * @param {import("./measure.mjs").TimingOptions} timing
+ * @returns {Promise<Result>}
+ */
+async function timePeer(c, setup, peer, timing) {
+  const runner = asRunner(await setup(await peer.enter()));
+  try {
+    const t = await measure(runner.run, timing);
+    return { ...t, gflops: c.flops / t.bestMs / 1e6 };
+  } finally {
+    await runner.dispose?.();
+  }
+}
+
+/**
+ * Runs `cases` on each engine and each peer, one after another (never concurrently, so
+ * they do not share the core), between two probes of each engine's peak.
+ *
+ * @param {object} o
+ * @param {import("../src/mod.ts").Engine[]} o.engines One per build to measure.
+ * @param {Peer[]} o.peers
+ * @param {BenchCase[]} o.cases
+ * @param {import("./measure.mjs").TimingOptions} o.timing
+ * @param {(line: string) => void} o.log Progress, one line per case.
+ * @returns {Promise<BenchRun>}
+ */
+export async function runBench({ engines, peers, cases, timing, log }) {
+  /** @type {BenchRun["peaks"]} */
+  const peaks = {};
+  // The peak is probed before and after the cases and the best kept: a probe that ran
+  // while the machine was busy (or before the clock ramped up) would inflate "% peak".
+  const probe = async () => {
+    for (const engine of engines) {
+      const p = await measurePeak(engine, timing), old = peaks[engine.build];
+      peaks[engine.build] = old
+        ? { gflops: Math.max(old.gflops, p.gflops), madd10: Math.max(old.madd10, p.madd10), madd12: Math.max(old.madd12, p.madd12) }
+        : p;
+      log(`peak ${engine.build}: ${p.gflops.toFixed(1)} GFLOP/s (madd10 ${p.madd10.toFixed(1)}, madd12 ${p.madd12.toFixed(1)})`);
+    }
+  };
+  await probe();
+  /** @type {CaseResult[]} */
+  const results = [];
+  for (const c of cases) {
+    /** @type {CaseResult} */
+    const row = { name: c.name, note: c.note, flops: c.flops, simdnn: {}, peers: {} };
+    for (const engine of engines) {
+      row.simdnn[engine.build] = await attempt(() => timeSimdnn(c, engine, timing, log), log, `${c.name} simdnn ${engine.build}`);
+    }
+    for (const peer of peers) {
+      const setup = c.peers?.[peer.key];
+      if (setup) row.peers[peer.key] = await attempt(() => timePeer(c, setup, peer, timing), log, `${c.name} ${peer.label}`);
+    }
+    const fmt = (/** @type {Result} */ r) => (r.gflops === undefined ? "error" : r.gflops.toFixed(1));
+    const parts = [
+      ...Object.entries(row.simdnn).map(([b, r]) => `simdnn ${b} ${fmt(r)}`),
+      ...peers.filter((p) => row.peers[p.key]).map((p) => `${p.label} ${fmt(row.peers[p.key])}`),
+    ];
+    log(`${c.name}: ${parts.join(" | ")} GFLOP/s`);
+    results.push(row);
+  }
+  await probe();
+  for (const row of results) {
+    for (const [build, r] of Object.entries(row.simdnn)) {
+      if (r.gflops !== undefined) r.peakFraction = r.gflops / peaks[build].gflops;
+    }
+  }
+  return { peaks, cases: results };
+}

@@ -1,0 +1,43 @@
+/**
+ * The measured per-core SIMD peak of one engine's build: the best of two memory-fed
+ * multiply-add probes compiled into the wasm (assembly/peak/peak.ts). Baseline builds
+ * issue mul+add, relaxed builds fused multiply-add, so each build gets its own peak.
+ *
+ * @module
+ */
+import { measure } from "./measure.mjs";
+
+const BYTES = 4096; // L1-resident: the probes measure arithmetic throughput, not memory
+const ITERS = 1 << 18; // ~1 ms per call; measure() loops calls up to its repetition length
+
+/**
+ * @typedef {object} Peak
+ * @property {number} gflops max(madd10, madd12): the figure GEMM results are a fraction of.
+ * @property {number} madd10 GFLOP/s of the 10-accumulator probe.
+ * @property {number} madd12 GFLOP/s of the 12-accumulator probe (the GEMM tile's instruction mix).
+ */
+
+/**
+ * @param {import("../src/mod.ts").Engine} engine
+ * @param {import("./measure.mjs").TimingOptions} timing
+ * @returns {Promise<Peak>}
+ */
+export async function measurePeak(engine, timing) {
+  const rt = engine.runtime;
+  const ptr = rt.allocScratch("bench", BYTES);
+  try {
+    // Small normal floats: denormals would slow the FPU, large ones could overflow.
+    const buf = new Float32Array(rt.memory.buffer, ptr, BYTES / 4);
+    for (let i = 0; i < buf.length; i++) buf[i] = 1e-3 * (1 + (i % 13));
+    /** @type {Record<string, number>} */
+    const probes = {};
+    for (const acc of [10, 12]) {
+      const probe = rt.kernels[`f32_peak_madd${acc}`];
+      const t = await measure(() => probe(ITERS, ptr, BYTES), timing);
+      probes[`madd${acc}`] = (ITERS * acc * 2 * 4) / t.bestMs / 1e6;
+    }
+    return { gflops: Math.max(probes.madd10, probes.madd12), madd10: probes.madd10, madd12: probes.madd12 };
+  } finally {
+    rt.freeScratch(ptr);
+  }
+}
