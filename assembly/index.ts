@@ -5,6 +5,11 @@ import { gemm, gemmWorkspaceBytes } from "./gemm/gemm";
 import { vbinary, OP_ADD, OP_SUB, OP_MUL } from "./elementwise/binary";
 import { vunary, OP_RELU, OP_SCALE } from "./elementwise/unary";
 import { peakMadd10, peakMadd12 } from "./peak/peak";
+import { CONV_GEOM_SLOT } from "./conv/geometry";
+import { convForward, convForwardWorkspace } from "./conv/forward";
+import { convBackwardData, convBackwardDataWorkspace } from "./conv/backward_data";
+import { convBackwardFilter, convBackwardFilterWorkspace } from "./conv/backward_filter";
+import { convBiasGrad } from "./conv/bias_grad";
 
 /** Where the engine's allocator may start: the end of this module's static data. */
 export function heapBase(): usize {
@@ -42,6 +47,26 @@ export function f64_scale(n: usize, x: usize, out: usize, alpha: f64): void { vu
 // --- throughput probes for bench/ (FLOPs per call: iters · ACC · 2 · 4)
 export function f32_peak_madd10(iters: usize, buf: usize, bytes: usize): f32 { return peakMadd10<f32>(iters, buf, bytes); }
 export function f32_peak_madd12(iters: usize, buf: usize, bytes: usize): f32 { return peakMadd12<f32>(iters, buf, bytes); }
+
+// --- conv family (issue 3). Every kernel takes `geom`, a byte pointer to a ConvGeom
+// descriptor (assembly/conv/geometry.ts), normally the static slot `conv_geom_slot()`.
+// Each `*_workspace(geom)` returns the scratch bytes of its kernel; bias pointers may be 0.
+export function conv_geom_slot(): usize { return CONV_GEOM_SLOT; }
+export function f32_conv_forward_workspace(geom: usize): usize { return convForwardWorkspace<f32>(geom); }
+export function f64_conv_forward_workspace(geom: usize): usize { return convForwardWorkspace<f64>(geom); }
+export function f32_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32): void { convForward<f32>(geom, x, w, bias, y, work, relu != 0); }
+export function f64_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32): void { convForward<f64>(geom, x, w, bias, y, work, relu != 0); }
+export function f32_conv_backward_data_workspace(geom: usize): usize { return convBackwardDataWorkspace<f32>(geom); }
+export function f64_conv_backward_data_workspace(geom: usize): usize { return convBackwardDataWorkspace<f64>(geom); }
+export function f32_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void { convBackwardData<f32>(geom, dy, w, bias, dx, work); }
+export function f64_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void { convBackwardData<f64>(geom, dy, w, bias, dx, work); }
+export function f32_conv_backward_filter_workspace(geom: usize): usize { return convBackwardFilterWorkspace<f32>(geom); }
+export function f64_conv_backward_filter_workspace(geom: usize): usize { return convBackwardFilterWorkspace<f64>(geom); }
+export function f32_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, work: usize): void { convBackwardFilter<f32>(geom, dy, x, dw, work); }
+export function f64_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, work: usize): void { convBackwardFilter<f64>(geom, dy, x, dw, work); }
+export function f32_conv_bias_grad(geom: usize, dy: usize, db: usize): void { convBiasGrad<f32>(geom, dy, db); }
+export function f64_conv_bias_grad(geom: usize, dy: usize, db: usize): void { convBiasGrad<f64>(geom, dy, db); }
+// --- end conv family
 
 /** 1 in the relaxed build, 0 in the baseline build: lets the engine identify a caller-provided module. */
 export function relaxedBuild(): i32 {

@@ -10,6 +10,9 @@ import type { DType, Tensor } from "./engine/tensor.ts";
 import { tensor, type TensorInit } from "./ops/create.ts";
 import { matmul, type MatmulOptions } from "./ops/matmul.ts";
 import { binary, relu, scale } from "./ops/elementwise.ts";
+import {
+  conv, convBackward, type ConvBackwardOptions, type ConvGradients, type ConvOptions, convTranspose, type ConvTransposeOptions,
+} from "./ops/conv.ts";
 
 /**
  * One simdnn engine: a wasm instance with its own memory, and every op.
@@ -200,6 +203,213 @@ export class Engine {
    */
   relu(x: Tensor): Tensor {
     return relu(this.#rt, x);
+  }
+
+  // --- convolution family (src/ops/conv.ts)
+
+  /**
+   * 1-D convolution (cross-correlation, as `torch.nn.functional.conv1d`).
+   *
+   * Shape: x `[N, C, L]`, w `[O, C / groups, k]`, b `[O]` or null → `[N, O, Lout]`,
+   * Lout = floor((L + before + after − d·(k−1) − 1) / s) + 1. Asymmetric padding is `[[left, right]]`.
+   *
+   * @param x Input `[N, C, L]`.
+   * @param w Weights `[O, C / groups, k]`.
+   * @param b Bias `[O]`, or null/undefined for none.
+   * @param options Stride, padding, dilation, groups, activation; see {@link ConvOptions}.
+   * @returns `[N, O, Lout]`, the dtype of x.
+   * @throws {Error} On wrong ranks, channel/groups mismatches, a kernel larger than the padded input,
+   * non-positive stride or dilation, malformed padding, mixed dtypes, unknown options.
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * const engine = await load();
+   * const x = engine.tensor([1, 1, 4], [1, 2, 3, 4]);
+   * const w = engine.tensor([1, 1, 2], [1, -1]);
+   * engine.conv1d(x, w, null, { padding: "same" }).toArray(); // Float32Array [-1, -1, -1, 4]
+   * ```
+   */
+  conv1d(x: Tensor, w: Tensor, b?: Tensor | null, options?: ConvOptions): Tensor {
+    return conv(this.#rt, 1, x, w, b, options);
+  }
+
+  /**
+   * 2-D convolution (cross-correlation, as `torch.nn.functional.conv2d`), in a packed SIMD GEMM
+   * with im2col packed on the fly (a direct SIMD loop for depthwise), bias and ReLU fused.
+   *
+   * Shape: x `[N, C, H, W]`, w `[O, C / groups, kH, kW]`, b `[O]` or null → `[N, O, Hout, Wout]`,
+   * each out = floor((in + before + after − d·(k−1) − 1) / s) + 1. Padding `"same"` keeps
+   * ceil(in / s) (PyTorch's split for stride 1, TensorFlow's SAME for larger strides).
+   *
+   * @param x Input `[N, C, H, W]`.
+   * @param w Weights `[O, C / groups, kH, kW]`.
+   * @param b Bias `[O]`, or null/undefined for none.
+   * @param options Stride, padding, dilation, groups, activation; see {@link ConvOptions}.
+   * @returns `[N, O, Hout, Wout]`, the dtype of x.
+   * @throws {Error} On wrong ranks, channel/groups mismatches, a kernel larger than the padded input,
+   * non-positive stride or dilation, malformed padding, mixed dtypes, unknown options.
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * const engine = await load();
+   * const x = engine.tensor([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+   * const w = engine.tensor([1, 1, 2, 2], [1, 0, 0, 1]);
+   * engine.conv2d(x, w).toArray(); // Float32Array [6, 8, 12, 14]
+   * ```
+   */
+  conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options?: ConvOptions): Tensor {
+    return conv(this.#rt, 2, x, w, b, options);
+  }
+
+  /**
+   * 3-D convolution (cross-correlation, as `torch.nn.functional.conv3d`).
+   *
+   * Shape: x `[N, C, D, H, W]`, w `[O, C / groups, kD, kH, kW]`, b `[O]` or null → `[N, O, Dout, Hout, Wout]`.
+   *
+   * @param x Input `[N, C, D, H, W]`.
+   * @param w Weights `[O, C / groups, kD, kH, kW]`.
+   * @param b Bias `[O]`, or null/undefined for none.
+   * @param options Stride, padding, dilation, groups, activation; see {@link ConvOptions}.
+   * @returns `[N, O, Dout, Hout, Wout]`, the dtype of x.
+   * @throws {Error} As `conv2d`.
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * const engine = await load();
+   * const x = engine.tensor([1, 1, 2, 2, 2], [1, 1, 1, 1, 1, 1, 1, 1]);
+   * const w = engine.tensor([1, 1, 2, 2, 2], [1, 1, 1, 1, 1, 1, 1, 1]);
+   * engine.conv3d(x, w).toArray(); // Float32Array [8]
+   * ```
+   */
+  conv3d(x: Tensor, w: Tensor, b?: Tensor | null, options?: ConvOptions): Tensor {
+    return conv(this.#rt, 3, x, w, b, options);
+  }
+
+  /**
+   * Gradients of `sum(y · dy)` for `y = conv1d(x, w, b, options)`: `{ dx, dw, db }` with the shapes
+   * of x, w and `[O]` (db is returned whether or not the forward had a bias). `options.needs`
+   * skips gradients; a skipped one is null. dx is overwritten, never accumulated.
+   *
+   * @param dy Gradient of the output, `[N, O, Lout]`.
+   * @param x The forward's input `[N, C, L]`.
+   * @param w The forward's weights `[O, C / groups, k]`.
+   * @param options The forward's stride, padding, dilation, groups; `needs`.
+   * @returns The gradients; see {@link ConvGradients}.
+   * @throws {Error} As `conv1d`, and when dy does not have the forward output's shape.
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * const engine = await load();
+   * const x = engine.tensor([1, 1, 3], [1, 2, 3]);
+   * const w = engine.tensor([1, 1, 2], [1, 1]);
+   * const { dx } = engine.conv1dBackward(engine.tensor([1, 1, 2], [1, 1]), x, w, { needs: { dw: false, db: false } });
+   * dx!.toArray(); // Float32Array [1, 2, 1]
+   * ```
+   */
+  conv1dBackward(dy: Tensor, x: Tensor, w: Tensor, options?: ConvBackwardOptions): ConvGradients {
+    return convBackward(this.#rt, 1, dy, x, w, options);
+  }
+
+  /**
+   * Gradients of `sum(y · dy)` for `y = conv2d(x, w, b, options)`: `{ dx, dw, db }` with the shapes
+   * of x, w and `[O]` (db is returned whether or not the forward had a bias). `options.needs`
+   * skips gradients (e.g. no dx for a first layer); a skipped one is null.
+   *
+   * @param dy Gradient of the output, `[N, O, Hout, Wout]`.
+   * @param x The forward's input `[N, C, H, W]`.
+   * @param w The forward's weights `[O, C / groups, kH, kW]`.
+   * @param options The forward's stride, padding, dilation, groups; `needs`.
+   * @returns The gradients; see {@link ConvGradients}.
+   * @throws {Error} As `conv2d`, and when dy does not have the forward output's shape.
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * const engine = await load();
+   * const x = engine.tensor([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+   * const w = engine.tensor([1, 1, 2, 2], [1, 0, 0, 1]);
+   * const { dw, db } = engine.conv2dBackward(engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), x, w);
+   * dw!.toArray(); // Float32Array [12, 16, 24, 28]
+   * db!.toArray(); // Float32Array [4]
+   * ```
+   */
+  conv2dBackward(dy: Tensor, x: Tensor, w: Tensor, options?: ConvBackwardOptions): ConvGradients {
+    return convBackward(this.#rt, 2, dy, x, w, options);
+  }
+
+  /**
+   * Gradients of `sum(y · dy)` for `y = conv3d(x, w, b, options)`: `{ dx, dw, db }`, as `conv2dBackward`.
+   *
+   * @param dy Gradient of the output, `[N, O, Dout, Hout, Wout]`.
+   * @param x The forward's input `[N, C, D, H, W]`.
+   * @param w The forward's weights `[O, C / groups, kD, kH, kW]`.
+   * @param options The forward's stride, padding, dilation, groups; `needs`.
+   * @returns The gradients; see {@link ConvGradients}.
+   * @throws {Error} As `conv3d`, and when dy does not have the forward output's shape.
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * const engine = await load();
+   * const x = engine.tensor([1, 1, 1, 1, 2], [3, 4]);
+   * const w = engine.tensor([1, 1, 1, 1, 1], [2]);
+   * const { dx } = engine.conv3dBackward(engine.tensor([1, 1, 1, 1, 2], [1, 1]), x, w);
+   * dx!.toArray(); // Float32Array [2, 2]
+   * ```
+   */
+  conv3dBackward(dy: Tensor, x: Tensor, w: Tensor, options?: ConvBackwardOptions): ConvGradients {
+    return convBackward(this.#rt, 3, dy, x, w, options);
+  }
+
+  /**
+   * 1-D transposed convolution (as `torch.nn.functional.conv_transpose1d`): the input gradient
+   * of `conv1d`, as an op, plus a bias. It runs the same kernel as `conv1dBackward`'s dx.
+   *
+   * Shape: x `[N, Cin, L]`, w `[Cin, Cout / groups, k]`, b `[Cout]` or null → `[N, Cout, Lout]`,
+   * Lout = (L − 1)·s − 2p + d·(k−1) + outputPadding + 1.
+   *
+   * @param x Input `[N, Cin, L]`.
+   * @param w Weights `[Cin, Cout / groups, k]`.
+   * @param b Bias `[Cout]`, or null/undefined for none.
+   * @param options Stride, padding, outputPadding, dilation, groups; see {@link ConvTransposeOptions}.
+   * @returns `[N, Cout, Lout]`, the dtype of x.
+   * @throws {Error} On wrong ranks, channel/groups mismatches, outputPadding not smaller than stride or
+   * dilation, an empty output, bad option values, mixed dtypes.
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * const engine = await load();
+   * const x = engine.tensor([1, 1, 3], [1, 2, 3]);
+   * const w = engine.tensor([1, 1, 2], [1, 1]);
+   * engine.convTranspose1d(x, w).toArray(); // Float32Array [1, 3, 5, 3]
+   * ```
+   */
+  convTranspose1d(x: Tensor, w: Tensor, b?: Tensor | null, options?: ConvTransposeOptions): Tensor {
+    return convTranspose(this.#rt, 1, x, w, b, options);
+  }
+
+  /**
+   * 2-D transposed convolution (as `torch.nn.functional.conv_transpose2d`): the input gradient
+   * of `conv2d`, as an op, plus a bias. It runs the same kernel as `conv2dBackward`'s dx.
+   *
+   * Shape: x `[N, Cin, H, W]`, w `[Cin, Cout / groups, kH, kW]`, b `[Cout]` or null →
+   * `[N, Cout, Hout, Wout]`, each out = (in − 1)·s − 2p + d·(k−1) + outputPadding + 1.
+   *
+   * @param x Input `[N, Cin, H, W]`.
+   * @param w Weights `[Cin, Cout / groups, kH, kW]`.
+   * @param b Bias `[Cout]`, or null/undefined for none.
+   * @param options Stride, padding, outputPadding, dilation, groups; see {@link ConvTransposeOptions}.
+   * @returns `[N, Cout, Hout, Wout]`, the dtype of x.
+   * @throws {Error} As `convTranspose1d`.
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * const engine = await load();
+   * const x = engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]);
+   * const w = engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]);
+   * engine.convTranspose2d(x, w, null, { stride: 2 }).shape; // [1, 1, 4, 4]
+   * ```
+   */
+  convTranspose2d(x: Tensor, w: Tensor, b?: Tensor | null, options?: ConvTransposeOptions): Tensor {
+    return convTranspose(this.#rt, 2, x, w, b, options);
   }
 }
 

@@ -31,9 +31,11 @@ export function gemmWorkspaceBytes<T>(m: usize, n: usize, k: usize): usize {
   return (kc * nc + mc * kc + MR * NR) * sizeof<T>() + 32;
 }
 
-// Packs rows [0, mc) × depth [0, kc) of A (element (i, p) at a + (i·rsA + p·csA)·S)
-// into MR-row k-major panels, zero-padding the last panel.
-function packA<T>(mc: usize, kc: usize, a: usize, rsA: usize, csA: usize, ap: usize): void {
+/**
+ * Packs rows [0, mc) × depth [0, kc) of A (element (i, p) at a + (i·rsA + p·csA)·S)
+ * into MR-row k-major panels (panel i0 at ap + i0·kc·S), zero-padding the last panel.
+ */
+export function packA<T>(mc: usize, kc: usize, a: usize, rsA: usize, csA: usize, ap: usize): void {
   const S = sizeof<T>();
   for (let i0: usize = 0; i0 < mc; i0 += MR) {
     const mr = min(MR, mc - i0);
@@ -53,8 +55,11 @@ function packA<T>(mc: usize, kc: usize, a: usize, rsA: usize, csA: usize, ap: us
   }
 }
 
-// Packs depth [0, kc) × columns [0, nc) of B into NR-column k-major panels.
-function packB<T>(kc: usize, nc: usize, b: usize, rsB: usize, csB: usize, bp: usize): void {
+/**
+ * Packs depth [0, kc) × columns [0, nc) of B (element (p, j) at b + (p·rsB + j·csB)·S) into
+ * NR-column k-major panels (panel j0 at bp + j0·kc·S), zero-padding the last panel.
+ */
+export function packB<T>(kc: usize, nc: usize, b: usize, rsB: usize, csB: usize, bp: usize): void {
   const S = sizeof<T>();
   const NR = NV * lanes<T>();
   for (let j0: usize = 0; j0 < nc; j0 += NR) {

@@ -58,14 +58,28 @@ import { madd } from "../shared/simd";
   v128.store(c, c5x0); v128.store(c, c5x1, 16);
 }
 
-/** 4×2v tile: 8 accumulators, for comparison in the bench. */
+/**
+ * 4×2v tile: 8 accumulators. The GEMM driver's kernel; the conv drivers use it too, with the
+ * optional epilogue:
+ * - `bias` ≠ 0: a byte pointer to MR row values added once (the accumulators start from them);
+ * - `relu`: max(·, 0) on the final values, as pmax(x, 0) = x < 0 ? 0 : x: one instruction
+ *   where wasm's NaN-exact max is a sequence, and NaN still propagates (as in `torch.relu`).
+ * Both default to off; callers that pass the literal defaults get them folded away by @inline,
+ * so the plain GEMM compiles to the same loop as without an epilogue.
+ */
 // @ts-ignore: decorator
-@inline export function gemm_ukernel_4x2v<T>(kc: usize, a: usize, b: usize, c: usize, ldc: usize, accumulate: bool): void {
+@inline export function gemm_ukernel_4x2v<T>(kc: usize, a: usize, b: usize, c: usize, ldc: usize, accumulate: bool, bias: usize = 0, relu: bool = false): void {
   const S = sizeof<T>();
   let c0x0 = v128.splat<T>(0), c0x1 = v128.splat<T>(0);
   let c1x0 = v128.splat<T>(0), c1x1 = v128.splat<T>(0);
   let c2x0 = v128.splat<T>(0), c2x1 = v128.splat<T>(0);
   let c3x0 = v128.splat<T>(0), c3x1 = v128.splat<T>(0);
+  if (bias != 0) {
+    c0x0 = v128.load_splat<T>(bias); c0x1 = c0x0;
+    c1x0 = v128.load_splat<T>(bias, S); c1x1 = c1x0;
+    c2x0 = v128.load_splat<T>(bias, 2 * S); c2x1 = c2x0;
+    c3x0 = v128.load_splat<T>(bias, 3 * S); c3x1 = c3x0;
+  }
   for (let p: usize = 0; p < kc; p++) {
     const vb0 = v128.load(b);
     const vb1 = v128.load(b, 16);
@@ -87,6 +101,13 @@ import { madd } from "../shared/simd";
     c2x0 = v128.add<T>(c2x0, v128.load(c)); c2x1 = v128.add<T>(c2x1, v128.load(c, 16)); c += rs;
     c3x0 = v128.add<T>(c3x0, v128.load(c)); c3x1 = v128.add<T>(c3x1, v128.load(c, 16));
     c -= 3 * rs;
+  }
+  if (relu) {
+    const z = v128.splat<T>(0);
+    c0x0 = v128.pmax<T>(c0x0, z); c0x1 = v128.pmax<T>(c0x1, z);
+    c1x0 = v128.pmax<T>(c1x0, z); c1x1 = v128.pmax<T>(c1x1, z);
+    c2x0 = v128.pmax<T>(c2x0, z); c2x1 = v128.pmax<T>(c2x1, z);
+    c3x0 = v128.pmax<T>(c3x0, z); c3x1 = v128.pmax<T>(c3x1, z);
   }
   v128.store(c, c0x0); v128.store(c, c0x1, 16); c += rs;
   v128.store(c, c1x0); v128.store(c, c1x1, 16); c += rs;

@@ -1,0 +1,111 @@
+import { lanes } from "../shared/simd";
+import { KC, MR, NV, packA, packB } from "../gemm/gemm";
+import { gemm_ukernel_4x2v } from "../gemm/ukernel";
+import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, taps } from "./geometry";
+import { buildTapTable, scatterIm2col, tapTableBytes } from "./im2col";
+import { align16 } from "./tile";
+import { PB } from "./forward";
+import { dwBackwardData, dwBackwardDataWorkspace } from "./depthwise";
+
+// Input gradient (and, with a bias, the transposed convolution), per image and group:
+//   dcol[k, p] = Σ_o W[o, k] · dY[o, p]      (the forward's GEMM with W transposed)
+//   dX += col2im(dcol)                       (each column adds back where forward read it)
+// It is the exact adjoint of forward.ts: the same tap table maps (k, p) to an input element.
+// dcol is never whole: a tile of MB rows × PB positions is computed, scattered, and reused.
+
+/** im2col rows per dcol tile (a multiple of MR). */
+const MB: usize = 128;
+
+// @ts-ignore: decorator
+@inline function kgPadded(g: ConvGeom): usize {
+  return roundUp(<usize>(g.c / g.groups) * taps(g), MR);
+}
+
+/** Scratch bytes `convBackwardData<T>` needs for the geometry at `gp`. */
+export function convBackwardDataWorkspace<T>(gp: usize): usize {
+  const g = changetype<ConvGeom>(gp);
+  if (isDepthwise(g)) return dwBackwardDataWorkspace<T>(g);
+  const S = sizeof<T>();
+  const NR = NV * lanes<T>();
+  const og = <usize>(g.o / g.groups), kg = <usize>(g.c / g.groups) * taps(g);
+  const pb = roundUp(min(outPlane(g), PB), NR);
+  return <usize>g.groups * kgPadded(g) * og * S + og * pb * S + roundUp(min(kg, MB), MR) * pb * S +
+    tapTableBytes(g, pb, NR) + 4 * 16;
+}
+
+/**
+ * dx = ∂(Σ y·dy)/∂x for y = conv(x, w); with `bias` ≠ 0 (O values of the transposed
+ * convolution's output channels, i.e. C here), dx starts from the bias instead of zero.
+ * `work` holds convBackwardDataWorkspace<T>(gp) bytes.
+ */
+export function convBackwardData<T>(gp: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void {
+  const g = changetype<ConvGeom>(gp);
+  if (isDepthwise(g)) {
+    dwBackwardData<T>(g, dy, w, bias, dx, work);
+    return;
+  }
+  const S = sizeof<T>();
+  const NR = NV * lanes<T>();
+  const G = <usize>g.groups, N = <usize>g.n, C = <usize>g.c;
+  const og = <usize>(g.o / g.groups), cg = <usize>(g.c / g.groups);
+  const T_ = taps(g), plane = inPlane(g), P = outPlane(g);
+  const kg = cg * T_, mk = kgPadded(g);
+  const pbMax = roundUp(min(P, PB), NR);
+
+  const apT = align16(work);
+  const bpY = align16(apT + G * mk * og * S);
+  const dcol = align16(bpY + og * pbMax * S);
+  const tab = align16(dcol + roundUp(min(kg, MB), MR) * pbMax * S);
+
+  // dx starts at the bias (transposed convolution) or zero; col2im adds into it.
+  for (let n: usize = 0; n < N; n++) {
+    for (let c: usize = 0; c < C; c++) {
+      const dst = dx + (n * C + c) * plane * S;
+      if (bias == 0) {
+        memory.fill(dst, 0, plane * S);
+      } else {
+        const b = load<T>(bias + c * S);
+        for (let i: usize = 0; i < plane; i++) store<T>(dst + i * S, b);
+      }
+    }
+  }
+  // Wᵀ of group gi, depth block pc (over o): MR-row panels at apT + (gi·mk·og + pc·mk)·S.
+  for (let gi: usize = 0; gi < G; gi++) {
+    for (let pc: usize = 0; pc < og; pc += KC) {
+      packA<T>(kg, min(KC, og - pc), w + (gi * og + pc) * kg * S, 1, kg, apT + (gi * mk * og + pc * mk) * S);
+    }
+  }
+
+  for (let jc: usize = 0; jc < P; jc += PB) {
+    const nc = min(PB, P - jc);
+    const panels = (nc + NR - 1) / NR;
+    const ldt = panels * NR;
+    const cls = tab + panels * T_ * NR * 4;
+    buildTapTable(g, jc, nc, NR, tab, cls);
+    for (let n: usize = 0; n < N; n++) {
+      for (let gi: usize = 0; gi < G; gi++) {
+        const dyg = dy + ((n * <usize>g.o + gi * og) * P + jc) * S;
+        const dxg = dx + (n * C + gi * cg) * plane * S;
+        // dY block of all og rows (the GEMM depth), depth block pc at bpY + pc·ldt·S.
+        for (let pc: usize = 0; pc < og; pc += KC) {
+          packB<T>(min(KC, og - pc), nc, dyg + pc * P * S, P, 1, bpY + pc * ldt * S);
+        }
+        for (let ic: usize = 0; ic < kg; ic += MB) {
+          const mc = min(MB, kg - ic);
+          for (let pc: usize = 0; pc < og; pc += KC) {
+            const kc = min(KC, og - pc);
+            const apg = apT + (gi * mk * og + pc * mk + ic * kc) * S;
+            for (let jr: usize = 0; jr < nc; jr += NR) {
+              const bpanel = bpY + (pc * ldt + jr * kc) * S;
+              // The tile is padded to whole MR × NR blocks, so every store is a full tile.
+              for (let ir: usize = 0; ir < mc; ir += MR) {
+                gemm_ukernel_4x2v<T>(kc, apg + ir * kc * S, bpanel, dcol + (ir * ldt + jr) * S, ldt, pc > 0);
+              }
+            }
+          }
+          scatterIm2col<T>(T_, plane, <usize>g.sw, ic, mc, panels, NR, dcol, ldt, dxg, tab, cls);
+        }
+      }
+    }
+  }
+}

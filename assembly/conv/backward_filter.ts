@@ -1,0 +1,211 @@
+import { lanes } from "../shared/simd";
+import { DOT_MR, DOT_NR, gemm_dot_ukernel_2x4 } from "../gemm/dot_ukernel";
+import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, taps } from "./geometry";
+import { ROW_CONTIGUOUS, ROW_MASKED, ROW_STRIDED, ROW_STRIDED2, ROW_ZERO, buildTapTable, evenLanes, maskHigh, maskLow, tapTableBytes } from "./im2col";
+import { align16 } from "./tile";
+import { dwBackwardFilter, dwBackwardFilterWorkspace } from "./depthwise";
+
+// Weight gradient, per group, summed over images and output positions:
+//   dW[o, k] = Σ_n Σ_p dY[n, o, p] · im2col_n[k, p]
+// Both operands are contiguous along the GEMM depth (the positions p), so this runs the
+// dot-product microkernel (gemm/dot_ukernel.ts): dY rows and im2col rows are packed by plain
+// vector copies (im2col straight from the input through the tap table of im2col.ts), and each
+// 2 × 4 tile of sums is added into dW. A depth block is up to PD positions of one image or,
+// when an image has fewer, several whole images back to back (the sum runs over images too),
+// so small feature maps do not pay a tile's reduction and update per image.
+
+/** Output positions per depth block (a multiple of every NR). */
+const PD: usize = 1024;
+
+// Depth layout: segments of `seg` positions (one image's block, padded to NR), `ipb` per block.
+// @ts-ignore: decorator
+@inline function segment<T>(g: ConvGeom): usize {
+  return roundUp(min(outPlane(g), PD), 2 * lanes<T>());
+}
+// @ts-ignore: decorator
+@inline function imagesPerBlock<T>(g: ConvGeom): usize {
+  return outPlane(g) <= PD ? max<usize>(1, PD / segment<T>(g)) : 1;
+}
+/** im2col rows per packed block. */
+const KB: usize = 128;
+
+/** Scratch bytes `convBackwardFilter<T>` needs for the geometry at `gp`. */
+export function convBackwardFilterWorkspace<T>(gp: usize): usize {
+  const g = changetype<ConvGeom>(gp);
+  if (isDepthwise(g)) return dwBackwardFilterWorkspace<T>(g);
+  const S = sizeof<T>();
+  const NR: usize = 2 * lanes<T>();
+  const og = <usize>(g.o / g.groups), kg = <usize>(g.c / g.groups) * taps(g);
+  const seg = segment<T>(g), ldp = seg * imagesPerBlock<T>(g);
+  // Panels padded to 4 rows on both sides, enough for either orientation.
+  return roundUp(og, DOT_NR) * ldp * S + roundUp(min(kg, KB), DOT_NR) * ldp * S + DOT_MR * DOT_NR * S +
+    tapTableBytes(g, seg, NR) + 4 * 16;
+}
+
+/**
+ * Packs rows [0, rows) of dY (row r at src + r·P·S), positions [0, kc), as kcp positions (zero
+ * past kc and past `rows`) of R-row dot panels of depth ldp: panel i0 at ap + i0·ldp·S, row i's
+ * vector for step s at + s·R·16 + i·16. `ap` may point into the panels (a later depth segment).
+ */
+function packDotRows<T>(R: usize, rows: usize, kc: usize, kcp: usize, ldp: usize, src: usize, P: usize, ap: usize): void {
+  const S = sizeof<T>();
+  const L = lanes<T>();
+  for (let i0: usize = 0; i0 < rows; i0 += R) {
+    for (let i: usize = 0; i < R; i++) {
+      let dst = ap + (i0 * ldp) * S + i * 16;
+      if (i0 + i >= rows) {
+        for (let s: usize = 0; s < kcp; s += L) {
+          v128.store(dst, v128.splat<i32>(0));
+          dst += R * 16;
+        }
+        continue;
+      }
+      const row = src + (i0 + i) * P * S;
+      let p: usize = 0;
+      for (; p + L <= kc; p += L) {
+        v128.store(dst, v128.load(row + p * S));
+        dst += R * 16;
+      }
+      for (; p < kcp; p += L) {
+        // The last partial vector: copy what exists, zero the rest (never read past the row).
+        v128.store(dst, v128.splat<i32>(0));
+        for (let q = p; q < kc; q++) store<T>(dst + (q - p) * S, load<T>(row + q * S));
+        dst += R * 16;
+      }
+    }
+  }
+}
+
+/**
+ * Packs im2col rows [k0, k0 + nc) for the table's positions (panels of NR = 2 vectors) as
+ * panels·NR positions of R-row dot panels (R = 2 or 4) of depth ldp: panel j0 at bp + j0·ldp·S,
+ * row j's vector for step s at + s·R·16 + j·16. Rows past nc are zero. `xg` is input channel 0
+ * of this image and group; `bp` may point into the panels (a later segment of the depth).
+ * Position panels are the inner loop's unit, so the R rows of a panel are written together.
+ */
+function packDotIm2col<T>(R: usize, T_: usize, plane: usize, sw: usize, k0: usize, nc: usize, panels: usize, ldp: usize, xg: usize, tab: usize, cls: usize, bp: usize): void {
+  const S = sizeof<T>();
+  for (let j0: usize = 0; j0 < nc; j0 += R) {
+    // Row j reads tap t_j of channel plane s_j; rows past nc (not live) are zero.
+    const k = k0 + j0;
+    const t0 = k % T_, s0 = xg + (k / T_) * plane * S;
+    const t1 = (k + 1) % T_, s1 = xg + ((k + 1) / T_) * plane * S;
+    const t2 = (k + 2) % T_, s2 = xg + ((k + 2) / T_) * plane * S;
+    const t3 = (k + 3) % T_, s3 = xg + ((k + 3) / T_) * plane * S;
+    const live = nc - j0;
+    const rowBytes: usize = 2 * lanes<T>() * 4;
+    let dst = bp + j0 * ldp * S;
+    for (let q: usize = 0; q < panels; q++) {
+      const rows = tab + q * T_ * rowBytes, kinds = cls + q * T_;
+      packDotPiece<T>(R, live > 0, load<u8>(kinds + t0), rows + t0 * rowBytes, s0, sw, dst);
+      packDotPiece<T>(R, live > 1, load<u8>(kinds + t1), rows + t1 * rowBytes, s1, sw, dst + 16);
+      if (R > 2) {
+        packDotPiece<T>(R, live > 2, load<u8>(kinds + t2), rows + t2 * rowBytes, s2, sw, dst + 32);
+        packDotPiece<T>(R, live > 3, load<u8>(kinds + t3), rows + t3 * rowBytes, s3, sw, dst + 48);
+      }
+      dst += 2 * R * 16;
+    }
+  }
+}
+
+// One row's NR values of one position panel, as two vectors R·16 bytes apart (steps s and s + 1).
+// @ts-ignore: decorator
+@inline function packDotPiece<T>(R: usize, live: bool, kind: u8, row: usize, src: usize, sw: usize, dst: usize): void {
+  const S = sizeof<T>();
+  const L = lanes<T>();
+  const next = R * 16;
+  if (!live || kind == ROW_ZERO) {
+    v128.store(dst, v128.splat<i32>(0));
+    v128.store(dst + next, v128.splat<i32>(0));
+  } else if (kind == ROW_CONTIGUOUS) {
+    const s = src + <usize>load<i32>(row) * S;
+    v128.store(dst, v128.load(s));
+    v128.store(dst + next, v128.load(s, 16));
+  } else if (kind == ROW_MASKED) {
+    const s = src + <usize>load<i32>(row) * S, bits = load<u32>(row, 4);
+    v128.store(dst, v128.and(v128.load(s), maskLow<T>(bits)));
+    v128.store(dst + next, v128.and(v128.load(s, 16), maskHigh<T>(bits)));
+  } else if (kind == ROW_STRIDED2) {
+    const s = src + <usize>load<i32>(row) * S;
+    v128.store(dst, evenLanes<T>(v128.load(s), v128.load(s, 16)));
+    v128.store(dst + next, evenLanes<T>(v128.load(s, 32), v128.load(s, 48)));
+  } else if (kind == ROW_STRIDED) {
+    const s = src + <usize>load<i32>(row) * S;
+    for (let i: usize = 0; i < 2 * L; i++) store<T>(dst + (i / L) * next + (i % L) * S, load<T>(s + i * sw * S));
+  } else {
+    for (let i: usize = 0; i < 2 * L; i++) {
+      const off = load<i32>(row + i * 4);
+      let v: T = 0;
+      if (off >= 0) v = load<T>(src + <usize>off * S);
+      store<T>(dst + (i / L) * next + (i % L) * S, v);
+    }
+  }
+}
+
+/** dw = ∂(Σ y·dy)/∂w for y = conv(x, w), overwritten. `work` holds convBackwardFilterWorkspace<T>(gp) bytes. */
+export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize, work: usize): void {
+  const g = changetype<ConvGeom>(gp);
+  if (isDepthwise(g)) {
+    dwBackwardFilter<T>(g, dy, x, dw, work);
+    return;
+  }
+  const S = sizeof<T>();
+  const NR: usize = 2 * lanes<T>();
+  const G = <usize>g.groups, N = <usize>g.n;
+  const og = <usize>(g.o / g.groups), cg = <usize>(g.c / g.groups);
+  const T_ = taps(g), plane = inPlane(g), P = outPlane(g);
+  const kg = cg * T_;
+  const seg = segment<T>(g), ipb = imagesPerBlock<T>(g), ldpMax = seg * ipb;
+
+  // The dot tile is DOT_MR × DOT_NR (2 × 4). dY rows take the 2-row side and im2col rows the
+  // 4-row side, unless the other way pads less: first layers have odd im2col row counts
+  // (k = 9, 25, 49) that pad worse to 4 than to 2.
+  const swap = roundUp(og, DOT_NR) * roundUp(kg, DOT_MR) < roundUp(og, DOT_MR) * roundUp(kg, DOT_NR);
+  const rY = swap ? DOT_NR : DOT_MR, rX = swap ? DOT_MR : DOT_NR;
+
+  const yp = align16(work);
+  const xp = align16(yp + roundUp(og, DOT_NR) * ldpMax * S);
+  const tile = align16(xp + roundUp(min(kg, KB), DOT_NR) * ldpMax * S);
+  const tab = align16(tile + DOT_MR * DOT_NR * S);
+
+  memory.fill(dw, 0, <usize>g.o * kg * S);
+  for (let pc: usize = 0; pc < P; pc += PD) {
+    const kc = min(PD, P - pc);
+    const panels = (kc + NR - 1) / NR;
+    const kcp = panels * NR;
+    const cls = tab + panels * T_ * NR * 4;
+    buildTapTable(g, pc, kc, NR, tab, cls);
+    for (let n0: usize = 0; n0 < N; n0 += ipb) {
+      const images = min(ipb, N - n0), ldp = images * kcp;
+      for (let gi: usize = 0; gi < G; gi++) {
+        for (let i: usize = 0; i < images; i++) {
+          packDotRows<T>(rY, og, kc, kcp, ldp, dy + (((n0 + i) * <usize>g.o + gi * og) * P + pc) * S, P, yp + i * kcp * rY * S);
+        }
+        for (let jc: usize = 0; jc < kg; jc += KB) {
+          const nc = min(KB, kg - jc);
+          for (let i: usize = 0; i < images; i++) {
+            const xg = x + ((n0 + i) * <usize>g.c + gi * cg) * plane * S;
+            packDotIm2col<T>(rX, T_, plane, <usize>g.sw, jc, nc, panels, ldp, xg, tab, cls, xp + i * kcp * rX * S);
+          }
+          for (let xr: usize = 0; xr < nc; xr += rX) {
+            const nx = min(rX, nc - xr);
+            for (let yr: usize = 0; yr < og; yr += rY) {
+              const ny = min(rY, og - yr);
+              const ypanel = yp + yr * ldp * S, xpanel = xp + xr * ldp * S;
+              if (swap) gemm_dot_ukernel_2x4<T>(ldp, xpanel, ypanel, tile);
+              else gemm_dot_ukernel_2x4<T>(ldp, ypanel, xpanel, tile);
+              // tile[i][j]: i over the 2-row side, j over the 4-row side.
+              const c = dw + ((gi * og + yr) * kg + jc + xr) * S;
+              for (let a: usize = 0; a < ny; a++) {
+                for (let b: usize = 0; b < nx; b++) {
+                  const d = c + (a * kg + b) * S;
+                  store<T>(d, load<T>(d) + load<T>(tile + (swap ? b * DOT_NR + a : a * DOT_NR + b) * S));
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

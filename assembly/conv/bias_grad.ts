@@ -1,0 +1,29 @@
+import { lanes } from "../shared/simd";
+import { ConvGeom, outPlane } from "./geometry";
+
+// Bias gradient: db[o] = Σ_n Σ_p dy[n, o, p], the same for every conv variant.
+
+/** db (O values) from dy [n, o, od·oh·ow]; overwritten. */
+export function convBiasGrad<T>(gp: usize, dy: usize, db: usize): void {
+  const g = changetype<ConvGeom>(gp);
+  const S = sizeof<T>();
+  const L = lanes<T>();
+  const P = outPlane(g), O = <usize>g.o;
+  for (let o: usize = 0; o < O; o++) {
+    let a0 = v128.splat<T>(0), a1 = v128.splat<T>(0);
+    let tail: T = 0;
+    for (let n: usize = 0; n < <usize>g.n; n++) {
+      const src = dy + (n * O + o) * P * S;
+      let p: usize = 0;
+      for (; p + 2 * L <= P; p += 2 * L) {
+        a0 = v128.add<T>(a0, v128.load(src + p * S));
+        a1 = v128.add<T>(a1, v128.load(src + p * S, 16));
+      }
+      for (; p < P; p++) tail += load<T>(src + p * S);
+    }
+    const s = v128.add<T>(a0, a1);
+    let sum = tail + v128.extract_lane<T>(s, 0) + v128.extract_lane<T>(s, 1);
+    if (sizeof<T>() == 4) sum += v128.extract_lane<T>(s, 2) + v128.extract_lane<T>(s, 3);
+    store<T>(db + o * S, sum);
+  }
+}

@@ -1,0 +1,437 @@
+import { lanes, madd } from "../shared/simd";
+import { CONV_GEOM_BYTES, ConvGeom, inPlane, outPlane, taps } from "./geometry";
+import { align16 } from "./tile";
+
+// Depthwise convolution (groups = C, m = O / C output channels per input channel, m < 4):
+// direct SIMD loops over one channel plane at a time. The plane is first copied into a
+// zero-padded scratch plane of exactly the extent the windows read, so the inner loops have
+// no bounds tests; output positions run along vectors (4 f32 or 2 f64 per vector, up to eight
+// vectors per block for independent accumulator chains), and each kernel tap is one splat and
+// one multiply-add per vector. The weight gradient is T dot products over the plane, four taps
+// at a time sharing each dy load.
+//
+// Forward and the input gradient are the same loop: with stride 1 in every dim,
+//   dx[i] = Σ_t w[t] · dy[i + p − t·d] = Σ_t w[T−1−t] · dyPadded[i + t·d],
+// a forward pass over dy with the flipped kernel and padding d·(k−1) − p. With a larger stride
+// the gradient is scattered into a padded plane instead (dxPadded[o·s + t·d] += w[t]·dy[o]).
+
+// Padded extent of the windows of geometry g along each dim.
+// @ts-ignore: decorator
+@inline function padD(g: ConvGeom): usize { return <usize>((g.od - 1) * g.sd + (g.kd - 1) * g.dd + 1); }
+// @ts-ignore: decorator
+@inline function padH(g: ConvGeom): usize { return <usize>((g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1); }
+// @ts-ignore: decorator
+@inline function padW(g: ConvGeom): usize { return <usize>((g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1); }
+
+// @ts-ignore: decorator
+@inline function paddedBytes<T>(g: ConvGeom): usize {
+  return padD(g) * padH(g) * padW(g) * sizeof<T>();
+}
+
+// Short row copies and fills as vector loops: memory.copy / memory.fill leave wasm for a
+// runtime call, which costs more than a plane row of a small feature map.
+// @ts-ignore: decorator
+@inline function zeroBytes(dst: usize, bytes: usize): void {
+  let i: usize = 0;
+  for (; i + 16 <= bytes; i += 16) v128.store(dst + i, v128.splat<i32>(0));
+  for (; i < bytes; i += 4) store<i32>(dst + i, 0);
+}
+
+// @ts-ignore: decorator
+@inline function copyBytes(dst: usize, src: usize, bytes: usize): void {
+  let i: usize = 0;
+  for (; i + 16 <= bytes; i += 16) v128.store(dst + i, v128.load(src + i));
+  for (; i < bytes; i += 4) store<i32>(dst + i, load<i32>(src + i));
+}
+
+/**
+ * Copies the input plane at src (g.id × g.ih × g.iw) into the padded plane at dst
+ * (padD × padH × padW): dst[z][y][x] = src[z − pd][y − ph][x − pw], 0 outside src.
+ * Pads may be negative (the input-gradient geometry crops).
+ */
+function padPlane<T>(g: ConvGeom, src: usize, dst: usize): void {
+  const S = sizeof<T>();
+  const PD = <i32>padD(g), PH = <i32>padH(g), PW = <i32>padW(g);
+  // Columns [lo, hi) of each padded row come from the source row.
+  const lo = min(max(g.pw, 0), PW), hi = max(min(g.iw + g.pw, PW), lo);
+  for (let z = 0; z < PD; z++) {
+    const sz = z - g.pd;
+    for (let y = 0; y < PH; y++) {
+      const sy = y - g.ph;
+      const row = dst + <usize>((z * PH + y) * PW) * S;
+      if (<u32>sz >= <u32>g.id || <u32>sy >= <u32>g.ih || lo == hi) {
+        zeroBytes(row, <usize>PW * S);
+        continue;
+      }
+      zeroBytes(row, <usize>lo * S);
+      copyBytes(row + <usize>lo * S, src + <usize>((sz * g.ih + sy) * g.iw + lo - g.pw) * S, <usize>(hi - lo) * S);
+      zeroBytes(row + <usize>hi * S, <usize>(PW - hi) * S);
+    }
+  }
+}
+
+/** Lanes at p, p + step, … (bytes): a vector of a strided row. */
+// @ts-ignore: decorator
+@inline function loadStrided<T>(p: usize, step: usize): v128 {
+  let v = v128.splat<T>(load<T>(p));
+  v = v128.replace_lane<T>(v, 1, load<T>(p + step));
+  if (sizeof<T>() == 4) {
+    v = v128.replace_lane<T>(v, 2, load<T>(p + 2 * step));
+    v = v128.replace_lane<T>(v, 3, load<T>(p + 3 * step));
+  }
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline function loadRow<T>(p: usize, step: usize, unit: bool): v128 {
+  return unit ? v128.load(p) : loadStrided<T>(p, step);
+}
+
+/**
+ * Byte offsets of the T taps from a window's origin in the padded plane of g, at offs (i32 each):
+ * tap (a, b, e) is a·dd planes, b·dh rows and e·dw elements away. One flat loop over taps then
+ * serves every kernel shape and rank.
+ */
+function tapOffsets<T>(g: ConvGeom, offs: usize): void {
+  const S = sizeof<T>();
+  const rowBytes = padW(g) * S, planeRowBytes = padH(g) * rowBytes;
+  let t: usize = 0;
+  for (let a = 0; a < g.kd; a++) {
+    for (let b = 0; b < g.kh; b++) {
+      for (let e = 0; e < g.kw; e++) {
+        store<i32>(offs + t * 4, <i32>(<usize>(a * g.dd) * planeRowBytes + <usize>(b * g.dh) * rowBytes + <usize>(e * g.dw) * S));
+        t++;
+      }
+    }
+  }
+}
+
+/**
+ * V vectors (1 ≤ V ≤ 8, a compile-time constant at each call) of one output row at o, from the
+ * padded plane at `base` (the window origin of the first output):
+ * out[x] = (accumulate ? out[x] : bias) + Σ_t wt[t] · base[offs[t] + x·sw], then ReLU when asked.
+ * V independent accumulator chains hide the multiply-add latency; `unit` (sw = 1) makes the row
+ * loads plain vector loads at immediate offsets.
+ */
+// @ts-ignore: decorator
+@inline function dwBlock<T>(V: i32, step: usize, base: usize, offs: usize, T_: usize, wt: usize, bias: T, o: usize, accumulate: bool, relu: bool, unit: bool): void {
+  const S = sizeof<T>();
+  const L = lanes<T>();
+  const vs = unit ? L * S : L * step;
+  let a0 = v128.splat<T>(bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+  if (accumulate) {
+    a0 = v128.load(o);
+    if (V > 1) a1 = v128.load(o, 16);
+    if (V > 2) a2 = v128.load(o, 32);
+    if (V > 3) a3 = v128.load(o, 48);
+    if (V > 4) a4 = v128.load(o, 64);
+    if (V > 5) a5 = v128.load(o, 80);
+    if (V > 6) a6 = v128.load(o, 96);
+    if (V > 7) a7 = v128.load(o, 112);
+  }
+  for (let t: usize = 0; t < T_; t++) {
+    const wv = v128.load_splat<T>(wt + t * S);
+    const q = base + <usize>load<i32>(offs + t * 4);
+    a0 = madd<T>(wv, loadRow<T>(q, step, unit), a0);
+    if (V > 1) a1 = madd<T>(wv, loadRow<T>(q + vs, step, unit), a1);
+    if (V > 2) a2 = madd<T>(wv, loadRow<T>(q + 2 * vs, step, unit), a2);
+    if (V > 3) a3 = madd<T>(wv, loadRow<T>(q + 3 * vs, step, unit), a3);
+    if (V > 4) a4 = madd<T>(wv, loadRow<T>(q + 4 * vs, step, unit), a4);
+    if (V > 5) a5 = madd<T>(wv, loadRow<T>(q + 5 * vs, step, unit), a5);
+    if (V > 6) a6 = madd<T>(wv, loadRow<T>(q + 6 * vs, step, unit), a6);
+    if (V > 7) a7 = madd<T>(wv, loadRow<T>(q + 7 * vs, step, unit), a7);
+  }
+  if (relu) {
+    const z = v128.splat<T>(0);
+    a0 = v128.pmax<T>(a0, z); a1 = v128.pmax<T>(a1, z); a2 = v128.pmax<T>(a2, z); a3 = v128.pmax<T>(a3, z);
+    a4 = v128.pmax<T>(a4, z); a5 = v128.pmax<T>(a5, z); a6 = v128.pmax<T>(a6, z); a7 = v128.pmax<T>(a7, z);
+  }
+  v128.store(o, a0);
+  if (V > 1) v128.store(o, a1, 16);
+  if (V > 2) v128.store(o, a2, 32);
+  if (V > 3) v128.store(o, a3, 48);
+  if (V > 4) v128.store(o, a4, 64);
+  if (V > 5) v128.store(o, a5, 80);
+  if (V > 6) v128.store(o, a6, 96);
+  if (V > 7) v128.store(o, a7, 112);
+}
+
+/** One output row of `ow` values at out (see dwBlock): blocks of 8 vectors, one block of the rest, then scalars. */
+// @ts-ignore: decorator
+@inline function dwRow<T>(ow: usize, step: usize, in_: usize, offs: usize, T_: usize, wt: usize, bias: T, out: usize, accumulate: bool, relu: bool, unit: bool): void {
+  const S = sizeof<T>();
+  const L = lanes<T>();
+  let x: usize = 0;
+  for (; x + 8 * L <= ow; x += 8 * L) dwBlock<T>(8, step, in_ + x * step, offs, T_, wt, bias, out + x * S, accumulate, relu, unit);
+  const rest = (ow - x) / L;
+  const b = in_ + x * step, o = out + x * S;
+  // One block for the remaining whole vectors, so a row's tail keeps several chains in flight.
+  switch (<i32>rest) {
+    case 7: dwBlock<T>(7, step, b, offs, T_, wt, bias, o, accumulate, relu, unit); break;
+    case 6: dwBlock<T>(6, step, b, offs, T_, wt, bias, o, accumulate, relu, unit); break;
+    case 5: dwBlock<T>(5, step, b, offs, T_, wt, bias, o, accumulate, relu, unit); break;
+    case 4: dwBlock<T>(4, step, b, offs, T_, wt, bias, o, accumulate, relu, unit); break;
+    case 3: dwBlock<T>(3, step, b, offs, T_, wt, bias, o, accumulate, relu, unit); break;
+    case 2: dwBlock<T>(2, step, b, offs, T_, wt, bias, o, accumulate, relu, unit); break;
+    case 1: dwBlock<T>(1, step, b, offs, T_, wt, bias, o, accumulate, relu, unit); break;
+    default: break;
+  }
+  x += rest * L;
+  for (; x < ow; x++) {
+    const o = out + x * S;
+    let acc: T = accumulate ? load<T>(o) : bias;
+    const base = in_ + x * step;
+    for (let t: usize = 0; t < T_; t++) acc += load<T>(wt + t * S) * load<T>(base + <usize>load<i32>(offs + t * 4));
+    if (relu && acc < 0) acc = 0;
+    store<T>(o, acc);
+  }
+}
+
+/** One output plane (g.od × g.oh × g.ow) at out from the padded plane pp, with the T taps at wt. */
+function dwPlane<T>(g: ConvGeom, pp: usize, offs: usize, wt: usize, bias: T, out: usize, accumulate: bool, relu: bool): void {
+  const S = sizeof<T>();
+  const rowBytes = padW(g) * S, planeRowBytes = padH(g) * rowBytes;
+  const T_ = taps(g), ow = <usize>g.ow, step = <usize>g.sw * S;
+  for (let z = 0; z < g.od; z++) {
+    for (let y = 0; y < g.oh; y++) {
+      const in_ = pp + <usize>(z * g.sd) * planeRowBytes + <usize>(y * g.sh) * rowBytes;
+      const o = out + <usize>((z * g.oh + y) * g.ow) * S;
+      if (g.sw == 1) dwRow<T>(ow, step, in_, offs, T_, wt, bias, o, accumulate, relu, true);
+      else dwRow<T>(ow, step, in_, offs, T_, wt, bias, o, accumulate, relu, false);
+    }
+  }
+}
+
+/** Scratch of dwForward: one padded input plane and the tap offsets. */
+export function dwForwardWorkspace<T>(g: ConvGeom): usize {
+  return paddedBytes<T>(g) + taps(g) * 4 + 2 * 16;
+}
+
+/** Depthwise forward: y[n, c·m + j] = conv(x[n, c], w[c·m + j]) + bias, ReLU when asked. */
+export function dwForward<T>(g: ConvGeom, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: bool): void {
+  const S = sizeof<T>();
+  const m = <usize>(g.o / g.c), T_ = taps(g);
+  const inP = inPlane(g), outP = outPlane(g);
+  const offs = align16(work);
+  const pp = align16(offs + T_ * 4);
+  tapOffsets<T>(g, offs);
+  for (let n: usize = 0; n < <usize>g.n; n++) {
+    for (let c: usize = 0; c < <usize>g.c; c++) {
+      padPlane<T>(g, x + (n * <usize>g.c + c) * inP * S, pp);
+      for (let j: usize = 0; j < m; j++) {
+        const oc = c * m + j;
+        const b: T = bias != 0 ? load<T>(bias + oc * S) : 0;
+        dwPlane<T>(g, pp, offs, w + oc * T_ * S, b, y + (n * <usize>g.o + oc) * outP * S, false, relu);
+      }
+    }
+  }
+}
+
+// With stride 1 everywhere the input gradient is a forward pass (see the top of this file).
+// @ts-ignore: decorator
+@inline function gradientAsForward(g: ConvGeom): bool {
+  return g.sd == 1 && g.sh == 1 && g.sw == 1;
+}
+
+/** Writes into gt the geometry of the input gradient as a forward pass over dy (stride 1 only). */
+function gradientGeometry(g: ConvGeom, gt: ConvGeom): void {
+  gt.n = g.n; gt.c = g.o; gt.o = g.c; gt.groups = g.groups;
+  gt.id = g.od; gt.ih = g.oh; gt.iw = g.ow;
+  gt.kd = g.kd; gt.kh = g.kh; gt.kw = g.kw;
+  gt.od = g.id; gt.oh = g.ih; gt.ow = g.iw;
+  gt.sd = 1; gt.sh = 1; gt.sw = 1;
+  gt.dd = g.dd; gt.dh = g.dh; gt.dw = g.dw;
+  gt.pd = (g.kd - 1) * g.dd - g.pd; gt.ph = (g.kh - 1) * g.dh - g.ph; gt.pw = (g.kw - 1) * g.dw - g.pw;
+}
+
+/** Scratch of dwBackwardData: a padded plane (of dy, or of dx when strided), flipped taps and their offsets, a descriptor. */
+export function dwBackwardDataWorkspace<T>(g: ConvGeom): usize {
+  // The forward-pass geometry's padded extent is (input − 1)·1 + (k − 1)·d + 1 per dim.
+  const plane = gradientAsForward(g)
+    ? <usize>(g.id + (g.kd - 1) * g.dd) * <usize>(g.ih + (g.kh - 1) * g.dh) * <usize>(g.iw + (g.kw - 1) * g.dw) * sizeof<T>()
+    : paddedBytes<T>(g);
+  return plane + taps(g) * (sizeof<T>() + 4) + CONV_GEOM_BYTES + 4 * 16;
+}
+
+/**
+ * Depthwise input gradient: dx[n, c] = Σ_j convᵀ(dy[n, c·m + j], w[c·m + j]) (+ bias[c] when
+ * bias ≠ 0, for the transposed convolution).
+ */
+export function dwBackwardData<T>(g: ConvGeom, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void {
+  const S = sizeof<T>();
+  const m = <usize>(g.o / g.c), T_ = taps(g);
+  const inP = inPlane(g), outP = outPlane(g);
+  const gt = changetype<ConvGeom>(align16(work));
+  const wflip = align16(changetype<usize>(gt) + CONV_GEOM_BYTES);
+  const offs = align16(wflip + T_ * S);
+  const pp = align16(offs + T_ * 4);
+  if (gradientAsForward(g)) {
+    gradientGeometry(g, gt);
+    tapOffsets<T>(gt, offs);
+    for (let n: usize = 0; n < <usize>g.n; n++) {
+      for (let c: usize = 0; c < <usize>g.c; c++) {
+        const b: T = bias != 0 ? load<T>(bias + c * S) : 0;
+        const dxc = dx + (n * <usize>g.c + c) * inP * S;
+        for (let j: usize = 0; j < m; j++) {
+          const oc = c * m + j;
+          for (let t: usize = 0; t < T_; t++) store<T>(wflip + t * S, load<T>(w + (oc * T_ + T_ - 1 - t) * S));
+          padPlane<T>(gt, dy + (n * <usize>g.o + oc) * outP * S, pp);
+          dwPlane<T>(gt, pp, offs, wflip, b, dxc, j > 0, false);
+        }
+      }
+    }
+    return;
+  }
+  const PH = padH(g), PW = padW(g);
+  const rowBytes = PW * S, planeRowBytes = PH * rowBytes;
+  const padded = paddedBytes<T>(g);
+  for (let n: usize = 0; n < <usize>g.n; n++) {
+    for (let c: usize = 0; c < <usize>g.c; c++) {
+      memory.fill(pp, 0, padded);
+      for (let j: usize = 0; j < m; j++) {
+        const oc = c * m + j;
+        const dyc = dy + (n * <usize>g.o + oc) * outP * S;
+        if (g.sw == 1) scatterPlane<T>(g, dyc, w + oc * T_ * S, pp, rowBytes, planeRowBytes, true);
+        else scatterPlane<T>(g, dyc, w + oc * T_ * S, pp, rowBytes, planeRowBytes, false);
+      }
+      const b: T = bias != 0 ? load<T>(bias + c * S) : 0;
+      cropPlane<T>(g, pp, dx + (n * <usize>g.c + c) * inP * S, b);
+    }
+  }
+}
+
+// dxPadded[o·s + t·d] += w[t] · dy[o] for one (dy plane, kernel) pair; `unit` = (sw = 1).
+// @ts-ignore: decorator
+@inline function scatterPlane<T>(g: ConvGeom, dyc: usize, wt: usize, pp: usize, rowBytes: usize, planeRowBytes: usize, unit: bool): void {
+  const S = sizeof<T>();
+  const L = lanes<T>();
+  const ow = <usize>g.ow;
+  const step = <usize>g.sw * S;
+  for (let z = 0; z < g.od; z++) {
+    for (let y = 0; y < g.oh; y++) {
+      const src = dyc + <usize>((z * g.oh + y) * g.ow) * S;
+      let wp = wt;
+      for (let a = 0; a < g.kd; a++) {
+        for (let b = 0; b < g.kh; b++) {
+          let q = pp + <usize>(z * g.sd + a * g.dd) * planeRowBytes + <usize>(y * g.sh + b * g.dh) * rowBytes;
+          for (let e = 0; e < g.kw; e++) {
+            const wv = load<T>(wp);
+            let x: usize = 0;
+            if (unit) {
+              const wvv = v128.splat<T>(wv);
+              for (; x + L <= ow; x += L) {
+                v128.store(q + x * S, madd<T>(wvv, v128.load(src + x * S), v128.load(q + x * S)));
+              }
+            }
+            for (; x < ow; x++) {
+              const d = q + x * step;
+              store<T>(d, load<T>(d) + wv * load<T>(src + x * S));
+            }
+            wp += S;
+            q += <usize>g.dw * S;
+          }
+        }
+      }
+    }
+  }
+}
+
+// dx plane from the padded gradient plane: dx[z][y][x] = bias + pp[z + pd][y + ph][x + pw], or
+// bias alone where no window reached (inputs the forward never read).
+function cropPlane<T>(g: ConvGeom, pp: usize, dxc: usize, bias: T): void {
+  const S = sizeof<T>();
+  const PD = <i32>padD(g), PH = <i32>padH(g), PW = <i32>padW(g);
+  for (let z = 0; z < g.id; z++) {
+    const pz = z + g.pd;
+    for (let y = 0; y < g.ih; y++) {
+      const py = y + g.ph;
+      const row = dxc + <usize>((z * g.ih + y) * g.iw) * S;
+      const inRow = <u32>pz < <u32>PD && <u32>py < <u32>PH;
+      const src = pp + <usize>((pz * PH + py) * PW + g.pw) * S;
+      for (let x = 0; x < g.iw; x++) {
+        let v = bias;
+        if (inRow && <u32>(x + g.pw) < <u32>PW) v += load<T>(src + <usize>x * S);
+        store<T>(row + <usize>x * S, v);
+      }
+    }
+  }
+}
+
+/** Scratch of dwBackwardFilter: one padded input plane and the tap offsets. */
+export function dwBackwardFilterWorkspace<T>(g: ConvGeom): usize {
+  return paddedBytes<T>(g) + taps(g) * 4 + 2 * 16;
+}
+
+/** Depthwise weight gradient: dw[c·m + j, t] = Σ_n Σ_o dy[n, c·m + j, o] · xPadded[n, c][o·s + t·d]. */
+export function dwBackwardFilter<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, work: usize): void {
+  const S = sizeof<T>();
+  const m = <usize>(g.o / g.c), T_ = taps(g);
+  const inP = inPlane(g), outP = outPlane(g);
+  const offs = align16(work);
+  const pp = align16(offs + T_ * 4);
+  tapOffsets<T>(g, offs);
+  memory.fill(dw, 0, <usize>g.o * T_ * S);
+  for (let n: usize = 0; n < <usize>g.n; n++) {
+    for (let c: usize = 0; c < <usize>g.c; c++) {
+      padPlane<T>(g, x + (n * <usize>g.c + c) * inP * S, pp);
+      for (let j: usize = 0; j < m; j++) {
+        const oc = c * m + j;
+        const dyc = dy + (n * <usize>g.o + oc) * outP * S;
+        for (let t: usize = 0; t < T_; t += 4) {
+          if (g.sw == 1) dwTaps4<T>(g, dyc, pp, offs, t, T_, dw + oc * T_ * S, true);
+          else dwTaps4<T>(g, dyc, pp, offs, t, T_, dw + oc * T_ * S, false);
+        }
+      }
+    }
+  }
+}
+
+// dwt[t] += Σ_o dy[o] · pp[offs[t] + o·s] for the taps t0 .. t0 + 3 (fewer at the end): four
+// dot products sharing each dy load, in four independent accumulators.
+// @ts-ignore: decorator
+@inline function dwTaps4<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize, t0: usize, T_: usize, dwt: usize, unit: bool): void {
+  const S = sizeof<T>();
+  const L = lanes<T>();
+  const ow = <usize>g.ow;
+  const step = <usize>g.sw * S;
+  const rowBytes = padW(g) * S, planeRowBytes = padH(g) * rowBytes;
+  const cnt = min(4, T_ - t0);
+  // Missing taps of a short last group repeat the last one; their sums are dropped.
+  const o0 = <usize>load<i32>(offs + t0 * 4);
+  const o1 = <usize>load<i32>(offs + (t0 + min(1, cnt - 1)) * 4);
+  const o2 = <usize>load<i32>(offs + (t0 + min(2, cnt - 1)) * 4);
+  const o3 = <usize>load<i32>(offs + (t0 + min(3, cnt - 1)) * 4);
+  let a0 = v128.splat<T>(0), a1 = v128.splat<T>(0), a2 = v128.splat<T>(0), a3 = v128.splat<T>(0);
+  let s0: T = 0, s1: T = 0, s2: T = 0, s3: T = 0;
+  for (let z = 0; z < g.od; z++) {
+    for (let y = 0; y < g.oh; y++) {
+      const src = dyc + <usize>((z * g.oh + y) * g.ow) * S;
+      const q = pp + <usize>(z * g.sd) * planeRowBytes + <usize>(y * g.sh) * rowBytes;
+      let x: usize = 0;
+      for (; x + L <= ow; x += L) {
+        const d = v128.load(src + x * S);
+        const qx = q + x * step;
+        a0 = madd<T>(d, loadRow<T>(qx + o0, step, unit), a0);
+        a1 = madd<T>(d, loadRow<T>(qx + o1, step, unit), a1);
+        a2 = madd<T>(d, loadRow<T>(qx + o2, step, unit), a2);
+        a3 = madd<T>(d, loadRow<T>(qx + o3, step, unit), a3);
+      }
+      for (; x < ow; x++) {
+        const d = load<T>(src + x * S);
+        const qx = q + x * step;
+        s0 += d * load<T>(qx + o0); s1 += d * load<T>(qx + o1); s2 += d * load<T>(qx + o2); s3 += d * load<T>(qx + o3);
+      }
+    }
+  }
+  store<T>(dwt + t0 * S, load<T>(dwt + t0 * S) + s0 + laneSum<T>(a0));
+  if (cnt > 1) store<T>(dwt + (t0 + 1) * S, load<T>(dwt + (t0 + 1) * S) + s1 + laneSum<T>(a1));
+  if (cnt > 2) store<T>(dwt + (t0 + 2) * S, load<T>(dwt + (t0 + 2) * S) + s2 + laneSum<T>(a2));
+  if (cnt > 3) store<T>(dwt + (t0 + 3) * S, load<T>(dwt + (t0 + 3) * S) + s3 + laneSum<T>(a3));
+}
+
+// @ts-ignore: decorator
+@inline function laneSum<T>(v: v128): T {
+  let s = v128.extract_lane<T>(v, 0) + v128.extract_lane<T>(v, 1);
+  if (sizeof<T>() == 4) s += v128.extract_lane<T>(v, 2) + v128.extract_lane<T>(v, 3);
+  return s;
+}

@@ -1,0 +1,112 @@
+import { lanes } from "../shared/simd";
+import { KC, MR, NV, packA } from "../gemm/gemm";
+import { gemm_ukernel_4x2v } from "../gemm/ukernel";
+import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, taps } from "./geometry";
+import { buildTapTable, packIm2col, tapTableBytes } from "./im2col";
+import { align16, storeEdgeTile } from "./tile";
+import { dwForward, dwForwardWorkspace } from "./depthwise";
+
+// Forward convolution as an implicit GEMM, per image and group:
+//   Y[o, p] = Σ_k W[o, k] · im2col[k, p] (+ bias[o]),  o < O/groups, k < C/groups · taps, p < od·oh·ow.
+// W is packed once per call into MR-row panels (it is reused by every image); im2col is packed
+// block by block straight from the input (see im2col.ts). Scratch is the packed weights, a
+// KC × PB im2col block and the tap table for PB positions: independent of the batch size.
+// Bias and ReLU are the microkernel's epilogue: bias seeds the accumulators of the first depth
+// block, ReLU clamps the last one's stores.
+
+/** Output positions per column block (the GEMM's NC). */
+export const PB: usize = 512;
+
+// @ts-ignore: decorator
+@inline function rowsPadded(g: ConvGeom): usize {
+  return roundUp(<usize>(g.o / g.groups), MR);
+}
+
+// Scratch parts, in order: packed weights, padded bias, packed im2col block, edge tile, tap table.
+// @ts-ignore: decorator
+@inline function packedWeightsBytes<T>(g: ConvGeom): usize {
+  return <usize>g.groups * rowsPadded(g) * (<usize>(g.c / g.groups) * taps(g)) * sizeof<T>();
+}
+
+/** Scratch bytes `convForward<T>` needs for the geometry at `gp`. */
+export function convForwardWorkspace<T>(gp: usize): usize {
+  const g = changetype<ConvGeom>(gp);
+  if (isDepthwise(g)) return dwForwardWorkspace<T>(g);
+  const S = sizeof<T>();
+  const NR = NV * lanes<T>();
+  const kg = <usize>(g.c / g.groups) * taps(g);
+  const pb = roundUp(min(outPlane(g), PB), NR);
+  return packedWeightsBytes<T>(g) + <usize>g.groups * rowsPadded(g) * S + min(kg, KC) * pb * S +
+    MR * NR * S + tapTableBytes(g, pb, NR) + 5 * 16;
+}
+
+/**
+ * y = conv(x, w) + bias, then ReLU when `relu`. `bias` is a byte pointer to O values or 0 for none.
+ * `work` holds convForwardWorkspace<T>(gp) bytes.
+ */
+export function convForward<T>(gp: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: bool): void {
+  const g = changetype<ConvGeom>(gp);
+  if (isDepthwise(g)) {
+    dwForward<T>(g, x, w, bias, y, work, relu);
+    return;
+  }
+  const S = sizeof<T>();
+  const NR = NV * lanes<T>();
+  const G = <usize>g.groups, N = <usize>g.n;
+  const og = <usize>(g.o / g.groups), cg = <usize>(g.c / g.groups);
+  const T_ = taps(g), plane = inPlane(g), P = outPlane(g);
+  const kg = cg * T_;
+  const mp = rowsPadded(g);
+
+  const ap = align16(work);
+  const pbias = align16(ap + packedWeightsBytes<T>(g));
+  const bp = align16(pbias + G * mp * S);
+  const tile = align16(bp + min(kg, KC) * roundUp(min(P, PB), NR) * S);
+  const tab = align16(tile + MR * NR * S);
+
+  // Weights of group gi, depth block pc: MR-row panels at ap + (gi·mp·kg + pc·mp)·S.
+  for (let gi: usize = 0; gi < G; gi++) {
+    for (let pc: usize = 0; pc < kg; pc += KC) {
+      packA<T>(og, min(KC, kg - pc), w + (gi * og * kg + pc) * S, kg, 1, ap + (gi * mp * kg + pc * mp) * S);
+    }
+    for (let i: usize = 0; i < mp; i++) {
+      store<T>(pbias + (gi * mp + i) * S, bias != 0 && i < og ? load<T>(bias + (gi * og + i) * S) : 0);
+    }
+  }
+
+  for (let jc: usize = 0; jc < P; jc += PB) {
+    const nc = min(PB, P - jc);
+    const panels = (nc + NR - 1) / NR;
+    const cls = tab + panels * T_ * NR * 4;
+    buildTapTable(g, jc, nc, NR, tab, cls);
+    for (let n: usize = 0; n < N; n++) {
+      for (let gi: usize = 0; gi < G; gi++) {
+        const xg = x + (n * <usize>g.c + gi * cg) * plane * S;
+        const yg = y + ((n * <usize>g.o + gi * og) * P + jc) * S;
+        for (let pc: usize = 0; pc < kg; pc += KC) {
+          const kc = min(KC, kg - pc);
+          const first = pc == 0, last = pc + kc == kg;
+          packIm2col<T>(T_, plane, <usize>g.sw, pc, kc, panels, NR, xg, tab, cls, bp);
+          const apg = ap + (gi * mp * kg + pc * mp) * S;
+          for (let jr: usize = 0; jr < nc; jr += NR) {
+            const nr = min(NR, nc - jr);
+            const bpanel = bp + jr * kc * S;
+            for (let ir: usize = 0; ir < og; ir += MR) {
+              const mr = min(MR, og - ir);
+              const apanel = apg + ir * kc * S;
+              const cij = yg + (ir * P + jr) * S;
+              const bptr = first && bias != 0 ? pbias + (gi * mp + ir) * S : 0;
+              const act = relu && last;
+              if (mr == MR && nr == NR) {
+                gemm_ukernel_4x2v<T>(kc, apanel, bpanel, cij, P, !first, bptr, act);
+              } else {
+                gemm_ukernel_4x2v<T>(kc, apanel, bpanel, tile, NR, false, bptr, false);
+                storeEdgeTile<T>(tile, NR, cij, P, mr, nr, !first, act);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

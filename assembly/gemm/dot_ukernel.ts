@@ -1,0 +1,55 @@
+import { lanes, madd } from "../shared/simd";
+
+// Dot-product GEMM microkernel: C[i][j] = Σ_p A[i][p] · B[j][p], both operands contiguous along
+// the depth p. The 4×2v kernel (ukernel.ts) broadcasts A and needs B's depth-major panels; when
+// the depth is the long, contiguous dimension of both operands (a weight gradient: depth =
+// output positions), packing for it would transpose both. Here the accumulators hold partial
+// sums along p in their lanes instead, and are reduced once at the end.
+//
+// Contract (checked by the driver):
+// - A is packed in 2-row panels, vectorised along p: for step s (p = s·L .. s·L + L − 1) the
+//   vectors of rows 0 and 1 at a + s·32 and a + s·32 + 16.
+// - B is packed in 4-row panels likewise: rows 0..3 at b + s·64 + {0, 16, 32, 48}.
+// - kc is a multiple of L (panels are zero-padded along p), kc ≥ L.
+// - The 2 × 4 result is stored row-major at tile (8 elements), not accumulated: the driver adds it.
+
+/** Row count of the A panels. */
+export const DOT_MR: usize = 2;
+/** Row count of the B panels. */
+export const DOT_NR: usize = 4;
+
+// Sums of the lanes of four vectors, as one vector [Σc0, Σc1, Σc2, Σc3] (two vectors for f64).
+// @ts-ignore: decorator
+@inline function storeSums4<T>(c0: v128, c1: v128, c2: v128, c3: v128, dst: usize): void {
+  if (sizeof<T>() == 4) {
+    const t = v128.add<T>(v128.shuffle<T>(c0, c1, 0, 4, 1, 5), v128.shuffle<T>(c0, c1, 2, 6, 3, 7));
+    const u = v128.add<T>(v128.shuffle<T>(c2, c3, 0, 4, 1, 5), v128.shuffle<T>(c2, c3, 2, 6, 3, 7));
+    v128.store(dst, v128.add<T>(v128.shuffle<T>(t, u, 0, 1, 4, 5), v128.shuffle<T>(t, u, 2, 3, 6, 7)));
+  } else {
+    v128.store(dst, v128.add<T>(v128.shuffle<T>(c0, c1, 0, 2), v128.shuffle<T>(c0, c1, 1, 3)));
+    v128.store(dst, v128.add<T>(v128.shuffle<T>(c2, c3, 0, 2), v128.shuffle<T>(c2, c3, 1, 3)), 16);
+  }
+}
+
+/** 2×4 dot tile: 8 accumulators + 2 A vectors + 1 B vector = 11 registers. */
+// @ts-ignore: decorator
+@inline export function gemm_dot_ukernel_2x4<T>(kc: usize, a: usize, b: usize, tile: usize): void {
+  const L = lanes<T>();
+  let c00 = v128.splat<T>(0), c01 = v128.splat<T>(0), c02 = v128.splat<T>(0), c03 = v128.splat<T>(0);
+  let c10 = v128.splat<T>(0), c11 = v128.splat<T>(0), c12 = v128.splat<T>(0), c13 = v128.splat<T>(0);
+  for (let p: usize = 0; p < kc; p += L) {
+    const a0 = v128.load(a), a1 = v128.load(a, 16);
+    let vb = v128.load(b);
+    c00 = madd<T>(a0, vb, c00); c10 = madd<T>(a1, vb, c10);
+    vb = v128.load(b, 16);
+    c01 = madd<T>(a0, vb, c01); c11 = madd<T>(a1, vb, c11);
+    vb = v128.load(b, 32);
+    c02 = madd<T>(a0, vb, c02); c12 = madd<T>(a1, vb, c12);
+    vb = v128.load(b, 48);
+    c03 = madd<T>(a0, vb, c03); c13 = madd<T>(a1, vb, c13);
+    a += 32;
+    b += 64;
+  }
+  storeSums4<T>(c00, c01, c02, c03, tile);
+  storeSums4<T>(c10, c11, c12, c13, tile + 4 * sizeof<T>());
+}

@@ -1,0 +1,195 @@
+/**
+ * The convolution family: forward, gradients and transposed convolution for 1, 2 and 3
+ * spatial dims, with PyTorch's semantics (cross-correlation, NC[D][H]W inputs, O(C/groups)[kD][kH]kW
+ * weights). One implementation serves every rank (see _conv_args.ts).
+ *
+ * @module
+ */
+import type { Runtime } from "../engine/runtime.ts";
+import type { Tensor } from "../engine/tensor.ts";
+import { type ConvGeometry, convGeometry, type ConvPadding, type ConvRank, convTransposeGeometry, spatial } from "./_conv_args.ts";
+import { runBiasGrad, runConvKernel } from "./_conv_kernels.ts";
+import { boolOption, floatTensor, fmt, opError, options, sameDtype } from "./_validate.ts";
+
+export type { ConvPadding } from "./_conv_args.ts";
+
+/** Options of `conv1d`, `conv2d` and `conv3d`. */
+export interface ConvOptions {
+  /** Step between windows: one number, or one per spatial dim. @default {1} */
+  stride?: number | readonly number[];
+  /** Zero padding; see {@link ConvPadding}. @default {0} */
+  padding?: ConvPadding;
+  /** Spacing between kernel taps: one number, or one per spatial dim. @default {1} */
+  dilation?: number | readonly number[];
+  /** Channel groups; C and O must be multiples of it (groups = C is depthwise). @default {1} */
+  groups?: number;
+  /** `"relu"` applies max(·, 0) after the bias, in the same pass. @default {undefined} (none) */
+  activation?: "relu";
+}
+
+/** Which gradients `conv*Backward` computes; a skipped one is returned as `null`. */
+export interface ConvNeeds {
+  /** The input gradient. @default {true} */
+  dx?: boolean;
+  /** The weight gradient. @default {true} */
+  dw?: boolean;
+  /** The bias gradient. @default {true} */
+  db?: boolean;
+}
+
+/** Options of `conv1dBackward`, `conv2dBackward` and `conv3dBackward`: the forward's geometry, and `needs`. */
+export interface ConvBackwardOptions {
+  /** As in {@link ConvOptions}. @default {1} */
+  stride?: number | readonly number[];
+  /** As in {@link ConvOptions}. @default {0} */
+  padding?: ConvPadding;
+  /** As in {@link ConvOptions}. @default {1} */
+  dilation?: number | readonly number[];
+  /** As in {@link ConvOptions}. @default {1} */
+  groups?: number;
+  /** Gradients to compute. @default {{ dx: true, dw: true, db: true }} */
+  needs?: ConvNeeds;
+}
+
+/** The gradients of `sum(y · dy)` for `y = conv(x, w, b)`, with the shapes of x, w and `[O]`. */
+export interface ConvGradients {
+  /** ∂/∂x, shape of x; `null` when `needs.dx` is false. */
+  dx: Tensor | null;
+  /** ∂/∂w, shape of w; `null` when `needs.dw` is false. */
+  dw: Tensor | null;
+  /** ∂/∂b = dy summed over batch and spatial dims, `[O]`; `null` when `needs.db` is false. */
+  db: Tensor | null;
+}
+
+/** Options of `convTranspose1d` and `convTranspose2d`. */
+export interface ConvTransposeOptions {
+  /** Step between the input positions in the output: one number, or one per spatial dim. @default {1} */
+  stride?: number | readonly number[];
+  /** Removed from both ends of each dim of the output: one number, or one per spatial dim. @default {0} */
+  padding?: number | readonly number[];
+  /** Added at the end of each dim of the output; smaller than the stride or the dilation. @default {0} */
+  outputPadding?: number | readonly number[];
+  /** Spacing between kernel taps: one number, or one per spatial dim. @default {1} */
+  dilation?: number | readonly number[];
+  /** Channel groups; Cin must be a multiple of it. @default {1} */
+  groups?: number;
+}
+
+const GEOMETRY_KEYS = ["stride", "padding", "dilation", "groups"] as const;
+
+function opName(kind: "conv" | "convTranspose", rank: ConvRank, suffix = ""): string {
+  return `${kind}${rank}d${suffix}`;
+}
+
+/** Checks an optional bias: null/undefined, or a tensor `[channels]` of `dtype`. */
+function biasArg(rt: Runtime, op: string, b: unknown, x: Tensor, channels: number): Tensor | null {
+  if (b === undefined || b === null) return null;
+  const tb = floatTensor(rt, op, "b", b);
+  sameDtype(op, "x", x, "b", tb);
+  if (tb.shape.length !== 1 || tb.shape[0] !== channels) {
+    throw opError(op, "b", `must have shape [${channels}] (one value per output channel)`, `current shape is ${fmt(tb.shape)}`);
+  }
+  return tb;
+}
+
+/** Checks `needs`: undefined, or an object with only the keys dx, dw, db. */
+function needsArg(op: string, v: unknown): ConvNeeds {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== "object" || Array.isArray(v)) throw opError(op, "needs", "must be an object", `current value is ${JSON.stringify(v)}`);
+  for (const k of Object.keys(v)) {
+    if (k !== "dx" && k !== "dw" && k !== "db") throw opError(op, "needs", `has an unknown key '${k}'`, "known keys are dx, dw, db");
+  }
+  return v as ConvNeeds;
+}
+
+/** The output shape `[N, O, *out]` of a geometry. */
+function outputShape(g: ConvGeometry, rank: ConvRank): number[] {
+  return [g.n, g.o, ...spatial(g.output, rank)];
+}
+
+/**
+ * `y = conv(x, w) + b`, then ReLU when `activation` is `"relu"`: x `[N, C, *in]`,
+ * w `[O, C / groups, *k]`, b `[O]` or null → y `[N, O, *out]`.
+ */
+export function conv(rt: Runtime, rank: ConvRank, x: Tensor, w: Tensor, b: Tensor | null | undefined, opts?: ConvOptions): Tensor {
+  const OP = opName("conv", rank);
+  const o = options<ConvOptions>(OP, opts, [...GEOMETRY_KEYS, "activation"]);
+  if (o.activation !== undefined && o.activation !== "relu") {
+    throw opError(OP, "activation", 'must be "relu" or undefined', `current value is ${JSON.stringify(o.activation) ?? String(o.activation)}`);
+  }
+  const tx = floatTensor(rt, OP, "x", x);
+  const tw = floatTensor(rt, OP, "w", w);
+  const dtype = sameDtype(OP, "x", tx, "w", tw);
+  const g = convGeometry(OP, rank, tx.shape, tw.shape, o);
+  const tb = biasArg(rt, OP, b, tx, g.o);
+  const y = rt.allocTensor(OP, outputShape(g, rank), dtype);
+  if (y.size === 0) return y;
+  runConvKernel(rt, OP, dtype, "conv_forward", g, [y], (work) => [tx.ptr, tw.ptr, tb?.ptr ?? 0, y.ptr, work, o.activation === "relu" ? 1 : 0]);
+  return y;
+}
+
+/**
+ * The gradients of `sum(y · dy)` for `y = conv(x, w, b)` with the same options: dx, dw and db.
+ * dy must have the forward's output shape. Each gradient is computed only if `needs` asks.
+ */
+export function convBackward(rt: Runtime, rank: ConvRank, dy: Tensor, x: Tensor, w: Tensor, opts?: ConvBackwardOptions): ConvGradients {
+  const OP = opName("conv", rank, "Backward");
+  const o = options<ConvBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, "needs"]);
+  const needs = needsArg(OP, o.needs);
+  const want = {
+    dx: boolOption(OP, "needs.dx", needs.dx, true),
+    dw: boolOption(OP, "needs.dw", needs.dw, true),
+    db: boolOption(OP, "needs.db", needs.db, true),
+  };
+  const tdy = floatTensor(rt, OP, "dy", dy);
+  const tx = floatTensor(rt, OP, "x", x);
+  const tw = floatTensor(rt, OP, "w", w);
+  const dtype = sameDtype(OP, "x", tx, "w", tw);
+  sameDtype(OP, "x", tx, "dy", tdy);
+  const g = convGeometry(OP, rank, tx.shape, tw.shape, o);
+  const yShape = outputShape(g, rank);
+  if (tdy.shape.length !== yShape.length || tdy.shape.some((d, i) => d !== yShape[i])) {
+    throw opError(
+      OP, "dy", `must have the forward output's shape ${fmt(yShape)}`,
+      `current shape is ${fmt(tdy.shape)}; 'x' is ${fmt(tx.shape)}, 'w' is ${fmt(tw.shape)}`,
+    );
+  }
+  const out: ConvGradients = { dx: null, dw: null, db: null };
+  const all = () => [out.dx, out.dw, out.db];
+  try {
+    if (want.dx) out.dx = rt.allocTensor(OP, tx.shape, dtype);
+    if (want.dw) out.dw = rt.allocTensor(OP, tw.shape, dtype);
+    if (want.db) out.db = rt.allocTensor(OP, [g.o], dtype);
+  } catch (e) {
+    for (const t of all()) t?.dispose();
+    throw e;
+  }
+  const { dx, dw, db } = out;
+  if (dx !== null && dx.size > 0) {
+    runConvKernel(rt, OP, dtype, "conv_backward_data", g, all(), (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work]);
+  }
+  if (dw !== null) {
+    runConvKernel(rt, OP, dtype, "conv_backward_filter", g, all(), (work) => [tdy.ptr, tx.ptr, dw.ptr, work]);
+  }
+  if (db !== null) runBiasGrad(rt, dtype, g, tdy.ptr, db.ptr);
+  return out;
+}
+
+/**
+ * The transposed convolution (the input gradient of a convolution, as an op): x `[N, Cin, *in]`,
+ * w `[Cin, Cout / groups, *k]`, b `[Cout]` or null → `[N, Cout, *out]` with
+ * out = (in − 1)·s − 2p + d·(k−1) + outputPadding + 1.
+ */
+export function convTranspose(rt: Runtime, rank: ConvRank, x: Tensor, w: Tensor, b: Tensor | null | undefined, opts?: ConvTransposeOptions): Tensor {
+  const OP = opName("convTranspose", rank);
+  const o = options<ConvTransposeOptions>(OP, opts, [...GEOMETRY_KEYS, "outputPadding"]);
+  const tx = floatTensor(rt, OP, "x", x);
+  const tw = floatTensor(rt, OP, "w", w);
+  const dtype = sameDtype(OP, "x", tx, "w", tw);
+  const g = convTransposeGeometry(OP, rank, tx.shape, tw.shape, o);
+  const tb = biasArg(rt, OP, b, tx, g.c);
+  const y = rt.allocTensor(OP, [g.n, g.c, ...spatial(g.input, rank)], dtype);
+  if (y.size === 0) return y;
+  runConvKernel(rt, OP, dtype, "conv_backward_data", g, [y], (work) => [tx.ptr, tw.ptr, tb?.ptr ?? 0, y.ptr, work]);
+  return y;
+}
