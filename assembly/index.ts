@@ -72,3 +72,6 @@ export function f64_conv_bias_grad(geom: usize, dy: usize, db: usize): void { co
 export function relaxedBuild(): i32 {
   return ASC_FEATURE_RELAXED_SIMD ? 1 : 0;
 }
+
+// --- microkernel variant (see gemm/ukernel.ts): 0 = loadsplat, 1 = shuffle
+export { setGemmVariant } from "./gemm/ukernel";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createRuntime, type LoadOptions, type MemoryStats, type Runtime } from "./engine/runtime.ts";
+import { createRuntime, type GemmVariant, type LoadOptions, type MemoryStats, type Runtime } from "./engine/runtime.ts";
 import type { SimdBuild } from "./engine/features.ts";
 import type { DType, Tensor } from "./engine/tensor.ts";
 import { tensor, type TensorInit } from "./ops/create.ts";
@@ -38,6 +38,11 @@ export class Engine {
   /** The wasm build in use: `"baseline"` (SIMD128) or `"relaxed"` (SIMD128 + relaxed-SIMD FMA). */
   get build(): SimdBuild {
     return this.#rt.build;
+  }
+
+  /** The GEMM microkernel variant in use (`LoadOptions.gemmVariant`); results do not depend on it. */
+  get gemmVariant(): GemmVariant {
+    return this.#rt.gemmVariant;
   }
 
   /** @internal The runtime, for the bench harness and tests; not part of the API. */

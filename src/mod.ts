@@ -14,7 +14,7 @@
  * @module
  */
 export { Engine, load } from "./load.ts";
-export type { LoadOptions, MemoryStats } from "./engine/runtime.ts";
+export type { GemmVariant, LoadOptions, MemoryStats } from "./engine/runtime.ts";
 export type { SimdBuild } from "./engine/features.ts";
 export { Tensor } from "./engine/tensor.ts";
 export type { DType, TensorData, TypedArrayFor } from "./engine/tensor.ts";

@@ -12,50 +12,39 @@ import { madd } from "../shared/simd";
 // - A full tile is stored directly; edge tiles go through the driver's scratch tile.
 // Pointers are bytes, strides are elements, everywhere in assembly/.
 
-/** 6×2v tile: 12 accumulators + 2 B vectors + 1 A splat = 15 of the 16 xmm registers V8 uses on x64. */
+// Row r of a packed MR = 4 column of A broadcast to all lanes, from one vector load:
+// f32 holds rows 0-3 in lo; f64 rows 0-1 in lo and rows 2-3 in hi. One shuffle each.
 // @ts-ignore: decorator
-@inline export function gemm_ukernel_6x2v<T>(kc: usize, a: usize, b: usize, c: usize, ldc: usize, accumulate: bool): void {
-  const S = sizeof<T>();
-  let c0x0 = v128.splat<T>(0), c0x1 = v128.splat<T>(0);
-  let c1x0 = v128.splat<T>(0), c1x1 = v128.splat<T>(0);
-  let c2x0 = v128.splat<T>(0), c2x1 = v128.splat<T>(0);
-  let c3x0 = v128.splat<T>(0), c3x1 = v128.splat<T>(0);
-  let c4x0 = v128.splat<T>(0), c4x1 = v128.splat<T>(0);
-  let c5x0 = v128.splat<T>(0), c5x1 = v128.splat<T>(0);
-  for (let p: usize = 0; p < kc; p++) {
-    const vb0 = v128.load(b);
-    const vb1 = v128.load(b, 16);
-    let va = v128.load_splat<T>(a);
-    c0x0 = madd<T>(va, vb0, c0x0); c0x1 = madd<T>(va, vb1, c0x1);
-    va = v128.load_splat<T>(a, S);
-    c1x0 = madd<T>(va, vb0, c1x0); c1x1 = madd<T>(va, vb1, c1x1);
-    va = v128.load_splat<T>(a, 2 * S);
-    c2x0 = madd<T>(va, vb0, c2x0); c2x1 = madd<T>(va, vb1, c2x1);
-    va = v128.load_splat<T>(a, 3 * S);
-    c3x0 = madd<T>(va, vb0, c3x0); c3x1 = madd<T>(va, vb1, c3x1);
-    va = v128.load_splat<T>(a, 4 * S);
-    c4x0 = madd<T>(va, vb0, c4x0); c4x1 = madd<T>(va, vb1, c4x1);
-    va = v128.load_splat<T>(a, 5 * S);
-    c5x0 = madd<T>(va, vb0, c5x0); c5x1 = madd<T>(va, vb1, c5x1);
-    a += 6 * S;
-    b += 32;
-  }
-  const rs = ldc * S;
-  if (accumulate) {
-    c0x0 = v128.add<T>(c0x0, v128.load(c)); c0x1 = v128.add<T>(c0x1, v128.load(c, 16)); c += rs;
-    c1x0 = v128.add<T>(c1x0, v128.load(c)); c1x1 = v128.add<T>(c1x1, v128.load(c, 16)); c += rs;
-    c2x0 = v128.add<T>(c2x0, v128.load(c)); c2x1 = v128.add<T>(c2x1, v128.load(c, 16)); c += rs;
-    c3x0 = v128.add<T>(c3x0, v128.load(c)); c3x1 = v128.add<T>(c3x1, v128.load(c, 16)); c += rs;
-    c4x0 = v128.add<T>(c4x0, v128.load(c)); c4x1 = v128.add<T>(c4x1, v128.load(c, 16)); c += rs;
-    c5x0 = v128.add<T>(c5x0, v128.load(c)); c5x1 = v128.add<T>(c5x1, v128.load(c, 16));
-    c -= 5 * rs;
-  }
-  v128.store(c, c0x0); v128.store(c, c0x1, 16); c += rs;
-  v128.store(c, c1x0); v128.store(c, c1x1, 16); c += rs;
-  v128.store(c, c2x0); v128.store(c, c2x1, 16); c += rs;
-  v128.store(c, c3x0); v128.store(c, c3x1, 16); c += rs;
-  v128.store(c, c4x0); v128.store(c, c4x1, 16); c += rs;
-  v128.store(c, c5x0); v128.store(c, c5x1, 16);
+@inline function row0<T>(lo: v128, hi: v128): v128 {
+  return sizeof<T>() == 4 ? v128.shuffle<f32>(lo, lo, 0, 0, 0, 0) : v128.shuffle<f64>(lo, lo, 0, 0);
+}
+// @ts-ignore: decorator
+@inline function row1<T>(lo: v128, hi: v128): v128 {
+  return sizeof<T>() == 4 ? v128.shuffle<f32>(lo, lo, 1, 1, 1, 1) : v128.shuffle<f64>(lo, lo, 1, 1);
+}
+// @ts-ignore: decorator
+@inline function row2<T>(lo: v128, hi: v128): v128 {
+  return sizeof<T>() == 4 ? v128.shuffle<f32>(lo, lo, 2, 2, 2, 2) : v128.shuffle<f64>(hi, hi, 0, 0);
+}
+// @ts-ignore: decorator
+@inline function row3<T>(lo: v128, hi: v128): v128 {
+  return sizeof<T>() == 4 ? v128.shuffle<f32>(lo, lo, 3, 3, 3, 3) : v128.shuffle<f64>(hi, hi, 1, 1);
+}
+
+/** `gemm_ukernel_4x2v` broadcasts A with one splat load per row (`__loadsplat`). */
+export const VARIANT_LOADSPLAT: i32 = 0;
+/** `gemm_ukernel_4x2v` loads A's column once and broadcasts rows by shuffles (`__shuffle`). */
+export const VARIANT_SHUFFLE: i32 = 1;
+/**
+ * Which 4×2v variant this instance runs, set once by the engine at load. Both do the same
+ * arithmetic in the same order (bit-identical results); they differ in loads per k step:
+ * 6 for loadsplat, 3 for shuffle. Hosts that bounds-check every access explicitly (Deno
+ * runs wasm without V8's trap handler) are faster with fewer loads; the others with splat
+ * loads, which keep the shuffle port free.
+ */
+let variant: i32 = VARIANT_LOADSPLAT;
+export function setGemmVariant(v: i32): void {
+  variant = v;
 }
 
 /**
@@ -69,6 +58,16 @@ import { madd } from "../shared/simd";
  */
 // @ts-ignore: decorator
 @inline export function gemm_ukernel_4x2v<T>(kc: usize, a: usize, b: usize, c: usize, ldc: usize, accumulate: bool, bias: usize = 0, relu: bool = false): void {
+  if (variant == VARIANT_SHUFFLE) {
+    gemm_ukernel_4x2v_body<T>(true, kc, a, b, c, ldc, accumulate, bias, relu);
+  } else {
+    gemm_ukernel_4x2v_body<T>(false, kc, a, b, c, ldc, accumulate, bias, relu);
+  }
+}
+
+// The one body of both variants; `shuffle` is a literal at each call, folded by @inline.
+// @ts-ignore: decorator
+@inline function gemm_ukernel_4x2v_body<T>(shuffle: bool, kc: usize, a: usize, b: usize, c: usize, ldc: usize, accumulate: bool, bias: usize, relu: bool): void {
   const S = sizeof<T>();
   let c0x0 = v128.splat<T>(0), c0x1 = v128.splat<T>(0);
   let c1x0 = v128.splat<T>(0), c1x1 = v128.splat<T>(0);
@@ -83,13 +82,15 @@ import { madd } from "../shared/simd";
   for (let p: usize = 0; p < kc; p++) {
     const vb0 = v128.load(b);
     const vb1 = v128.load(b, 16);
-    let va = v128.load_splat<T>(a);
+    const lo = shuffle ? v128.load(a) : vb0;
+    const hi = shuffle && S == 8 ? v128.load(a, 16) : lo;
+    let va = shuffle ? row0<T>(lo, hi) : v128.load_splat<T>(a);
     c0x0 = madd<T>(va, vb0, c0x0); c0x1 = madd<T>(va, vb1, c0x1);
-    va = v128.load_splat<T>(a, S);
+    va = shuffle ? row1<T>(lo, hi) : v128.load_splat<T>(a, S);
     c1x0 = madd<T>(va, vb0, c1x0); c1x1 = madd<T>(va, vb1, c1x1);
-    va = v128.load_splat<T>(a, 2 * S);
+    va = shuffle ? row2<T>(lo, hi) : v128.load_splat<T>(a, 2 * S);
     c2x0 = madd<T>(va, vb0, c2x0); c2x1 = madd<T>(va, vb1, c2x1);
-    va = v128.load_splat<T>(a, 3 * S);
+    va = shuffle ? row3<T>(lo, hi) : v128.load_splat<T>(a, 3 * S);
     c3x0 = madd<T>(va, vb0, c3x0); c3x1 = madd<T>(va, vb1, c3x1);
     a += 4 * S;
     b += 32;

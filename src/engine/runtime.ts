@@ -34,7 +34,18 @@ export interface LoadOptions {
   maxMemoryBytes?: number;
   /** Initial memory in bytes. @default {1048576} */
   initialMemoryBytes?: number;
+  /**
+   * How the GEMM microkernel broadcasts A: `"loadsplat"` (one splat load per row) or
+   * `"shuffle"` (one vector load, rows broadcast by shuffles). Results are bit-identical;
+   * only speed differs. `"auto"` picks `"shuffle"` in Deno, whose wasm bounds-checks every
+   * load explicitly (no trap handler), and `"loadsplat"` elsewhere.
+   * @default {"auto"}
+   */
+  gemmVariant?: "auto" | GemmVariant;
 }
+
+/** The two GEMM microkernel variants (see `LoadOptions.gemmVariant`). */
+export type GemmVariant = "loadsplat" | "shuffle";
 
 /** Memory accounting of one engine (bytes are 64-byte-rounded block sizes). */
 export interface MemoryStats {
@@ -87,6 +98,11 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
   if (!Number.isSafeInteger(initBytes) || initBytes < 0 || initBytes > maxBytes) {
     throw optionError("initialMemoryBytes", `must be an integer from 0 to maxMemoryBytes (${maxBytes})`, options.initialMemoryBytes);
   }
+  const gv = options.gemmVariant ?? "auto";
+  if (gv !== "auto" && gv !== "loadsplat" && gv !== "shuffle") {
+    throw optionError("gemmVariant", 'must be "auto", "loadsplat" or "shuffle"', gv);
+  }
+  const gemmVariant: GemmVariant = gv === "auto" ? ("Deno" in globalThis ? "shuffle" : "loadsplat") : gv;
   if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
     throw optionError("module", "must be a WebAssembly.Module", typeof options.module);
   }
@@ -107,7 +123,8 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
   if (options.module !== undefined && simd !== "auto" && simd !== actual) {
     throw new Error(`Cannot load as 'simd' is "${simd}" but the given module is the ${actual} build`);
   }
-  return new Runtime(actual, memory, kernels, maxBytes);
+  kernels.setGemmVariant(gemmVariant === "shuffle" ? 1 : 0);
+  return new Runtime(actual, gemmVariant, memory, kernels, maxBytes);
 }
 
 /** One engine's state. Not exported from mod.ts: ops and the Engine facade use it. */
@@ -118,6 +135,7 @@ export class Runtime implements TensorOwner {
 
   constructor(
     readonly build: SimdBuild,
+    readonly gemmVariant: GemmVariant,
     readonly memory: WebAssembly.Memory,
     readonly kernels: Kernels,
     maxBytes: number,

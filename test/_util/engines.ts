@@ -13,13 +13,17 @@ export function builds(): ("baseline" | "relaxed")[] {
   return ["baseline"];
 }
 
+/** Both GEMM microkernel variants; every runtime tests both, whatever its default. */
+export const VARIANTS = ["loadsplat", "shuffle"] as const;
+
 const cache = new Map<string, Promise<Engine>>();
-/** A shared engine of `build` (tests that count memory make their own). */
-export function engineFor(build: "baseline" | "relaxed"): Promise<Engine> {
-  let e = cache.get(build);
+/** A shared engine of `build` (tests that count memory make their own), default variant unless given. */
+export function engineFor(build: "baseline" | "relaxed", variant?: (typeof VARIANTS)[number]): Promise<Engine> {
+  const key = `${build}/${variant ?? "auto"}`;
+  let e = cache.get(key);
   if (!e) {
-    e = load({ simd: build });
-    cache.set(build, e);
+    e = load({ simd: build, gemmVariant: variant });
+    cache.set(key, e);
   }
   return e;
 }

@@ -4,7 +4,7 @@
 // generator's docstring), so float32 and float64 must both match them exactly.
 import { describe, expect, it } from "vitest";
 import type { Engine, Tensor } from "../../src/mod.ts";
-import { builds, engineFor } from "../_util/engines.ts";
+import { builds, engineFor, VARIANTS } from "../_util/engines.ts";
 import { convBackwardOf, convOf, expectExact, quantized } from "../_util/conv_tester.ts";
 import conv1d from "../fixtures/conv/conv1d.json" with { type: "json" };
 import conv2d from "../fixtures/conv/conv2d.json" with { type: "json" };
@@ -91,11 +91,11 @@ function runTranspose(e: Engine, rank: 1 | 2, f: Fixture<TransposeCase>, c: Tran
 const CONV: [Rank, Fixture<ConvCase>][] = [[1, conv1d as Fixture<ConvCase>], [2, conv2d as Fixture<ConvCase>], [3, conv3d as Fixture<ConvCase>]];
 const TRANSPOSE: [1 | 2, Fixture<TransposeCase>][] = [[1, convT1d as Fixture<TransposeCase>], [2, convT2d as Fixture<TransposeCase>]];
 
-for (const build of builds()) {
-  describe(`conv golden values from PyTorch (${build} build)`, () => {
+for (const build of builds()) for (const variant of VARIANTS) {
+  describe(`conv golden values from PyTorch (${build} build, ${variant} microkernel)`, () => {
     for (const [rank, f] of CONV) {
       it(`conv${rank}d: ${f.cases.length} cases, forward, relu, dx, dw, db, float32 and float64`, async () => {
-        const e = await engineFor(build);
+        const e = await engineFor(build, variant);
         const before = e.memoryStats();
         for (const dtype of DTYPES) for (const c of f.cases) runConv(e, rank, f, c, dtype);
         expect(e.memoryStats().tensorsLive).toBe(before.tensorsLive);
@@ -104,7 +104,7 @@ for (const build of builds()) {
     }
     for (const [rank, f] of TRANSPOSE) {
       it(`convTranspose${rank}d: ${f.cases.length} cases, float32 and float64`, async () => {
-        const e = await engineFor(build);
+        const e = await engineFor(build, variant);
         for (const dtype of DTYPES) for (const c of f.cases) runTranspose(e, rank, f, c, dtype);
       });
     }

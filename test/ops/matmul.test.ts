@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { builds, engineFor } from "../_util/engines.ts";
+import { builds, engineFor, VARIANTS } from "../_util/engines.ts";
 import { checkGemm } from "../_util/gemm_tester.ts";
 
 // Tile geometry of assembly/gemm: MR = 4 rows, NR = 8 (f32) / 4 (f64) columns, KC = 256,
@@ -7,11 +7,11 @@ import { checkGemm } from "../_util/gemm_tester.ts";
 // each blocking boundary on both sides.
 const DTYPES = ["float32", "float64"] as const;
 
-for (const build of builds()) {
-  describe(`matmul (${build} build)`, () => {
+for (const build of builds()) for (const variant of VARIANTS) {
+  describe(`matmul (${build} build, ${variant} microkernel)`, () => {
     for (const dtype of DTYPES) {
       it(`${dtype}: every m 1..9 × n 1..17 × k 1..9 tile remainder, all transposes`, async () => {
-        const e = await engineFor(build);
+        const e = await engineFor(build, variant);
         for (const transA of [false, true]) {
           for (const transB of [false, true]) {
             for (let m = 1; m <= 9; m++) {
@@ -24,7 +24,7 @@ for (const build of builds()) {
       });
 
       it(`${dtype}: k across the KC = 256 block boundary`, async () => {
-        const e = await engineFor(build);
+        const e = await engineFor(build, variant);
         for (const k of [255, 256, 257, 511, 512, 513]) {
           for (const [m, n] of [[1, 1], [5, 9], [8, 16], [7, 3]]) checkGemm(e, { m, n, k, dtype });
           checkGemm(e, { m: 6, n: 10, k, dtype, transA: true, transB: true });
@@ -32,7 +32,7 @@ for (const build of builds()) {
       });
 
       it(`${dtype}: m across MC = 96 and n across NC = 512 blocks`, async () => {
-        const e = await engineFor(build);
+        const e = await engineFor(build, variant);
         for (const m of [95, 96, 97, 193]) checkGemm(e, { m, n: 13, k: 7, dtype });
         for (const n of [511, 512, 513, 1025]) checkGemm(e, { m: 5, n, k: 6, dtype, transB: n === 513 });
         checkGemm(e, { m: 97, n: 515, k: 259, dtype });
@@ -40,12 +40,12 @@ for (const build of builds()) {
       });
 
       it(`${dtype}: square sizes the bench uses`, async () => {
-        const e = await engineFor(build);
+        const e = await engineFor(build, variant);
         for (const s of [64, 128]) checkGemm(e, { m: s, n: s, k: s, dtype });
       });
 
       it(`${dtype}: batched 3-D with broadcasting`, async () => {
-        const e = await engineFor(build);
+        const e = await engineFor(build, variant);
         checkGemm(e, { m: 5, n: 9, k: 7, batchA: 3, batchB: 3, dtype });
         checkGemm(e, { m: 5, n: 9, k: 7, batchA: 3, dtype });
         checkGemm(e, { m: 5, n: 9, k: 7, batchB: 4, dtype, transA: true });
@@ -54,7 +54,7 @@ for (const build of builds()) {
       });
 
       it(`${dtype}: empty dims`, async () => {
-        const e = await engineFor(build);
+        const e = await engineFor(build, variant);
         // k = 0 is a sum over nothing: zeros, as in PyTorch.
         expect(Array.from(checkGemm(e, { m: 3, n: 5, k: 0, dtype }))).toEqual(new Array(15).fill(0));
         expect(checkGemm(e, { m: 0, n: 5, k: 3, dtype }).length).toBe(0);
@@ -63,7 +63,7 @@ for (const build of builds()) {
     }
 
     it("small exact example", async () => {
-      const e = await engineFor(build);
+      const e = await engineFor(build, variant);
       const a = e.tensor([2, 3], [1, 2, 3, 4, 5, 6]);
       const b = e.tensor([3, 2], [7, 8, 9, 10, 11, 12]);
       expect(Array.from(e.matmul(a, b).toArray())).toEqual([58, 64, 139, 154]);
@@ -72,7 +72,7 @@ for (const build of builds()) {
     });
 
     it("leaves no scratch or tensors behind", async () => {
-      const e = await engineFor(build);
+      const e = await engineFor(build, variant);
       const before = e.memoryStats();
       e.scope(() => {
         const a = e.tensor([70, 300]);
@@ -105,5 +105,29 @@ describe("matmul bad input", () => {
     expect(() => e.matmul(a, a, { transB: 1 } as never)).toThrow("Cannot run matmul as 'transB' must be a boolean: current value is 1");
     expect(() => e.matmul(a, a, 3 as never)).toThrow("Cannot run matmul as 'options' must be an object: current value is number");
     expect(e.memoryStats()).toEqual(before);
+  });
+});
+
+describe("matmul microkernel variants", () => {
+  it("loadsplat and shuffle give bit-identical results on every build and dtype", async () => {
+    for (const build of builds()) {
+      const a1 = await engineFor(build, "loadsplat"), a2 = await engineFor(build, "shuffle");
+      expect(a1.gemmVariant).toBe("loadsplat");
+      expect(a2.gemmVariant).toBe("shuffle");
+      for (const dtype of ["float32", "float64"] as const) {
+        const r1 = checkGemm(a1, { m: 37, n: 29, k: 300, dtype, transB: true }, 9);
+        const r2 = checkGemm(a2, { m: 37, n: 29, k: 300, dtype, transB: true }, 9);
+        expect(r1).toEqual(r2);
+      }
+    }
+  });
+
+  it("auto picks shuffle exactly in Deno; bad values are rejected", async () => {
+    const { load } = await import("../../src/mod.ts");
+    const e = await load({ simd: "baseline" });
+    expect(e.gemmVariant).toBe("Deno" in globalThis ? "shuffle" : "loadsplat");
+    await expect(load({ gemmVariant: "fast" as "shuffle" })).rejects.toThrow(
+      'Cannot load as \'gemmVariant\' must be "auto", "loadsplat" or "shuffle": current value is "fast"',
+    );
   });
 });
