@@ -1,9 +1,9 @@
 import { lanes } from "../shared/simd";
-import { DOT_MR, DOT_NR, gemm_dot_ukernel_2x4 } from "../gemm/dot_ukernel";
+import { DOT_MR, DOT_NR, gemm_dot_ukernel_2x4, gemm_dot_ukernel_2x4_rows } from "../gemm/dot_ukernel";
 import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, taps } from "./geometry";
 import { ROW_CONTIGUOUS, ROW_MASKED, ROW_STRIDED, ROW_STRIDED2, ROW_ZERO, buildTapTable, evenLanes, maskHigh, maskLow, tapTableBytes } from "./im2col";
 import { align16 } from "./tile";
-import { dwBackwardFilter, dwBackwardFilterWorkspace } from "./depthwise";
+import { copyBytes, dwBackwardFilter, dwBackwardFilterWorkspace, padH, padPlane, padW, zeroBytes } from "./depthwise";
 
 // Weight gradient, per group, summed over images and output positions:
 //   dW[o, k] = Σ_n Σ_p dY[n, o, p] · im2col_n[k, p]
@@ -12,7 +12,9 @@ import { dwBackwardFilter, dwBackwardFilterWorkspace } from "./depthwise";
 // vector copies (im2col straight from the input through the tap table of im2col.ts), and each
 // 2 × 4 tile of sums is added into dW. A depth block is up to PD positions of one image or,
 // when an image has fewer, several whole images back to back (the sum runs over images too),
-// so small feature maps do not pay a tile's reduction and update per image.
+// so small feature maps do not pay a tile's reduction and update per image. Stride-1 layers
+// with few im2col rows (first layers: C·k·k ≤ KB) skip the im2col packing altogether: see the
+// "wide" form below, which reads the rows in place from a padded copy of x.
 
 /** Output positions per depth block (a multiple of every NR). */
 const PD: usize = 1024;
@@ -29,11 +31,111 @@ const PD: usize = 1024;
 /** im2col rows per packed block. */
 const KB: usize = 128;
 
+// Stride 1 (2-D and 1-D): the "wide" form. With x padded per channel to rows of Wp = padW
+// columns (the windows' extent) and dY's rows widened to Wp with zeros, output position
+// p' = y·Wp + x reads tap (ky, kx) at p' + ky·dh·Wp + kx·dw of the padded plane: every im2col
+// row is a shifted, contiguous stretch of it, read in place by the dot kernel, so nothing but
+// x's padding and dY's widening is copied (per image, C·Hp·Wp + O·oh·Wp elements, instead of
+// C·k·k + O elements per output position). The Wp − ow extra columns per row cost products
+// with dY's zeros (so a non-finite x value there, one no window of that tap reads, still
+// makes that tap's sums NaN, as 0·∞ = NaN; the packed form reads only what the windows read).
+// It pays where packing weighs most, few im2col rows (C·k·k ≤ KB, one packed block) against
+// each dY row: with more, the packed form's blocking and its batching of small images (one
+// reduction per tile for several images; here one per image) win. So: extra columns at most a
+// quarter of a row, C·k·k ≤ KB, at least 256 output positions per image, and the per-image
+// scratch (a widened dY and a padded x, which grow with the image) within WIDE_MAX bytes.
+const WIDE_MAX: usize = 8 << 20;
+// @ts-ignore: decorator
+@inline function useWide<T>(g: ConvGeom): bool {
+  return g.id == 1 && g.kd == 1 && g.od == 1 && g.sh == 1 && g.sw == 1 && (g.kw - 1) * g.dw * 4 <= g.ow &&
+    <usize>(g.c / g.groups) * taps(g) <= KB && outPlane(g) >= 256 && wideBytes<T>(g) <= WIDE_MAX;
+}
+/** Scratch bytes of the wide form. */
+// @ts-ignore: decorator
+@inline function wideBytes<T>(g: ConvGeom): usize {
+  const Pw = widePositions<T>(g);
+  return (roundUp(<usize>(g.o / g.groups), DOT_NR) * Pw + <usize>(g.c / g.groups) * widePlane<T>(g, Pw)) * sizeof<T>() +
+    DOT_MR * DOT_NR * sizeof<T>() + 3 * 16;
+}
+/** Wide output positions per image, oh·Wp rounded up to a vector. */
+// @ts-ignore: decorator
+@inline function widePositions<T>(g: ConvGeom): usize {
+  return roundUp(<usize>g.oh * padW(g), lanes<T>());
+}
+/** Elements per padded input plane: every read of p' < Pw plus the largest shift stays inside. */
+// @ts-ignore: decorator
+@inline function widePlane<T>(g: ConvGeom, Pw: usize): usize {
+  return roundUp(Pw + <usize>((g.kh - 1) * g.dh) * padW(g) + <usize>((g.kw - 1) * g.dw), lanes<T>());
+}
+
+function convBackwardFilterWide<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, work: usize): void {
+  const S = sizeof<T>();
+  const G = <usize>g.groups, N = <usize>g.n;
+  const og = <usize>(g.o / g.groups), cg = <usize>(g.c / g.groups);
+  const T_ = taps(g), plane = inPlane(g), P = outPlane(g);
+  const kg = cg * T_;
+  const Wp = padW(g), Hp = padH(g), ow = <usize>g.ow, oh = <usize>g.oh, kw = <usize>g.kw;
+  const Pw = widePositions<T>(g), XP = widePlane<T>(g, Pw);
+  const rowShift = <usize>g.dh * Wp, colShift = <usize>g.dw;
+  // dY rows (padded to DOT_NR with zero rows, one stride apart) on the 4-row side, im2col rows
+  // on the 2-row side.
+  const ogp = roundUp(og, DOT_NR);
+  const yw = align16(work);
+  const xw = align16(yw + ogp * Pw * S);
+  const tile = align16(xw + cg * XP * S);
+
+  memory.fill(dw, 0, <usize>g.o * kg * S);
+  for (let n: usize = 0; n < N; n++) {
+    for (let gi: usize = 0; gi < G; gi++) {
+      // x's channels of this group, padded, each followed by zeros up to XP.
+      for (let c: usize = 0; c < cg; c++) {
+        const dst = xw + c * XP * S;
+        padPlane<T>(g, x + ((n * <usize>g.c + gi * cg + c) * plane) * S, dst);
+        zeroBytes(dst + Hp * Wp * S, (XP - Hp * Wp) * S);
+      }
+      // dY's rows widened to Wp with zeros, then zeros up to Pw; rows og..ogp all zero.
+      for (let o: usize = 0; o < og; o++) {
+        const src = dy + ((n * <usize>g.o + gi * og + o) * P) * S, dst = yw + o * Pw * S;
+        for (let y: usize = 0; y < oh; y++) {
+          copyBytes(dst + y * Wp * S, src + y * ow * S, ow * S);
+          zeroBytes(dst + (y * Wp + ow) * S, (Wp - ow) * S);
+        }
+        zeroBytes(dst + oh * Wp * S, (Pw - oh * Wp) * S);
+      }
+      zeroBytes(yw + og * Pw * S, (ogp - og) * Pw * S);
+      for (let pc: usize = 0; pc < Pw; pc += PD) {
+        const kc = min(PD, Pw - pc);
+        for (let xr: usize = 0; xr < kg; xr += DOT_MR) {
+          const nx = min(DOT_MR, kg - xr);
+          // im2col row k = c·T + t: channel c's padded plane shifted by tap t (a row past kg
+          // repeats the last one; its sums are not stored).
+          const k0 = xr, k1 = xr + nx - 1;
+          const x0 = xw + ((k0 / T_) * XP + pc + ((k0 % T_) / kw) * rowShift + ((k0 % T_) % kw) * colShift) * S;
+          const x1 = xw + ((k1 / T_) * XP + pc + ((k1 % T_) / kw) * rowShift + ((k1 % T_) % kw) * colShift) * S;
+          for (let yr: usize = 0; yr < og; yr += DOT_NR) {
+            const ny = min(DOT_NR, og - yr);
+            gemm_dot_ukernel_2x4_rows<T>(kc, x0, x1, yw + (yr * Pw + pc) * S, Pw * S, tile);
+            // tile[b][a]: b over the im2col rows, a over the dY rows.
+            const cdst = dw + ((gi * og + yr) * kg + xr) * S;
+            for (let a: usize = 0; a < ny; a++) {
+              for (let b: usize = 0; b < nx; b++) {
+                const d = cdst + (a * kg + b) * S;
+                store<T>(d, load<T>(d) + load<T>(tile + (b * DOT_NR + a) * S));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 /** Scratch bytes `convBackwardFilter<T>` needs for the geometry at `gp`. */
 export function convBackwardFilterWorkspace<T>(gp: usize): usize {
   const g = changetype<ConvGeom>(gp);
   if (isDepthwise(g)) return dwBackwardFilterWorkspace<T>(g);
   const S = sizeof<T>();
+  if (useWide<T>(g)) return wideBytes<T>(g);
   const NR: usize = 2 * lanes<T>();
   const og = <usize>(g.o / g.groups), kg = <usize>(g.c / g.groups) * taps(g);
   const seg = segment<T>(g), ldp = seg * imagesPerBlock<T>(g);
@@ -147,6 +249,10 @@ export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize,
   const g = changetype<ConvGeom>(gp);
   if (isDepthwise(g)) {
     dwBackwardFilter<T>(g, dy, x, dw, work);
+    return;
+  }
+  if (useWide<T>(g)) {
+    convBackwardFilterWide<T>(g, dy, x, dw, work);
     return;
   }
   const S = sizeof<T>();

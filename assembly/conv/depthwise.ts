@@ -17,11 +17,11 @@ import { align16 } from "./tile";
 
 // Padded extent of the windows of geometry g along each dim.
 // @ts-ignore: decorator
-@inline function padD(g: ConvGeom): usize { return <usize>((g.od - 1) * g.sd + (g.kd - 1) * g.dd + 1); }
+@inline export function padD(g: ConvGeom): usize { return <usize>((g.od - 1) * g.sd + (g.kd - 1) * g.dd + 1); }
 // @ts-ignore: decorator
-@inline function padH(g: ConvGeom): usize { return <usize>((g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1); }
+@inline export function padH(g: ConvGeom): usize { return <usize>((g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1); }
 // @ts-ignore: decorator
-@inline function padW(g: ConvGeom): usize { return <usize>((g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1); }
+@inline export function padW(g: ConvGeom): usize { return <usize>((g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1); }
 
 // @ts-ignore: decorator
 @inline function paddedBytes<T>(g: ConvGeom): usize {
@@ -31,14 +31,14 @@ import { align16 } from "./tile";
 // Short row copies and fills as vector loops: memory.copy / memory.fill leave wasm for a
 // runtime call, which costs more than a plane row of a small feature map.
 // @ts-ignore: decorator
-@inline function zeroBytes(dst: usize, bytes: usize): void {
+@inline export function zeroBytes(dst: usize, bytes: usize): void {
   let i: usize = 0;
   for (; i + 16 <= bytes; i += 16) v128.store(dst + i, v128.splat<i32>(0));
   for (; i < bytes; i += 4) store<i32>(dst + i, 0);
 }
 
 // @ts-ignore: decorator
-@inline function copyBytes(dst: usize, src: usize, bytes: usize): void {
+@inline export function copyBytes(dst: usize, src: usize, bytes: usize): void {
   let i: usize = 0;
   for (; i + 16 <= bytes; i += 16) v128.store(dst + i, v128.load(src + i));
   for (; i < bytes; i += 4) store<i32>(dst + i, load<i32>(src + i));
@@ -49,7 +49,7 @@ import { align16 } from "./tile";
  * (padD × padH × padW): dst[z][y][x] = src[z − pd][y − ph][x − pw], 0 outside src.
  * Pads may be negative (the input-gradient geometry crops).
  */
-function padPlane<T>(g: ConvGeom, src: usize, dst: usize): void {
+export function padPlane<T>(g: ConvGeom, src: usize, dst: usize): void {
   const S = sizeof<T>();
   const PD = <i32>padD(g), PH = <i32>padH(g), PW = <i32>padW(g);
   // Columns [lo, hi) of each padded row come from the source row.

@@ -10,6 +10,7 @@ import { lanes, madd } from "../shared/simd";
 // - A is packed in 2-row panels, vectorised along p: for step s (p = s·L .. s·L + L − 1) the
 //   vectors of rows 0 and 1 at a + s·32 and a + s·32 + 16.
 // - B is packed in 4-row panels likewise: rows 0..3 at b + s·64 + {0, 16, 32, 48}.
+//   (Or, in the `_rows` form, each row read in place, contiguous along p.)
 // - kc is a multiple of L (panels are zero-padded along p), kc ≥ L.
 // - The 2 × 4 result is stored row-major at tile (8 elements), not accumulated: the driver adds it.
 
@@ -31,24 +32,46 @@ export const DOT_NR: usize = 4;
   }
 }
 
-/** 2×4 dot tile: 8 accumulators + 2 A vectors + 1 B vector = 11 registers. */
+/** 2×4 dot tile: 8 accumulators + 2 A vectors + 1 B vector = 11 registers. Packed A and B. */
 // @ts-ignore: decorator
 @inline export function gemm_dot_ukernel_2x4<T>(kc: usize, a: usize, b: usize, tile: usize): void {
+  gemm_dot_ukernel_2x4_body<T>(false, kc, a, 0, b, 0, tile);
+}
+
+/**
+ * The same tile over rows read in place (each contiguous along p, step 16 bytes): A's rows at
+ * a0 and a1, B's at b + j·bRow. Same arithmetic, same order as the packed form.
+ */
+// @ts-ignore: decorator
+@inline export function gemm_dot_ukernel_2x4_rows<T>(kc: usize, a0: usize, a1: usize, b: usize, bRow: usize, tile: usize): void {
+  gemm_dot_ukernel_2x4_body<T>(true, kc, a0, a1, b, bRow, tile);
+}
+
+// One body for both forms; `rows` is a literal at each call, folded away by @inline.
+// @ts-ignore: decorator
+@inline function gemm_dot_ukernel_2x4_body<T>(rows: bool, kc: usize, a: usize, a1: usize, b: usize, bRow: usize, tile: usize): void {
   const L = lanes<T>();
+  const b2 = 2 * bRow, b3 = 3 * bRow;
   let c00 = v128.splat<T>(0), c01 = v128.splat<T>(0), c02 = v128.splat<T>(0), c03 = v128.splat<T>(0);
   let c10 = v128.splat<T>(0), c11 = v128.splat<T>(0), c12 = v128.splat<T>(0), c13 = v128.splat<T>(0);
   for (let p: usize = 0; p < kc; p += L) {
-    const a0 = v128.load(a), a1 = v128.load(a, 16);
+    const a0 = v128.load(a), va1 = rows ? v128.load(a1) : v128.load(a, 16);
     let vb = v128.load(b);
-    c00 = madd<T>(a0, vb, c00); c10 = madd<T>(a1, vb, c10);
-    vb = v128.load(b, 16);
-    c01 = madd<T>(a0, vb, c01); c11 = madd<T>(a1, vb, c11);
-    vb = v128.load(b, 32);
-    c02 = madd<T>(a0, vb, c02); c12 = madd<T>(a1, vb, c12);
-    vb = v128.load(b, 48);
-    c03 = madd<T>(a0, vb, c03); c13 = madd<T>(a1, vb, c13);
-    a += 32;
-    b += 64;
+    c00 = madd<T>(a0, vb, c00); c10 = madd<T>(va1, vb, c10);
+    vb = rows ? v128.load(b + bRow) : v128.load(b, 16);
+    c01 = madd<T>(a0, vb, c01); c11 = madd<T>(va1, vb, c11);
+    vb = rows ? v128.load(b + b2) : v128.load(b, 32);
+    c02 = madd<T>(a0, vb, c02); c12 = madd<T>(va1, vb, c12);
+    vb = rows ? v128.load(b + b3) : v128.load(b, 48);
+    c03 = madd<T>(a0, vb, c03); c13 = madd<T>(va1, vb, c13);
+    if (rows) {
+      a += 16;
+      a1 += 16;
+      b += 16;
+    } else {
+      a += 32;
+      b += 64;
+    }
   }
   storeSums4<T>(c00, c01, c02, c03, tile);
   storeSums4<T>(c10, c11, c12, c13, tile + 4 * sizeof<T>());

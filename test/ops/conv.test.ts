@@ -14,7 +14,8 @@ const DTYPES = ["float32", "float64"] as const;
 // Kernel tiles: MR = 4 output channels × NR = 8 (f32) / 4 (f64) positions; blocks of KC = 256
 // im2col rows and PB = 512 positions (forward, dx), MB = 128 dcol rows (dx); the weight gradient's
 // 2 × 4 dot tiles over depth blocks of PD = 1024 positions (several whole images when they fit)
-// and KB = 128 im2col rows. Depthwise rows run in blocks of 8 vectors (32 f32 / 16 f64), then one
+// and KB = 128 im2col rows, or at stride 1 with C·k·k ≤ 128 and ≥ 256 positions, in place from
+// a padded x (rows widened by (k − 1)·d columns). Depthwise rows run in blocks of 8 vectors (32 f32 / 16 f64), then one
 // block of 1..7 vectors, then scalars.
 function c2(o: Partial<RefConv> & { input: number[]; kernel: number[] }): RefConv {
   const r = o.input.length;
@@ -83,6 +84,23 @@ for (const build of builds()) {
         // Stride 3 (STRIDED), and "same" rows of 7, 9, 10, 28 positions whose panels wrap rows (MASKED).
         checkConv(e, c2({ n: 1, c: 2, o: 4, input: [7, 31], kernel: [3, 3], stride: [1, 3] }), dtype);
         for (const w of [7, 9, 10, 28]) checkConv(e, c2({ n: 2, c: 2, o: 3, input: [6, w], kernel: [5, 5] }), dtype, w);
+      });
+
+      it(`${dtype}: weight gradient's in-place ("wide") form: stride 1, C·k·k ≤ 128, ≥ 256 positions`, async () => {
+        const e = await engineFor(build);
+        // Rows widened by k − 1 columns; odd C·k·k (25, 27) and output channels not multiples of 4.
+        checkConv(e, c2({ n: 2, c: 1, o: 5, input: [16, 28], kernel: [5, 5] }), dtype, 1);
+        checkConv(e, c2({ n: 1, c: 3, o: 7, input: [17, 19], kernel: [3, 3] }), dtype, 2);
+        // Groups, dilation, no padding, asymmetric and wide padding, even kernels.
+        checkConv(e, c2({ n: 2, c: 4, o: 6, groups: 2, input: [16, 17], kernel: [3, 3] }), dtype, 3);
+        checkConv(e, c2({ n: 1, c: 2, o: 4, input: [18, 20], kernel: [3, 3], dilation: [2, 2] }), dtype, 4);
+        checkConv(e, c2({ n: 2, c: 3, o: 4, input: [20, 24], kernel: [3, 3], pad: [[0, 0], [2, 1]] }), dtype, 5);
+        checkConv(e, c2({ n: 1, c: 2, o: 3, input: [16, 24], kernel: [3, 3], pad: [[3, 3], [3, 3]] }), dtype, 6);
+        checkConv(e, c2({ n: 1, c: 2, o: 3, input: [16, 20], kernel: [2, 4] }), dtype, 7);
+        // C·k·k = 128 (in place) and 129 (packed); several depth blocks of 1024; 1-D.
+        for (const c of [128, 129]) checkConv(e, c2({ n: 1, c, o: 2, input: [16, 16], kernel: [1, 1] }), dtype, c);
+        checkConv(e, c2({ n: 2, c: 2, o: 5, input: [40, 40], kernel: [3, 3] }), dtype, 8);
+        checkConv(e, c2({ n: 2, c: 3, o: 5, input: [300], kernel: [5] }), dtype, 9);
       });
 
       it(`${dtype}: 1-D and 3-D through the same kernels`, async () => {
