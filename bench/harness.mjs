@@ -22,10 +22,15 @@ import { measurePeak } from "./peak.mjs";
  * @property {string} name Unique, filterable by substring (e.g. "gemm 256x256x256").
  * @property {number} flops Floating-point operations of one call (a multiply-add counts 2).
  * @property {string} [note] What the case stands for, e.g. the conv layer of a GEMM shape.
+ * @property {string} [group] Op kind the table summarizes over (geometric-mean ratios per
+ *   peer). Default: the name up to its first space ("gemm", "conv2d", "conv2d-dx").
+ * @property {string} [ref] Name of another case whose simdnn speed this one is compared
+ *   with (e.g. a gradient with the forward of its layer); run whenever this one is.
  * @property {(engine: import("../src/mod.ts").Engine) => RunnerLike | Promise<RunnerLike>} setup
- * @property {{ [key: string]: (peerModule: any) => RunnerLike | Promise<RunnerLike> }} [peers]
+ * @property {{ [key: string]: (peerModule: any) => RunnerLike | null | Promise<RunnerLike | null> }} [peers]
  *   Keyed by `Peer.key`: `tfjsWasm` and `tfjsCpu` get tfjs-core with that backend active,
- *   `ort` gets the onnxruntime-web module.
+ *   `ort` gets the onnxruntime-web module. A setup that returns null (e.g. the backend does
+ *   not register the kernel) is shown as n/a, like a missing entry.
  */
 
 /**
@@ -54,6 +59,8 @@ import { measurePeak } from "./peak.mjs";
  * @typedef {object} CaseResult
  * @property {string} name
  * @property {string} [note]
+ * @property {string} group `BenchCase.group`, defaulted.
+ * @property {string} [ref]
  * @property {number} flops
  * @property {Record<string, Result>} simdnn By build.
  * @property {Record<string, Result>} peers By `Peer.key`.
@@ -65,12 +72,24 @@ import { measurePeak } from "./peak.mjs";
  * @property {CaseResult[]} cases
  */
 
+/**
+ * The op kind a case is summarized under: its `group`, else its name up to the first space.
+ * @param {{ name: string, group?: string }} c
+ */
+export function caseGroup(c) {
+  return c.group ?? c.name.split(" ")[0];
+}
+
 /** @param {RunnerLike} r @returns {Runner} */
 function asRunner(r) {
   return typeof r === "function" ? { run: r } : r;
 }
 
-/** @param {() => Promise<Result>} fn @param {(line: string) => void} log @param {string} what */
+/**
+ * @template {Result | undefined} R
+ * @param {() => Promise<R>} fn @param {(line: string) => void} log @param {string} what
+ * @returns {Promise<R | Result>}
+ */
 async function attempt(fn, log, what) {
   try {
     return await fn();
@@ -108,13 +127,15 @@ async function timeSimdnn(c, engine, timing, log) {
 
 /**
  * @param {BenchCase} c
- * @param {(m: any) => RunnerLike | Promise<RunnerLike>} setup
+ * @param {(m: any) => RunnerLike | null | Promise<RunnerLike | null>} setup
  * @param {Peer} peer
  * @param {import("./measure.mjs").TimingOptions} timing
- * @returns {Promise<Result>}
+ * @returns {Promise<Result | undefined>} undefined: the peer lacks the op.
  */
 async function timePeer(c, setup, peer, timing) {
-  const runner = asRunner(await setup(await peer.enter()));
+  const r = await setup(await peer.enter());
+  if (r === null) return undefined;
+  const runner = asRunner(r);
   try {
     const t = await measure(runner.run, timing);
     return { ...t, gflops: c.flops / t.bestMs / 1e6 };
@@ -154,15 +175,17 @@ export async function runBench({ engines, peers, cases, timing, log }) {
   const results = [];
   for (const c of cases) {
     /** @type {CaseResult} */
-    const row = { name: c.name, note: c.note, flops: c.flops, simdnn: {}, peers: {} };
+    const row = { name: c.name, note: c.note, group: caseGroup(c), ref: c.ref, flops: c.flops, simdnn: {}, peers: {} };
     for (const engine of engines) {
       row.simdnn[engine.build] = await attempt(() => timeSimdnn(c, engine, timing, log), log, `${c.name} simdnn ${engine.build}`);
     }
     for (const peer of peers) {
       const setup = c.peers?.[peer.key];
-      if (setup) row.peers[peer.key] = await attempt(() => timePeer(c, setup, peer, timing), log, `${c.name} ${peer.label}`);
+      if (!setup) continue;
+      const r = await attempt(() => timePeer(c, setup, peer, timing), log, `${c.name} ${peer.label}`);
+      if (r) row.peers[peer.key] = r;
     }
-    const fmt = (/** @type {Result} */ r) => (r.gflops === undefined ? "error" : r.gflops.toFixed(1));
+    const fmt = (/** @type {Result} */ r) => (r.gflops === undefined ? "error" : r.gflops < 1 ? r.gflops.toPrecision(2) : r.gflops.toFixed(1));
     const parts = [
       ...Object.entries(row.simdnn).map(([b, r]) => `simdnn ${b} ${fmt(r)}`),
       ...peers.filter((p) => row.peers[p.key]).map((p) => `${p.label} ${fmt(row.peers[p.key])}`),

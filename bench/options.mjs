@@ -77,14 +77,17 @@ export function parseOptionsOrExit(argv, exit) {
 }
 
 /**
- * The cases whose name matches the filter, in registry order.
+ * The cases whose name matches the filter, and the cases they name as `ref` (so a ratio to
+ * the reference can be shown), in registry order.
  *
- * @template {{ name: string }} C
+ * @template {{ name: string, ref?: string }} C
  * @param {readonly C[]} cases
  * @param {readonly string[]} filter
  * @returns {C[]}
  */
 export function selectCases(cases, filter) {
   if (!filter.length) return cases.slice();
-  return cases.filter((c) => filter.some((f) => c.name.toLowerCase().includes(f)));
+  const hit = cases.filter((c) => filter.some((f) => c.name.toLowerCase().includes(f)));
+  const names = new Set(hit.flatMap((c) => (c.ref ? [c.name, c.ref] : [c.name])));
+  return cases.filter((c) => names.has(c.name));
 }

@@ -13,8 +13,71 @@ const RATIO_KEYS = ["tfjsWasm", "ort"];
  * @typedef {object} BuildRecord
  * @property {import("./session.mjs").SessionMeta & { build: string, wasmSha256: string }} meta
  * @property {import("./peak.mjs").Peak} peak
- * @property {{ name: string, note?: string, flops: number, simdnn: Result, peers: Record<string, Result>, ratios: Record<string, number> }[]} cases
+ * @property {CaseRecord[]} cases
+ * @property {GroupSummary[]} summary One entry per op kind (`CaseRecord.group`), in case order.
  */
+
+/**
+ * @typedef {object} CaseRecord
+ * @property {string} name
+ * @property {string} [note]
+ * @property {string} group Op kind (see `BenchCase.group`).
+ * @property {string} [ref] The case `refRatio` compares with.
+ * @property {number} flops
+ * @property {Result} simdnn
+ * @property {Record<string, Result>} peers
+ * @property {Record<string, number>} ratios simdnn GFLOP/s ÷ peer GFLOP/s, by peer key.
+ * @property {number} [refRatio] simdnn GFLOP/s ÷ simdnn GFLOP/s of the `ref` case (same build).
+ */
+
+/**
+ * Geometric mean and minimum of a ratio over the cases of one op kind that have it.
+ * @typedef {{ geomean: number, min: number, cases: number }} RatioStats
+ * @typedef {object} GroupSummary
+ * @property {string} group
+ * @property {number} cases Cases in the group.
+ * @property {Record<string, RatioStats>} peers simdnn ÷ peer, by peer key.
+ * @property {RatioStats} [ref] simdnn ÷ its `ref` case, with `refGroup` the op kind of those.
+ * @property {string} [refGroup]
+ */
+
+/** @param {number[]} v @returns {RatioStats | undefined} */
+function stats(v) {
+  if (!v.length) return undefined;
+  return { geomean: Math.exp(v.reduce((a, x) => a + Math.log(x), 0) / v.length), min: Math.min(...v), cases: v.length };
+}
+
+/**
+ * @param {CaseRecord[]} cases
+ * @returns {GroupSummary[]}
+ */
+function summarize(cases) {
+  const groups = [...new Set(cases.map((c) => c.group))];
+  return groups.map((group) => {
+    const cs = cases.filter((c) => c.group === group);
+    /** @type {GroupSummary} */
+    const g = { group, cases: cs.length, peers: {} };
+    for (const k of [...new Set(cs.flatMap((c) => Object.keys(c.ratios)))]) {
+      const st = stats(cs.flatMap((c) => (c.ratios[k] === undefined ? [] : [c.ratios[k]])));
+      if (st) g.peers[k] = st;
+    }
+    const ref = stats(cs.flatMap((c) => (c.refRatio === undefined ? [] : [c.refRatio])));
+    if (ref) {
+      g.ref = ref;
+      g.refGroup = refLabel(cases, cs);
+    }
+    return g;
+  });
+}
+
+/**
+ * What the ref ratio is relative to: the op kind of the referenced cases if they share one.
+ * @param {CaseRecord[]} all @param {CaseRecord[]} referring
+ */
+function refLabel(all, referring) {
+  const kinds = new Set(referring.flatMap((c) => all.filter((r) => r.name === c.ref).map((r) => r.group)));
+  return kinds.size === 1 ? [...kinds][0] : "ref";
+}
 
 /**
  * @param {import("./session.mjs").Session} session
@@ -23,19 +86,20 @@ const RATIO_KEYS = ["tfjsWasm", "ort"];
  * @returns {BuildRecord}
  */
 export function forBuild({ meta, run }, build, wasmSha256) {
-  return {
-    meta: { ...meta, build, wasmSha256 },
-    peak: run.peaks[build],
-    cases: run.cases.map((c) => {
-      const s = c.simdnn[build];
-      /** @type {Record<string, number>} */
-      const ratios = {};
-      for (const [k, p] of Object.entries(c.peers)) {
-        if (s.gflops !== undefined && p.gflops !== undefined) ratios[k] = s.gflops / p.gflops;
-      }
-      return { name: c.name, note: c.note, flops: c.flops, simdnn: s, peers: c.peers, ratios };
-    }),
-  };
+  const cases = run.cases.map((c) => {
+    const s = c.simdnn[build];
+    /** @type {Record<string, number>} */
+    const ratios = {};
+    for (const [k, p] of Object.entries(c.peers)) {
+      if (s.gflops !== undefined && p.gflops !== undefined) ratios[k] = s.gflops / p.gflops;
+    }
+    const ref = c.ref === undefined ? undefined : run.cases.find((r) => r.name === c.ref)?.simdnn[build]?.gflops;
+    const refRatio = s.gflops !== undefined && ref !== undefined ? s.gflops / ref : undefined;
+    /** @type {CaseRecord} */
+    const rec = { name: c.name, note: c.note, group: c.group, ref: c.ref, flops: c.flops, simdnn: s, peers: c.peers, ratios, refRatio };
+    return rec;
+  });
+  return { meta: { ...meta, build, wasmSha256 }, peak: run.peaks[build], cases, summary: summarize(cases) };
 }
 
 /** @param {number} b */
@@ -46,6 +110,11 @@ function bytes(b) {
 /** @param {number | undefined} v @param {number} digits */
 function num(v, digits) {
   return v === undefined ? "–" : v.toFixed(digits);
+}
+
+/** GFLOP/s: one decimal, two significant digits below 1 (slow peers). @param {number | undefined} v */
+function gflops(v) {
+  return v !== undefined && v < 1 ? v.toPrecision(2) : num(v, 1);
 }
 
 /**
@@ -59,20 +128,26 @@ export function formatTable(r) {
   const peerKeys = Object.keys(meta.peers);
   const ratioKeys = RATIO_KEYS.filter((k) => peerKeys.includes(k));
   const label = (/** @type {string} */ k) => meta.peers[k].label;
+  // A "× <op kind>" column when some case has a ref (e.g. "× conv2d" for the gradients).
+  const refGroups = [...new Set(r.summary.flatMap((g) => (g.refGroup ? [g.refGroup] : [])))];
+  const refHead = refGroups.length ? [`× ${refGroups.length === 1 ? refGroups[0] : "ref"}`] : [];
+  const ratio = (/** @type {number | undefined} */ v) => (v === undefined ? "–" : `${v.toFixed(2)}×`);
   const head = [
     "case", "MFLOP", "best ms", "median ms", "GFLOP/s", "% peak", "peak mem",
     ...peerKeys.map((k) => `${label(k)} GFLOP/s`),
     ...ratioKeys.map((k) => `× ${label(k)}`),
+    ...refHead,
   ];
   const rows = r.cases.map((c) => {
     const s = c.simdnn;
     return [
       c.name, num(c.flops / 1e6, 1),
       ...(s.error ? ["error", "", "", "", ""] : [
-        num(s.bestMs, 3), num(s.medianMs, 3), num(s.gflops, 1), num((s.peakFraction ?? 0) * 100, 0) + "%", bytes(s.scratchBytes ?? 0),
+        num(s.bestMs, 3), num(s.medianMs, 3), gflops(s.gflops), num((s.peakFraction ?? 0) * 100, 0) + "%", bytes(s.scratchBytes ?? 0),
       ]),
-      ...peerKeys.map((k) => (c.peers[k] ? (c.peers[k].error ? "error" : num(c.peers[k].gflops, 1)) : "n/a")),
-      ...ratioKeys.map((k) => (c.ratios[k] === undefined ? "–" : `${c.ratios[k].toFixed(2)}×`)),
+      ...peerKeys.map((k) => (c.peers[k] ? (c.peers[k].error ? "error" : gflops(c.peers[k].gflops)) : "n/a")),
+      ...ratioKeys.map((k) => ratio(c.ratios[k])),
+      ...(refHead.length ? [ratio(c.refRatio)] : []),
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
@@ -87,5 +162,16 @@ export function formatTable(r) {
     line(head),
     `|${widths.map((w, i) => (i === 0 ? ":" : "-") + "-".repeat(w) + (i === 0 ? "-" : ":")).join("|")}|`,
     ...rows.map(line),
+    "",
+    "simdnn ÷ peer per op kind: geometric mean (minimum, cases with both)",
+    ...r.summary.map((g) => {
+      const st = (/** @type {string} */ what, /** @type {RatioStats} */ x) =>
+        `× ${what} ${x.geomean.toFixed(2)}× (min ${x.min.toFixed(2)}×, ${x.cases})`;
+      const parts = [
+        ...peerKeys.filter((k) => g.peers[k]).map((k) => st(label(k), g.peers[k])),
+        ...(g.ref ? [st(`own ${g.refGroup}`, g.ref)] : []),
+      ];
+      return `- ${g.group} (${g.cases} case${g.cases === 1 ? "" : "s"}): ${parts.join(", ") || "no peer"}`;
+    }),
   ].join("\n");
 }

@@ -4,7 +4,8 @@
  *
  * @module
  */
+import { convCases2d } from "./conv.mjs";
 import { gemmCases } from "./gemm.mjs";
 
 /** @type {import("../harness.mjs").BenchCase[]} */
-export const cases = [...gemmCases];
+export const cases = [...gemmCases, ...convCases2d];
