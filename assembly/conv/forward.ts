@@ -1,9 +1,9 @@
 import { lanes } from "../shared/simd";
 import { KC, MR, NV, packA } from "../gemm/gemm";
-import { gemm_ukernel_4x2v } from "../gemm/ukernel";
+import { gemm_ukernel_4x2v, storeEdgeTile } from "../gemm/ukernel";
 import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, taps } from "./geometry";
 import { buildTapTable, packIm2col, tapTableBytes } from "./im2col";
-import { align16, storeEdgeTile } from "./tile";
+import { align16 } from "./tile";
 import { dwForward, dwForwardWorkspace } from "./depthwise";
 
 // Forward convolution as an implicit GEMM, per image and group:

@@ -1,5 +1,5 @@
 import { lanes } from "../shared/simd";
-import { gemm_ukernel_4x2v } from "./ukernel";
+import { gemm_ukernel_4x2v, storeEdgeTile } from "./ukernel";
 
 // Blocked, packed GEMM driver (Goto/BLIS loop order): C = op(A)·op(B) for each batch.
 // A transposed operand is only a different pair of strides: packing reads any
@@ -131,16 +131,9 @@ export function gemm<T>(
               if (mr == MR && nr == NR) {
                 gemm_ukernel_4x2v<T>(kc, apanel, bpanel, cij, ldc, accumulate);
               } else {
-                // Edge tile: compute the full tile into scratch, then copy the valid part.
+                // Edge tile: compute the full tile into scratch, then store the valid part.
                 gemm_ukernel_4x2v<T>(kc, apanel, bpanel, tile, NR, false);
-                for (let i: usize = 0; i < mr; i++) {
-                  const dst = cij + i * ldc * S, src = tile + i * NR * S;
-                  if (accumulate) {
-                    for (let j: usize = 0; j < nr; j++) store<T>(dst + j * S, load<T>(dst + j * S) + load<T>(src + j * S));
-                  } else {
-                    for (let j: usize = 0; j < nr; j++) store<T>(dst + j * S, load<T>(src + j * S));
-                  }
-                }
+                storeEdgeTile<T>(tile, NR, cij, ldc, mr, nr, accumulate, false);
               }
             }
           }
