@@ -10,18 +10,22 @@ export function convBiasGrad<T>(gp: usize, dy: usize, db: usize): void {
   const L = lanes<T>();
   const P = outPlane(g), O = <usize>g.o;
   for (let o: usize = 0; o < O; o++) {
-    let a0 = v128.splat<T>(0), a1 = v128.splat<T>(0);
+    // Four accumulator chains: with fewer the loop waits on the add latency, not on memory.
+    let a0 = v128.splat<T>(0), a1 = a0, a2 = a0, a3 = a0;
     let tail: T = 0;
     for (let n: usize = 0; n < <usize>g.n; n++) {
       const src = dy + (n * O + o) * P * S;
       let p: usize = 0;
-      for (; p + 2 * L <= P; p += 2 * L) {
+      for (; p + 4 * L <= P; p += 4 * L) {
         a0 = v128.add<T>(a0, v128.load(src + p * S));
         a1 = v128.add<T>(a1, v128.load(src + p * S, 16));
+        a2 = v128.add<T>(a2, v128.load(src + p * S, 32));
+        a3 = v128.add<T>(a3, v128.load(src + p * S, 48));
       }
+      for (; p + L <= P; p += L) a0 = v128.add<T>(a0, v128.load(src + p * S));
       for (; p < P; p++) tail += load<T>(src + p * S);
     }
-    const s = v128.add<T>(a0, a1);
+    const s = v128.add<T>(v128.add<T>(a0, a1), v128.add<T>(a2, a3));
     let sum = tail + v128.extract_lane<T>(s, 0) + v128.extract_lane<T>(s, 1);
     if (sizeof<T>() == 4) sum += v128.extract_lane<T>(s, 2) + v128.extract_lane<T>(s, 3);
     store<T>(db + o * S, sum);

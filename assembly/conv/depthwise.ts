@@ -5,10 +5,10 @@ import { align16 } from "./tile";
 // Depthwise convolution (groups = C, m = O / C output channels per input channel, m < 4):
 // direct SIMD loops over one channel plane at a time. The plane is first copied into a
 // zero-padded scratch plane of exactly the extent the windows read, so the inner loops have
-// no bounds tests; output positions run along vectors (4 f32 or 2 f64 per vector, up to eight
+// no bounds tests; output positions run along vectors (4 f32 or 2 f64 per vector, up to six
 // vectors per block for independent accumulator chains), and each kernel tap is one splat and
-// one multiply-add per vector. The weight gradient is T dot products over the plane, four taps
-// at a time sharing each dy load.
+// one multiply-add per vector. The weight gradient is T dot products over the plane, up to six
+// taps at a time sharing each dy load.
 //
 // Forward and the input gradient are the same loop: with stride 1 in every dim,
 //   dx[i] = Σ_t w[t] · dy[i + p − t·d] = Σ_t w[T−1−t] · dyPadded[i + t·d],
@@ -106,8 +106,13 @@ function tapOffsets<T>(g: ConvGeom, offs: usize): void {
   }
 }
 
+// At most six vectors per block: with more, V8 keeps the loaded rows and the accumulators live
+// at once, runs out of the 16 xmm registers and spills an accumulator to the stack on every
+// tap (seen in a perf profile; 10% slower on dw128).
+const DW_MAX_BLOCK: usize = 6;
+
 /**
- * V vectors (1 ≤ V ≤ 8, a compile-time constant at each call) of one output row at o, from the
+ * V vectors (1 ≤ V ≤ 6, a compile-time constant at each call) of one output row at o, from the
  * padded plane at `base` (the window origin of the first output):
  * out[x] = (accumulate ? out[x] : bias) + Σ_t wt[t] · base[offs[t] + x·sw], then ReLU when asked.
  * V independent accumulator chains hide the multiply-add latency; `unit` (sw = 1) makes the row
@@ -118,7 +123,7 @@ function tapOffsets<T>(g: ConvGeom, offs: usize): void {
   const S = sizeof<T>();
   const L = lanes<T>();
   const vs = unit ? L * S : L * step;
-  let a0 = v128.splat<T>(bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
+  let a0 = v128.splat<T>(bias), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0;
   if (accumulate) {
     a0 = v128.load(o);
     if (V > 1) a1 = v128.load(o, 16);
@@ -126,8 +131,6 @@ function tapOffsets<T>(g: ConvGeom, offs: usize): void {
     if (V > 3) a3 = v128.load(o, 48);
     if (V > 4) a4 = v128.load(o, 64);
     if (V > 5) a5 = v128.load(o, 80);
-    if (V > 6) a6 = v128.load(o, 96);
-    if (V > 7) a7 = v128.load(o, 112);
   }
   for (let t: usize = 0; t < T_; t++) {
     const wv = v128.load_splat<T>(wt + t * S);
@@ -138,13 +141,11 @@ function tapOffsets<T>(g: ConvGeom, offs: usize): void {
     if (V > 3) a3 = madd<T>(wv, loadRow<T>(q + 3 * vs, step, unit), a3);
     if (V > 4) a4 = madd<T>(wv, loadRow<T>(q + 4 * vs, step, unit), a4);
     if (V > 5) a5 = madd<T>(wv, loadRow<T>(q + 5 * vs, step, unit), a5);
-    if (V > 6) a6 = madd<T>(wv, loadRow<T>(q + 6 * vs, step, unit), a6);
-    if (V > 7) a7 = madd<T>(wv, loadRow<T>(q + 7 * vs, step, unit), a7);
   }
   if (relu) {
     const z = v128.splat<T>(0);
-    a0 = v128.pmax<T>(a0, z); a1 = v128.pmax<T>(a1, z); a2 = v128.pmax<T>(a2, z); a3 = v128.pmax<T>(a3, z);
-    a4 = v128.pmax<T>(a4, z); a5 = v128.pmax<T>(a5, z); a6 = v128.pmax<T>(a6, z); a7 = v128.pmax<T>(a7, z);
+    a0 = v128.pmax<T>(a0, z); a1 = v128.pmax<T>(a1, z); a2 = v128.pmax<T>(a2, z);
+    a3 = v128.pmax<T>(a3, z); a4 = v128.pmax<T>(a4, z); a5 = v128.pmax<T>(a5, z);
   }
   v128.store(o, a0);
   if (V > 1) v128.store(o, a1, 16);
@@ -152,23 +153,21 @@ function tapOffsets<T>(g: ConvGeom, offs: usize): void {
   if (V > 3) v128.store(o, a3, 48);
   if (V > 4) v128.store(o, a4, 64);
   if (V > 5) v128.store(o, a5, 80);
-  if (V > 6) v128.store(o, a6, 96);
-  if (V > 7) v128.store(o, a7, 112);
 }
 
-/** One output row of `ow` values at out (see dwBlock): blocks of 8 vectors, one block of the rest, then scalars. */
+/**
+ * One output row of `ow` values at out (see dwBlock): its whole vectors in blocks of near-equal
+ * size (14 vectors run as 5 + 5 + 4, not 6 + 6 + 2, so no block is short of chains), then scalars.
+ */
 // @ts-ignore: decorator
 @inline function dwRow<T>(ow: usize, step: usize, in_: usize, offs: usize, T_: usize, wt: usize, bias: T, out: usize, accumulate: bool, relu: bool, unit: bool): void {
   const S = sizeof<T>();
   const L = lanes<T>();
   let x: usize = 0;
-  for (; x + 8 * L <= ow; x += 8 * L) dwBlock<T>(8, step, in_ + x * step, offs, T_, wt, bias, out + x * S, accumulate, relu, unit);
+  for (; x + DW_MAX_BLOCK * L <= ow; x += DW_MAX_BLOCK * L) dwBlock<T>(6, step, in_ + x * step, offs, T_, wt, bias, out + x * S, accumulate, relu, unit);
   const rest = (ow - x) / L;
   const b = in_ + x * step, o = out + x * S;
-  // One block for the remaining whole vectors, so a row's tail keeps several chains in flight.
   switch (<i32>rest) {
-    case 7: dwBlock<T>(7, step, b, offs, T_, wt, bias, o, accumulate, relu, unit); break;
-    case 6: dwBlock<T>(6, step, b, offs, T_, wt, bias, o, accumulate, relu, unit); break;
     case 5: dwBlock<T>(5, step, b, offs, T_, wt, bias, o, accumulate, relu, unit); break;
     case 4: dwBlock<T>(4, step, b, offs, T_, wt, bias, o, accumulate, relu, unit); break;
     case 3: dwBlock<T>(3, step, b, offs, T_, wt, bias, o, accumulate, relu, unit); break;
@@ -189,6 +188,21 @@ function tapOffsets<T>(g: ConvGeom, offs: usize): void {
 
 /** One output plane (g.od × g.oh × g.ow) at out from the padded plane pp, with the T taps at wt. */
 function dwPlane<T>(g: ConvGeom, pp: usize, offs: usize, wt: usize, bias: T, out: usize, accumulate: bool, relu: bool): void {
+  if (g.sw == 1) dwPlaneUnit<T>(g, pp, offs, wt, bias, out, accumulate, relu);
+  else dwPlaneStrided<T>(g, pp, offs, wt, bias, out, accumulate, relu);
+}
+
+// The unit-stride and strided planes are separate functions: as two arms of one `if`, Binaryen
+// merged them into one body testing `unit` per load (seen in the wasm; 30% slower).
+function dwPlaneUnit<T>(g: ConvGeom, pp: usize, offs: usize, wt: usize, bias: T, out: usize, accumulate: bool, relu: bool): void {
+  dwPlaneRows<T>(g, pp, offs, wt, bias, out, accumulate, relu, true);
+}
+function dwPlaneStrided<T>(g: ConvGeom, pp: usize, offs: usize, wt: usize, bias: T, out: usize, accumulate: bool, relu: bool): void {
+  dwPlaneRows<T>(g, pp, offs, wt, bias, out, accumulate, relu, false);
+}
+
+// @ts-ignore: decorator
+@inline function dwPlaneRows<T>(g: ConvGeom, pp: usize, offs: usize, wt: usize, bias: T, out: usize, accumulate: bool, relu: bool, unit: bool): void {
   const S = sizeof<T>();
   const rowBytes = padW(g) * S, planeRowBytes = padH(g) * rowBytes;
   const T_ = taps(g), ow = <usize>g.ow, step = <usize>g.sw * S;
@@ -196,8 +210,7 @@ function dwPlane<T>(g: ConvGeom, pp: usize, offs: usize, wt: usize, bias: T, out
     for (let y = 0; y < g.oh; y++) {
       const in_ = pp + <usize>(z * g.sd) * planeRowBytes + <usize>(y * g.sh) * rowBytes;
       const o = out + <usize>((z * g.oh + y) * g.ow) * S;
-      if (g.sw == 1) dwRow<T>(ow, step, in_, offs, T_, wt, bias, o, accumulate, relu, true);
-      else dwRow<T>(ow, step, in_, offs, T_, wt, bias, o, accumulate, relu, false);
+      dwRow<T>(ow, step, in_, offs, T_, wt, bias, o, accumulate, relu, unit);
     }
   }
 }
@@ -377,56 +390,96 @@ export function dwBackwardFilter<T>(g: ConvGeom, dy: usize, x: usize, dw: usize,
       for (let j: usize = 0; j < m; j++) {
         const oc = c * m + j;
         const dyc = dy + (n * <usize>g.o + oc) * outP * S;
-        for (let t: usize = 0; t < T_; t += 4) {
-          if (g.sw == 1) dwTaps4<T>(g, dyc, pp, offs, t, T_, dw + oc * T_ * S, true);
-          else dwTaps4<T>(g, dyc, pp, offs, t, T_, dw + oc * T_ * S, false);
-        }
+        if (g.sw == 1) dwFilterPlaneUnit<T>(g, dyc, pp, offs, dw + oc * T_ * S);
+        else dwFilterPlaneStrided<T>(g, dyc, pp, offs, dw + oc * T_ * S);
       }
     }
   }
 }
 
-// dwt[t] += Σ_o dy[o] · pp[offs[t] + o·s] for the taps t0 .. t0 + 3 (fewer at the end): four
-// dot products sharing each dy load, in four independent accumulators.
+// Separate functions for the unit and strided loads, as for dwPlane.
+function dwFilterPlaneUnit<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize): void {
+  dwFilterPlane<T>(g, dyc, pp, offs, dwt, true);
+}
+function dwFilterPlaneStrided<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize): void {
+  dwFilterPlane<T>(g, dyc, pp, offs, dwt, false);
+}
+
+// dwt[t] += Σ_o dy[o] · pp[offs[t] + o·s] for every tap t, in near-equal groups of at most
+// three taps (9 → 3 + 3 + 3, 25 → 7 × 3 + 2 × 2). Each group runs over two dy vectors per step,
+// so its dot products are six independent accumulator chains (enough to hide the add latency)
+// sharing each dy load; more would not fit V8's 16 xmm registers (it spills).
 // @ts-ignore: decorator
-@inline function dwTaps4<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize, t0: usize, T_: usize, dwt: usize, unit: bool): void {
+@inline function dwFilterPlane<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize, unit: bool): void {
+  const S = sizeof<T>();
+  const T_ = taps(g);
+  const groups = (T_ + DW_TAP_GROUP - 1) / DW_TAP_GROUP;
+  let t: usize = 0;
+  for (let i: usize = 0; i < groups; i++) {
+    const cnt = T_ / groups + (i < T_ % groups ? 1 : 0);
+    const o = offs + t * 4, d = dwt + t * S;
+    if (cnt == 3) dwTaps<T>(3, g, dyc, pp, o, d, unit);
+    else if (cnt == 2) dwTaps<T>(2, g, dyc, pp, o, d, unit);
+    else dwTaps<T>(1, g, dyc, pp, o, d, unit);
+    t += cnt;
+  }
+}
+
+const DW_TAP_GROUP: usize = 3;
+
+// dwt[k] += Σ_o dy[o] · pp[offs[k] + o·s] for the N taps k < N (N a compile-time constant ≤ 3),
+// over two vectors of dy per step (2·N accumulators), then one vector, then scalars.
+// @ts-ignore: decorator
+@inline function dwTaps<T>(N: i32, g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize, unit: bool): void {
   const S = sizeof<T>();
   const L = lanes<T>();
   const ow = <usize>g.ow;
   const step = <usize>g.sw * S;
+  const xs = unit ? S : step; // bytes per output position in pp (a constant for unit stride)
   const rowBytes = padW(g) * S, planeRowBytes = padH(g) * rowBytes;
-  const cnt = min(4, T_ - t0);
-  // Missing taps of a short last group repeat the last one; their sums are dropped.
-  const o0 = <usize>load<i32>(offs + t0 * 4);
-  const o1 = <usize>load<i32>(offs + (t0 + min(1, cnt - 1)) * 4);
-  const o2 = <usize>load<i32>(offs + (t0 + min(2, cnt - 1)) * 4);
-  const o3 = <usize>load<i32>(offs + (t0 + min(3, cnt - 1)) * 4);
-  let a0 = v128.splat<T>(0), a1 = v128.splat<T>(0), a2 = v128.splat<T>(0), a3 = v128.splat<T>(0);
-  let s0: T = 0, s1: T = 0, s2: T = 0, s3: T = 0;
+  const o0 = <usize>load<i32>(offs), o1 = N > 1 ? <usize>load<i32>(offs, 4) : 0, o2 = N > 2 ? <usize>load<i32>(offs, 8) : 0;
+  const zero = v128.splat<T>(0);
+  let a0 = zero, a1 = zero, a2 = zero, b0 = zero, b1 = zero, b2 = zero;
+  let s0: T = 0, s1: T = 0, s2: T = 0;
   for (let z = 0; z < g.od; z++) {
     for (let y = 0; y < g.oh; y++) {
       const src = dyc + <usize>((z * g.oh + y) * g.ow) * S;
       const q = pp + <usize>(z * g.sd) * planeRowBytes + <usize>(y * g.sh) * rowBytes;
       let x: usize = 0;
-      for (; x + L <= ow; x += L) {
-        const d = v128.load(src + x * S);
-        const qx = q + x * step;
+      for (; x + 2 * L <= ow; x += 2 * L) {
+        const d = v128.load(src + x * S), e = v128.load(src + x * S, 16);
+        const qx = q + x * xs, qe = qx + L * xs;
         a0 = madd<T>(d, loadRow<T>(qx + o0, step, unit), a0);
-        a1 = madd<T>(d, loadRow<T>(qx + o1, step, unit), a1);
-        a2 = madd<T>(d, loadRow<T>(qx + o2, step, unit), a2);
-        a3 = madd<T>(d, loadRow<T>(qx + o3, step, unit), a3);
+        b0 = madd<T>(e, loadRow<T>(qe + o0, step, unit), b0);
+        if (N > 1) {
+          a1 = madd<T>(d, loadRow<T>(qx + o1, step, unit), a1);
+          b1 = madd<T>(e, loadRow<T>(qe + o1, step, unit), b1);
+        }
+        if (N > 2) {
+          a2 = madd<T>(d, loadRow<T>(qx + o2, step, unit), a2);
+          b2 = madd<T>(e, loadRow<T>(qe + o2, step, unit), b2);
+        }
+      }
+      if (x + L <= ow) {
+        const d = v128.load(src + x * S);
+        const qx = q + x * xs;
+        a0 = madd<T>(d, loadRow<T>(qx + o0, step, unit), a0);
+        if (N > 1) a1 = madd<T>(d, loadRow<T>(qx + o1, step, unit), a1);
+        if (N > 2) a2 = madd<T>(d, loadRow<T>(qx + o2, step, unit), a2);
+        x += L;
       }
       for (; x < ow; x++) {
         const d = load<T>(src + x * S);
-        const qx = q + x * step;
-        s0 += d * load<T>(qx + o0); s1 += d * load<T>(qx + o1); s2 += d * load<T>(qx + o2); s3 += d * load<T>(qx + o3);
+        const qx = q + x * xs;
+        s0 += d * load<T>(qx + o0);
+        if (N > 1) s1 += d * load<T>(qx + o1);
+        if (N > 2) s2 += d * load<T>(qx + o2);
       }
     }
   }
-  store<T>(dwt + t0 * S, load<T>(dwt + t0 * S) + s0 + laneSum<T>(a0));
-  if (cnt > 1) store<T>(dwt + (t0 + 1) * S, load<T>(dwt + (t0 + 1) * S) + s1 + laneSum<T>(a1));
-  if (cnt > 2) store<T>(dwt + (t0 + 2) * S, load<T>(dwt + (t0 + 2) * S) + s2 + laneSum<T>(a2));
-  if (cnt > 3) store<T>(dwt + (t0 + 3) * S, load<T>(dwt + (t0 + 3) * S) + s3 + laneSum<T>(a3));
+  store<T>(dwt, load<T>(dwt) + s0 + laneSum<T>(v128.add<T>(a0, b0)));
+  if (N > 1) store<T>(dwt + S, load<T>(dwt + S) + s1 + laneSum<T>(v128.add<T>(a1, b1)));
+  if (N > 2) store<T>(dwt + 2 * S, load<T>(dwt + 2 * S) + s2 + laneSum<T>(v128.add<T>(a2, b2)));
 }
 
 // @ts-ignore: decorator

@@ -63,6 +63,21 @@ for (const build of builds()) {
         }
       });
 
+      it(`${dtype}: depthwise weight gradient, 1..27 taps (groups of 3, 6 and 9 taps with every remainder), strides 1 and 2, 3-D`, async () => {
+        const e = await engineFor(build);
+        for (let taps = 1; taps <= 27; taps++) {
+          // 1-D kernels of every length, and 2-D kernels kh × kw with kh·kw = taps where one exists.
+          checkConv(e, c2({ n: 2, c: 2, o: 2, groups: 2, input: [taps + 9], kernel: [taps] }), dtype, taps);
+          const kh = [5, 4, 3, 2].find((h) => taps % h === 0 && taps / h <= 6);
+          if (kh) {
+            for (const s of [1, 2]) {
+              checkConv(e, c2({ n: 1, c: 3, o: 6, groups: 3, input: [kh + 3, taps / kh + 10], kernel: [kh, taps / kh], stride: [s, s] }), dtype, taps + s);
+            }
+          }
+        }
+        checkConv(e, c2({ n: 2, c: 2, o: 2, groups: 2, input: [4, 5, 9], kernel: [3, 3, 3] }), dtype);
+      });
+
       it(`${dtype}: blocking boundaries (im2col rows around 128, 256, 512; positions around 512, 1024)`, async () => {
         const e = await engineFor(build);
         // Rows k = c·T: with T = 9, c = 14, 15 give 126, 135 (MB = KB = 128); c = 28, 29 give 252, 261 (KC = 256).
