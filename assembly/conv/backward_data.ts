@@ -3,7 +3,7 @@ import { KC, MR, NV, packA, packB } from "../gemm/gemm";
 import { gemm_ukernel_4x2v } from "../gemm/ukernel";
 import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, taps } from "./geometry";
 import { buildTapTable, scatterIm2col, tapTableBytes } from "./im2col";
-import { align16 } from "./tile";
+import { align16 } from "../shared/align";
 import { PB } from "./forward";
 import { dwBackwardData, dwBackwardDataWorkspace } from "./depthwise";
 

@@ -2,8 +2,8 @@ import { lanes } from "../shared/simd";
 import { DOT_MR, DOT_NR, gemm_dot_ukernel_2x4, gemm_dot_ukernel_2x4_rows } from "../gemm/dot_ukernel";
 import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, taps } from "./geometry";
 import { ROW_CONTIGUOUS, ROW_MASKED, ROW_STRIDED, ROW_STRIDED2, ROW_ZERO, buildTapTable, evenLanes, maskHigh, maskLow, tapTableBytes } from "./im2col";
-import { align16 } from "./tile";
-import { copyBytes, dwBackwardFilter, dwBackwardFilterWorkspace, padH, padPlane, padW, zeroBytes } from "./depthwise";
+import { align16 } from "../shared/align";
+import { copyBytes, dwBackwardFilter, dwPlaneWorkspace, padH, padPlane, padW, zeroBytes } from "./depthwise";
 
 // Weight gradient, per group, summed over images and output positions:
 //   dW[o, k] = Σ_n Σ_p dY[n, o, p] · im2col_n[k, p]
@@ -133,7 +133,7 @@ function convBackwardFilterWide<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, 
 /** Scratch bytes `convBackwardFilter<T>` needs for the geometry at `gp`. */
 export function convBackwardFilterWorkspace<T>(gp: usize): usize {
   const g = changetype<ConvGeom>(gp);
-  if (isDepthwise(g)) return dwBackwardFilterWorkspace<T>(g);
+  if (isDepthwise(g)) return dwPlaneWorkspace<T>(g);
   const S = sizeof<T>();
   if (useWide<T>(g)) return wideBytes<T>(g);
   const NR: usize = 2 * lanes<T>();

@@ -1,6 +1,6 @@
 import { lanes, madd } from "../shared/simd";
 import { CONV_GEOM_BYTES, ConvGeom, inPlane, outPlane, taps } from "./geometry";
-import { align16 } from "./tile";
+import { align16 } from "../shared/align";
 
 // Depthwise convolution (groups = C, m = O / C output channels per input channel, m < 4):
 // direct SIMD loops over one channel plane at a time. The plane is first copied into a
@@ -215,9 +215,16 @@ function dwPlaneStrided<T>(g: ConvGeom, pp: usize, offs: usize, wt: usize, bias:
   }
 }
 
-/** Scratch of dwForward: one padded input plane and the tap offsets. */
-export function dwForwardWorkspace<T>(g: ConvGeom): usize {
-  return paddedBytes<T>(g) + taps(g) * 4 + 2 * 16;
+/** Scratch of dwForward and dwBackwardFilter: the tap offsets, then one padded input plane. */
+export function dwPlaneWorkspace<T>(g: ConvGeom): usize {
+  return taps(g) * 4 + paddedBytes<T>(g) + 2 * 16;
+}
+
+/** Lays out dwPlaneWorkspace at work: writes the tap offsets at align16(work), returns the plane. */
+function planeScratch<T>(g: ConvGeom, work: usize): usize {
+  const offs = align16(work);
+  tapOffsets<T>(g, offs);
+  return align16(offs + taps(g) * 4);
 }
 
 /** Depthwise forward: y[n, c·m + j] = conv(x[n, c], w[c·m + j]) + bias, ReLU when asked. */
@@ -225,9 +232,7 @@ export function dwForward<T>(g: ConvGeom, x: usize, w: usize, bias: usize, y: us
   const S = sizeof<T>();
   const m = <usize>(g.o / g.c), T_ = taps(g);
   const inP = inPlane(g), outP = outPlane(g);
-  const offs = align16(work);
-  const pp = align16(offs + T_ * 4);
-  tapOffsets<T>(g, offs);
+  const offs = align16(work), pp = planeScratch<T>(g, work);
   for (let n: usize = 0; n < <usize>g.n; n++) {
     for (let c: usize = 0; c < <usize>g.c; c++) {
       padPlane<T>(g, x + (n * <usize>g.c + c) * inP * S, pp);
@@ -370,19 +375,12 @@ function cropPlane<T>(g: ConvGeom, pp: usize, dxc: usize, bias: T): void {
   }
 }
 
-/** Scratch of dwBackwardFilter: one padded input plane and the tap offsets. */
-export function dwBackwardFilterWorkspace<T>(g: ConvGeom): usize {
-  return paddedBytes<T>(g) + taps(g) * 4 + 2 * 16;
-}
-
 /** Depthwise weight gradient: dw[c·m + j, t] = Σ_n Σ_o dy[n, c·m + j, o] · xPadded[n, c][o·s + t·d]. */
 export function dwBackwardFilter<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, work: usize): void {
   const S = sizeof<T>();
   const m = <usize>(g.o / g.c), T_ = taps(g);
   const inP = inPlane(g), outP = outPlane(g);
-  const offs = align16(work);
-  const pp = align16(offs + T_ * 4);
-  tapOffsets<T>(g, offs);
+  const offs = align16(work), pp = planeScratch<T>(g, work);
   memory.fill(dw, 0, <usize>g.o * T_ * S);
   for (let n: usize = 0; n < <usize>g.n; n++) {
     for (let c: usize = 0; c < <usize>g.c; c++) {

@@ -3,8 +3,8 @@ import { KC, MR, NV, packA } from "../gemm/gemm";
 import { gemm_ukernel_4x2v, storeEdgeTile } from "../gemm/ukernel";
 import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, taps } from "./geometry";
 import { buildTapTable, packIm2col, tapTableBytes } from "./im2col";
-import { align16 } from "./tile";
-import { dwForward, dwForwardWorkspace } from "./depthwise";
+import { align16 } from "../shared/align";
+import { dwForward, dwPlaneWorkspace } from "./depthwise";
 
 // Forward convolution as an implicit GEMM, per image and group:
 //   Y[o, p] = Σ_k W[o, k] · im2col[k, p] (+ bias[o]),  o < O/groups, k < C/groups · taps, p < od·oh·ow.
@@ -31,7 +31,7 @@ export const PB: usize = 512;
 /** Scratch bytes `convForward<T>` needs for the geometry at `gp`. */
 export function convForwardWorkspace<T>(gp: usize): usize {
   const g = changetype<ConvGeom>(gp);
-  if (isDepthwise(g)) return dwForwardWorkspace<T>(g);
+  if (isDepthwise(g)) return dwPlaneWorkspace<T>(g);
   const S = sizeof<T>();
   const NR = NV * lanes<T>();
   const kg = <usize>(g.c / g.groups) * taps(g);

@@ -137,6 +137,12 @@ export function buildTapTable(g: ConvGeom, p0: usize, np: usize, NR: usize, tab:
 // The builders copy the geometry fields they use into locals: the table stores could alias the
 // descriptor in memory, so field reads inside the loops would be repeated after every store.
 
+/** Element offset of input row (zz, yy) in a channel plane, or −1 when the row is padding. */
+// @ts-ignore: decorator
+@inline function inputRow(zz: i32, yy: i32, id: i32, ih: i32, iw: i32): i32 {
+  return <u32>zz < <u32>id && <u32>yy < <u32>ih ? (zz * ih + yy) * iw : -1;
+}
+
 // A panel of NR outputs (z, y, x .. x + NR − 1) in one output row.
 function rowPanel(g: ConvGeom, z: i32, y: i32, x: i32, NR: usize, rows: usize, kinds: usize): void {
   const kd = g.kd, kh = g.kh, kw = g.kw, id = g.id, ih = g.ih, iw = g.iw;
@@ -147,16 +153,12 @@ function rowPanel(g: ConvGeom, z: i32, y: i32, x: i32, NR: usize, rows: usize, k
   const rowStep = NR * 4;
   let row = rows, kind = kinds;
   for (let a = 0; a < kd; a++) {
-    const zz = z0 + a * dd;
-    const zok = <u32>zz < <u32>id;
     for (let b = 0; b < kh; b++) {
-      const yy = y0 + b * dh;
-      const ok = zok && <u32>yy < <u32>ih;
-      const rowOff = (zz * ih + yy) * iw;
+      const rowOff = inputRow(z0 + a * dd, y0 + b * dh, id, ih, iw);
       for (let e = 0; e < kw; e++) {
         const first = x0 + e * dw, last = first + span;
         let k = ROW_GATHER;
-        if (!ok || last < 0 || first >= iw) {
+        if (rowOff < 0 || last < 0 || first >= iw) {
           k = ROW_ZERO;
         } else if (first >= 0 && last < iw) {
           store<i32>(row, rowOff + first);
@@ -195,15 +197,11 @@ function gatherPanel(g: ConvGeom, z: i32, y: i32, x: i32, cols: usize, NR: usize
     }
     const z0 = z * sd - pd, y0 = y * sh - ph, x0 = x * sw - pw;
     for (let a = 0; a < kd; a++) {
-      const zz = z0 + a * dd;
-      const zok = <u32>zz < <u32>id;
       for (let b = 0; b < kh; b++) {
-        const yy = y0 + b * dh;
-        const ok = zok && <u32>yy < <u32>ih;
-        const rowOff = (zz * ih + yy) * iw;
+        const rowOff = inputRow(z0 + a * dd, y0 + b * dh, id, ih, iw);
         for (let e = 0; e < kw; e++) {
           const xx = x0 + e * dw;
-          store<i32>(dst, ok && <u32>xx < <u32>iw ? rowOff + xx : -1);
+          store<i32>(dst, rowOff >= 0 && <u32>xx < <u32>iw ? rowOff + xx : -1);
           dst += rowStep;
         }
       }

@@ -1,3 +1,4 @@
+import { align16 } from "../shared/align";
 import { lanes } from "../shared/simd";
 import { gemm_ukernel_4x2v, storeEdgeTile } from "./ukernel";
 
@@ -103,7 +104,7 @@ export function gemm<T>(
   const kcMax = min(k, KC);
   const ncMax = roundUp(min(n, NC), NR);
   const mcMax = roundUp(min(m, MC), MR);
-  const bp = (work + 15) & ~15;
+  const bp = align16(work);
   const ap = bp + kcMax * ncMax * S;
   const tile = ap + mcMax * kcMax * S;
   for (let t: usize = 0; t < batch; t++) {

@@ -1,4 +1,4 @@
-// Small pieces shared by the conv drivers.
+// Scratch layout helper shared by the kernel drivers (GEMM and conv).
 
 /** Rounds a byte pointer up to 16 (each scratch part starts vector-aligned). */
 // @ts-ignore: decorator
