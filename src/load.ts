@@ -416,6 +416,32 @@ export class Engine {
   convTranspose2d(x: Tensor, w: Tensor, b?: Tensor | null, options?: ConvTransposeOptions): Tensor {
     return convTranspose(this.#rt, 2, x, w, b, options);
   }
+
+  /**
+   * 3-D transposed convolution (as `torch.nn.functional.conv_transpose3d`): the input gradient
+   * of `conv3d`, as an op, plus a bias. It runs the same kernel as `conv3dBackward`'s dx.
+   *
+   * Shape: x `[N, Cin, D, H, W]`, w `[Cin, Cout / groups, kD, kH, kW]`, b `[Cout]` or null →
+   * `[N, Cout, Dout, Hout, Wout]`, each out = (in − 1)·s − 2p + d·(k−1) + outputPadding + 1.
+   *
+   * @param x Input `[N, Cin, D, H, W]`.
+   * @param w Weights `[Cin, Cout / groups, kD, kH, kW]`.
+   * @param b Bias `[Cout]`, or null/undefined for none.
+   * @param options Stride, padding, outputPadding, dilation, groups; see {@link ConvTransposeOptions}.
+   * @returns `[N, Cout, Dout, Hout, Wout]`, the dtype of x.
+   * @throws {Error} As `convTranspose1d`.
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * const engine = await load();
+   * const x = engine.tensor([1, 1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
+   * const w = engine.tensor([1, 2, 1, 1, 1], [1, -1]);
+   * engine.convTranspose3d(x, w, null, { stride: 2 }).shape; // [1, 2, 3, 3, 3]
+   * ```
+   */
+  convTranspose3d(x: Tensor, w: Tensor, b?: Tensor | null, options?: ConvTransposeOptions): Tensor {
+    return convTranspose(this.#rt, 3, x, w, b, options);
+  }
 }
 
 /**

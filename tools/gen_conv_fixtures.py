@@ -189,7 +189,7 @@ def conv_cases(rank, count, max_in, named):
     return cases
 
 
-def transpose_cases(rank, count, named):
+def transpose_cases(rank, count, named, max_in=7, max_k=5):
     rng = random.Random(2000 + rank)
     cases = []
     seed = 5000 + 100 * rank
@@ -199,12 +199,12 @@ def transpose_cases(rank, count, named):
     while len(cases) < len(named) + count:
         groups = rng.choice([1, 1, 2, 3])
         cin, cout = groups * rng.randint(1, 3), groups * rng.randint(1, 4)
-        kernel = [rng.randint(1, 5) for _ in range(rank)]
+        kernel = [rng.randint(1, max_k) for _ in range(rank)]
         stride = [rng.choice([1, 2, 3]) for _ in range(rank)]
         dilation = [rng.choice([1, 1, 2]) for _ in range(rank)]
         padding = [rng.randint(0, 2) for _ in range(rank)]
         outpad = [rng.randint(0, max(s, d) - 1) for s, d in zip(stride, dilation)]
-        inp = [rng.randint(1, 7) for _ in range(rank)]
+        inp = [rng.randint(1, max_in) for _ in range(rank)]
         sizes = [(i - 1) * s - 2 * p + d * (k - 1) + op + 1 for i, s, p, d, k, op in zip(inp, stride, padding, dilation, kernel, outpad)]
         if min(sizes) < 1:
             continue
@@ -264,6 +264,10 @@ NAMED_T2D = [
     ("depthwise-stride2", 1, 3, 6, 3, [4, 3], [3, 2], {"stride": 2, "groups": 3}, False),
     ("outpad-below-dilation", 1, 2, 2, 1, [3, 3], [3, 3], {"stride": 1, "dilation": 2, "outputPadding": 1}, True),
 ]
+NAMED_T3D = [
+    ("stride2-outpad1", 1, 2, 3, 1, [3, 2, 3], [3, 3, 2], {"stride": 2, "padding": 1, "outputPadding": 1}, True),
+    ("anisotropic-groups", 2, 4, 2, 2, [2, 3, 2], [2, 1, 3], {"stride": [1, 2, 3], "padding": [0, 1, 1], "dilation": [2, 1, 1], "groups": 2}, False),
+]
 NAMED_T1D = [
     ("stride3-outpad2", 2, 2, 3, 1, [5], [4], {"stride": 3, "padding": 1, "outputPadding": 2}, True),
     ("depthwise", 1, 4, 4, 4, [7], [3], {"padding": 1, "groups": 4}, True),
@@ -290,6 +294,7 @@ def main():
     write("conv3d.json", "conv", conv_cases(3, 35, 3, NAMED_3D))
     write("conv_transpose1d.json", "transpose", transpose_cases(1, 25, NAMED_T1D))
     write("conv_transpose2d.json", "transpose", transpose_cases(2, 50, NAMED_T2D))
+    write("conv_transpose3d.json", "transpose", transpose_cases(3, 20, NAMED_T3D, max_in=4, max_k=3))
 
 
 if __name__ == "__main__":

@@ -92,6 +92,8 @@ const CASES: Case[] = [
     `Cannot run convTranspose2d as 'w' must have 4 input channels (dim 0) to match 'x': ${SHAPES}, 'w' is [3, 3, 3, 3]`],
   ["transposed groups not dividing Cin", (e, x) => e.convTranspose2d(x, e.tensor([4, 3, 3, 3]), null, { groups: 3 }),
     `Cannot run convTranspose2d as 'groups' must divide the input channels (4): current value is 3; ${SHAPES}, 'w' is [4, 3, 3, 3]`],
+  ["x of convTranspose2d given to convTranspose3d", (e, x) => e.convTranspose3d(x, e.tensor([4, 3, 3, 3, 3])),
+    "Cannot run convTranspose3d as 'x' must be 5-D [N, C, D, H, W]: current shape is [2, 4, 5, 6]"],
   ["transposed bias of the wrong length", (e, x) => e.convTranspose2d(x, e.tensor([4, 3, 3, 3]), e.tensor([4])),
     "Cannot run convTranspose2d as 'b' must have shape [3] (one value per output channel): current shape is [4]"],
 ];

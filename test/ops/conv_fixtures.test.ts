@@ -1,6 +1,6 @@
 // Golden values from PyTorch (tools/gen_conv_fixtures.py → test/fixtures/conv/*.json) for
 // conv1d/2d/3d forward (with and without bias, and with the fused ReLU), dx, dw, db, and
-// convTranspose1d/2d. Inputs are regenerated from each case's seed; values are exact (see the
+// convTranspose1d/2d/3d. Inputs are regenerated from each case's seed; values are exact (see the
 // generator's docstring), so float32 and float64 must both match them exactly.
 import { describe, expect, it } from "vitest";
 import type { Engine, Tensor } from "../../src/mod.ts";
@@ -11,6 +11,7 @@ import conv2d from "../fixtures/conv/conv2d.json" with { type: "json" };
 import conv3d from "../fixtures/conv/conv3d.json" with { type: "json" };
 import convT1d from "../fixtures/conv/conv_transpose1d.json" with { type: "json" };
 import convT2d from "../fixtures/conv/conv_transpose2d.json" with { type: "json" };
+import convT3d from "../fixtures/conv/conv_transpose3d.json" with { type: "json" };
 
 interface Case {
   name: string;
@@ -77,11 +78,11 @@ function runConv(e: Engine, rank: Rank, f: Fixture<ConvCase>, c: ConvCase, dtype
   for (const t of [x, w, b, dy]) t?.dispose();
 }
 
-function runTranspose(e: Engine, rank: 1 | 2, f: Fixture<TransposeCase>, c: TransposeCase, dtype: "float32" | "float64"): void {
+function runTranspose(e: Engine, rank: Rank, f: Fixture<TransposeCase>, c: TransposeCase, dtype: "float32" | "float64"): void {
   const what = `${c.name} ${dtype} ${JSON.stringify(c.options)}`;
   const groups = c.options.groups ?? 1;
   const { x, w, b, dy } = inputs(e, c, [c.n, c.cin, ...c.input], [c.cin, c.cout / groups, ...c.kernel], c.cout, dtype);
-  const op = rank === 1 ? e.convTranspose1d.bind(e) : e.convTranspose2d.bind(e);
+  const op = [e.convTranspose1d, e.convTranspose2d, e.convTranspose3d][rank - 1].bind(e);
   const y = op(x, w, b, c.options);
   expect(y.shape, what).toEqual(c.outShape);
   expectExact(scaled(y, f.scale), c.y, `${what} y`);
@@ -89,7 +90,9 @@ function runTranspose(e: Engine, rank: 1 | 2, f: Fixture<TransposeCase>, c: Tran
 }
 
 const CONV: [Rank, Fixture<ConvCase>][] = [[1, conv1d as Fixture<ConvCase>], [2, conv2d as Fixture<ConvCase>], [3, conv3d as Fixture<ConvCase>]];
-const TRANSPOSE: [1 | 2, Fixture<TransposeCase>][] = [[1, convT1d as Fixture<TransposeCase>], [2, convT2d as Fixture<TransposeCase>]];
+const TRANSPOSE: [Rank, Fixture<TransposeCase>][] = [
+  [1, convT1d as Fixture<TransposeCase>], [2, convT2d as Fixture<TransposeCase>], [3, convT3d as Fixture<TransposeCase>],
+];
 
 for (const build of builds()) for (const variant of VARIANTS) {
   describe(`conv golden values from PyTorch (${build} build, ${variant} microkernel)`, () => {
@@ -105,7 +108,9 @@ for (const build of builds()) for (const variant of VARIANTS) {
     for (const [rank, f] of TRANSPOSE) {
       it(`convTranspose${rank}d: ${f.cases.length} cases, float32 and float64`, async () => {
         const e = await engineFor(build, variant);
+        const before = e.memoryStats();
         for (const dtype of DTYPES) for (const c of f.cases) runTranspose(e, rank, f, c, dtype);
+        expect(e.memoryStats().bytesLive).toBe(before.bytesLive);
       });
     }
   });
