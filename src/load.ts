@@ -11,7 +11,8 @@ import { tensor, type TensorInit } from "./ops/create.ts";
 import { matmul, type MatmulOptions } from "./ops/matmul.ts";
 import { binary, relu, scale } from "./ops/elementwise.ts";
 import {
-  conv, convBackward, type ConvBackwardOptions, type ConvGradients, type ConvOptions, convTranspose, type ConvTransposeOptions,
+  conv, convBackward, type ConvBackwardOptions, type ConvGradients, type ConvOptions, convTranspose, convTransposeBackward,
+  type ConvTransposeBackwardOptions, type ConvTransposeOptions,
 } from "./ops/conv.ts";
 
 /**
@@ -441,6 +442,83 @@ export class Engine {
    */
   convTranspose3d(x: Tensor, w: Tensor, b?: Tensor | null, options?: ConvTransposeOptions): Tensor {
     return convTranspose(this.#rt, 3, x, w, b, options);
+  }
+
+  /**
+   * Gradients of `sum(y · dy)` for `y = convTranspose1d(x, w, b, options)`: `{ dx, dw, db }` with
+   * the shapes of x, w and `[Cout]` (db whether or not the forward had a bias). dx is a
+   * convolution of dy with w, dw the weight gradient of that convolution, so they run the
+   * forward and weight-gradient kernels. `options.needs` skips gradients; a skipped one is null.
+   *
+   * @param dy Gradient of the output, `[N, Cout, Lout]`.
+   * @param x The forward's input `[N, Cin, L]`.
+   * @param w The forward's weights `[Cin, Cout / groups, k]`.
+   * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`.
+   * @returns The gradients; see {@link ConvGradients}.
+   * @throws {Error} As `convTranspose1d`, and when dy does not have the forward output's shape.
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * const engine = await load();
+   * const x = engine.tensor([1, 1, 2], [1, 2]);
+   * const w = engine.tensor([1, 1, 2], [1, 1]);
+   * const { dx, dw, db } = engine.convTranspose1dBackward(engine.tensor([1, 1, 3], [1, 1, 1]), x, w);
+   * dx!.toArray(); // Float32Array [2, 2]
+   * dw!.toArray(); // Float32Array [3, 3]
+   * db!.toArray(); // Float32Array [3]
+   * ```
+   */
+  convTranspose1dBackward(dy: Tensor, x: Tensor, w: Tensor, options?: ConvTransposeBackwardOptions): ConvGradients {
+    return convTransposeBackward(this.#rt, 1, dy, x, w, options);
+  }
+
+  /**
+   * Gradients of `sum(y · dy)` for `y = convTranspose2d(x, w, b, options)`, as
+   * `convTranspose1dBackward`.
+   *
+   * @param dy Gradient of the output, `[N, Cout, Hout, Wout]`.
+   * @param x The forward's input `[N, Cin, H, W]`.
+   * @param w The forward's weights `[Cin, Cout / groups, kH, kW]`.
+   * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`.
+   * @returns The gradients; see {@link ConvGradients}.
+   * @throws {Error} As `convTranspose2d`, and when dy does not have the forward output's shape.
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * const engine = await load();
+   * const x = engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]);
+   * const w = engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]);
+   * const dy = engine.tensor([1, 1, 4, 4], new Array(16).fill(1));
+   * const { dw } = engine.convTranspose2dBackward(dy, x, w, { stride: 2, needs: { dx: false, db: false } });
+   * dw!.toArray(); // Float32Array [10, 10, 10, 10]
+   * ```
+   */
+  convTranspose2dBackward(dy: Tensor, x: Tensor, w: Tensor, options?: ConvTransposeBackwardOptions): ConvGradients {
+    return convTransposeBackward(this.#rt, 2, dy, x, w, options);
+  }
+
+  /**
+   * Gradients of `sum(y · dy)` for `y = convTranspose3d(x, w, b, options)`, as
+   * `convTranspose1dBackward`.
+   *
+   * @param dy Gradient of the output, `[N, Cout, Dout, Hout, Wout]`.
+   * @param x The forward's input `[N, Cin, D, H, W]`.
+   * @param w The forward's weights `[Cin, Cout / groups, kD, kH, kW]`.
+   * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`.
+   * @returns The gradients; see {@link ConvGradients}.
+   * @throws {Error} As `convTranspose3d`, and when dy does not have the forward output's shape.
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * const engine = await load();
+   * const x = engine.tensor([1, 1, 1, 1, 2], [1, 2]);
+   * const w = engine.tensor([1, 1, 1, 1, 1], [3]);
+   * const { dx } = engine.convTranspose3dBackward(engine.tensor([1, 1, 1, 1, 2], [1, -1]), x, w);
+   * dx!.toArray(); // Float32Array [3, -3]
+   * ```
+   */
+  convTranspose3dBackward(dy: Tensor, x: Tensor, w: Tensor, options?: ConvTransposeBackwardOptions): ConvGradients {
+    return convTransposeBackward(this.#rt, 3, dy, x, w, options);
   }
 }
 

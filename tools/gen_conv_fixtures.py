@@ -109,17 +109,20 @@ def conv_case(name, rank, n, c, o, groups, inp, kernel, options, bias, seed):
 
 
 def transpose_case(name, rank, n, cin, cout, groups, inp, kernel, options, bias, seed):
-    x = tensor([n, cin, *inp], seed)
-    w = tensor([cin, cout // groups, *kernel], seed + 1)
+    x = tensor([n, cin, *inp], seed).requires_grad_(True)
+    w = tensor([cin, cout // groups, *kernel], seed + 1).requires_grad_(True)
     b = tensor([cout], seed + 2) if bias else None
     fn = [F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d][rank - 1]
     y = fn(x, w, b, stride=per_dim(options.get("stride", 1), rank), padding=per_dim(options.get("padding", 0), rank),
            output_padding=per_dim(options.get("outputPadding", 0), rank), groups=groups,
            dilation=per_dim(options.get("dilation", 1), rank))
+    dy = tensor(list(y.shape), seed + 3)
+    (y * dy).sum().backward()
+    db = dy.sum(dim=[0, *range(2, rank + 2)])
     return {
         "name": name, "n": n, "cin": cin, "cout": cout, "input": inp, "kernel": kernel, "options": options,
         "bias": bias, "seed": seed, "check": [int(v * 32) for v in quantized(4, seed)],
-        "outShape": list(y.shape), "y": ints(y),
+        "outShape": list(y.shape), "y": ints(y), "dx": ints(x.grad), "dw": ints(w.grad), "db": ints(db),
     }
 
 

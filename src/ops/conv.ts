@@ -75,6 +75,12 @@ export interface ConvTransposeOptions {
   groups?: number;
 }
 
+/** Options of `convTranspose1dBackward`, `…2dBackward` and `…3dBackward`: the forward's, and `needs`. */
+export interface ConvTransposeBackwardOptions extends ConvTransposeOptions {
+  /** Gradients to compute. @default {{ dx: true, dw: true, db: true }} */
+  needs?: ConvNeeds;
+}
+
 const GEOMETRY_KEYS = ["stride", "padding", "dilation", "groups"] as const;
 
 function opName(kind: "conv" | "convTranspose", rank: ConvRank, suffix = ""): string {
@@ -135,35 +141,12 @@ export function conv(rt: Runtime, rank: ConvRank, x: Tensor, w: Tensor, b: Tenso
 export function convBackward(rt: Runtime, rank: ConvRank, dy: Tensor, x: Tensor, w: Tensor, opts?: ConvBackwardOptions): ConvGradients {
   const OP = opName("conv", rank, "Backward");
   const o = options<ConvBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, "needs"]);
-  const needs = needsArg(OP, o.needs);
-  const want = {
-    dx: boolOption(OP, "needs.dx", needs.dx, true),
-    dw: boolOption(OP, "needs.dw", needs.dw, true),
-    db: boolOption(OP, "needs.db", needs.db, true),
-  };
-  const tdy = floatTensor(rt, OP, "dy", dy);
-  const tx = floatTensor(rt, OP, "x", x);
-  const tw = floatTensor(rt, OP, "w", w);
-  const dtype = sameDtype(OP, "x", tx, "w", tw);
-  sameDtype(OP, "x", tx, "dy", tdy);
+  const want = wanted(OP, o.needs);
+  const { tdy, tx, tw, dtype } = gradientOperands(rt, OP, dy, x, w);
   const g = convGeometry(OP, rank, tx.shape, tw.shape, o);
-  const yShape = outputShape(g, rank);
-  if (tdy.shape.length !== yShape.length || tdy.shape.some((d, i) => d !== yShape[i])) {
-    throw opError(
-      OP, "dy", `must have the forward output's shape ${fmt(yShape)}`,
-      `current shape is ${fmt(tdy.shape)}; 'x' is ${fmt(tx.shape)}, 'w' is ${fmt(tw.shape)}`,
-    );
-  }
-  const out: ConvGradients = { dx: null, dw: null, db: null };
+  checkDy(OP, tdy, outputShape(g, rank), tx, tw);
+  const out = allocGradients(rt, OP, want, tx.shape, tw.shape, g.o, dtype);
   const all = () => [out.dx, out.dw, out.db];
-  try {
-    if (want.dx) out.dx = rt.allocTensor(OP, tx.shape, dtype);
-    if (want.dw) out.dw = rt.allocTensor(OP, tw.shape, dtype);
-    if (want.db) out.db = rt.allocTensor(OP, [g.o], dtype);
-  } catch (e) {
-    for (const t of all()) t?.dispose();
-    throw e;
-  }
   const { dx, dw, db } = out;
   if (dx !== null && dx.size > 0) {
     runConvKernel(rt, OP, dtype, "conv_backward_data", g, all(), (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work]);
@@ -172,6 +155,53 @@ export function convBackward(rt: Runtime, rank: ConvRank, dy: Tensor, x: Tensor,
     runConvKernel(rt, OP, dtype, "conv_backward_filter", g, all(), (work) => [tdy.ptr, tx.ptr, dw.ptr, work]);
   }
   if (db !== null) runBiasGrad(rt, dtype, g, tdy.ptr, db.ptr);
+  return out;
+}
+
+/** The gradients asked for by `needs` (each defaults to true). */
+function wanted(op: string, v: unknown): Required<ConvNeeds> {
+  const needs = needsArg(op, v);
+  return {
+    dx: boolOption(op, "needs.dx", needs.dx, true),
+    dw: boolOption(op, "needs.dw", needs.dw, true),
+    db: boolOption(op, "needs.db", needs.db, true),
+  };
+}
+
+/** Checks dy, x and w of a backward op: float tensors of one dtype. */
+function gradientOperands(rt: Runtime, op: string, dy: Tensor, x: Tensor, w: Tensor) {
+  const tdy = floatTensor(rt, op, "dy", dy);
+  const tx = floatTensor(rt, op, "x", x);
+  const tw = floatTensor(rt, op, "w", w);
+  const dtype = sameDtype(op, "x", tx, "w", tw);
+  sameDtype(op, "x", tx, "dy", tdy);
+  return { tdy, tx, tw, dtype };
+}
+
+/** dy must have the forward's output shape. */
+function checkDy(op: string, tdy: Tensor, yShape: readonly number[], tx: Tensor, tw: Tensor): void {
+  if (tdy.shape.length !== yShape.length || tdy.shape.some((d, i) => d !== yShape[i])) {
+    throw opError(
+      op, "dy", `must have the forward output's shape ${fmt(yShape)}`,
+      `current shape is ${fmt(tdy.shape)}; 'x' is ${fmt(tx.shape)}, 'w' is ${fmt(tw.shape)}`,
+    );
+  }
+}
+
+/** Allocates the wanted gradients (the shapes of x, w and `[channels]`); on failure frees them all. */
+function allocGradients(
+  rt: Runtime, op: string, want: Required<ConvNeeds>, xShape: readonly number[], wShape: readonly number[], channels: number,
+  dtype: Tensor["dtype"],
+): ConvGradients {
+  const out: ConvGradients = { dx: null, dw: null, db: null };
+  try {
+    if (want.dx) out.dx = rt.allocTensor(op, xShape, dtype);
+    if (want.dw) out.dw = rt.allocTensor(op, wShape, dtype);
+    if (want.db) out.db = rt.allocTensor(op, [channels], dtype);
+  } catch (e) {
+    for (const t of [out.dx, out.dw, out.db]) t?.dispose();
+    throw e;
+  }
   return out;
 }
 
@@ -192,4 +222,33 @@ export function convTranspose(rt: Runtime, rank: ConvRank, x: Tensor, w: Tensor,
   if (y.size === 0) return y;
   runConvKernel(rt, OP, dtype, "conv_backward_data", g, [y], (work) => [tx.ptr, tw.ptr, tb?.ptr ?? 0, y.ptr, work]);
   return y;
+}
+
+/**
+ * The gradients of `sum(y · dy)` for `y = convTranspose(x, w, b)` with the same options. With
+ * the convolution view of the op (its input is y, its output is x): dx = conv(dy, w), dw is that
+ * convolution's weight gradient with x in the role of its output gradient and dy in the role of
+ * its input, db = dy summed over batch and spatial dims. Each is computed only if `needs` asks.
+ */
+export function convTransposeBackward(
+  rt: Runtime, rank: ConvRank, dy: Tensor, x: Tensor, w: Tensor, opts?: ConvTransposeBackwardOptions,
+): ConvGradients {
+  const OP = opName("convTranspose", rank, "Backward");
+  const o = options<ConvTransposeBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, "outputPadding", "needs"]);
+  const want = wanted(OP, o.needs);
+  const { tdy, tx, tw, dtype } = gradientOperands(rt, OP, dy, x, w);
+  const g = convTransposeGeometry(OP, rank, tx.shape, tw.shape, o);
+  checkDy(OP, tdy, [g.n, g.c, ...spatial(g.input, rank)], tx, tw);
+  const out = allocGradients(rt, OP, want, tx.shape, tw.shape, g.c, dtype);
+  const all = () => [out.dx, out.dw, out.db];
+  const { dx, dw, db } = out;
+  if (dx !== null && dx.size > 0) {
+    runConvKernel(rt, OP, dtype, "conv_forward", g, all(), (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work, 0]);
+  }
+  if (dw !== null) {
+    runConvKernel(rt, OP, dtype, "conv_backward_filter", g, all(), (work) => [tx.ptr, tdy.ptr, dw.ptr, work]);
+  }
+  // The bias gradient sums dy, the view's input: a geometry whose "output" is that input.
+  if (db !== null) runBiasGrad(rt, dtype, { ...g, o: g.c, output: g.input }, tdy.ptr, db.ptr);
+  return out;
 }

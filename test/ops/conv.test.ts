@@ -273,6 +273,16 @@ for (const build of builds()) {
         const t = engine.convTranspose2d(engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]), engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), null, { stride: 2 });
         expect(t.shape).toEqual([1, 1, 4, 4]);
         expect(Array.from(t.data)).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+        const t3 = engine.convTranspose3d(engine.tensor([1, 1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]), engine.tensor([1, 2, 1, 1, 1], [1, -1]), null, { stride: 2 });
+        expect(t3.shape).toEqual([1, 2, 3, 3, 3]);
+        const tb = engine.convTranspose1dBackward(engine.tensor([1, 1, 3], [1, 1, 1]), engine.tensor([1, 1, 2], [1, 2]), f);
+        expect([tb.dx, tb.dw, tb.db].map((g) => Array.from(g!.data))).toEqual([[2, 2], [3, 3], [3]]);
+        const tb2 = engine.convTranspose2dBackward(engine.tensor([1, 1, 4, 4], new Array(16).fill(1)), engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]),
+          engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), { stride: 2, needs: { dx: false, db: false } });
+        expect([tb2.dx, tb2.db]).toEqual([null, null]);
+        expect(Array.from(tb2.dw!.data)).toEqual([10, 10, 10, 10]);
+        const tb3 = engine.convTranspose3dBackward(engine.tensor([1, 1, 1, 1, 2], [1, -1]), engine.tensor([1, 1, 1, 1, 2], [1, 2]), engine.tensor([1, 1, 1, 1, 1], [3]));
+        expect(Array.from(tb3.dx!.data)).toEqual([3, -3]);
       });
     });
   });

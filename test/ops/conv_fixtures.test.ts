@@ -1,6 +1,6 @@
 // Golden values from PyTorch (tools/gen_conv_fixtures.py → test/fixtures/conv/*.json) for
 // conv1d/2d/3d forward (with and without bias, and with the fused ReLU), dx, dw, db, and
-// convTranspose1d/2d/3d. Inputs are regenerated from each case's seed; values are exact (see the
+// convTranspose1d/2d/3d with their dx, dw, db. Inputs are regenerated from each case's seed; values are exact (see the
 // generator's docstring), so float32 and float64 must both match them exactly.
 import { describe, expect, it } from "vitest";
 import type { Engine, Tensor } from "../../src/mod.ts";
@@ -36,6 +36,9 @@ interface ConvCase extends Case {
 interface TransposeCase extends Case {
   cin: number;
   cout: number;
+  dx: number[];
+  dw: number[];
+  db: number[];
 }
 interface Fixture<C> {
   scale: number;
@@ -83,10 +86,17 @@ function runTranspose(e: Engine, rank: Rank, f: Fixture<TransposeCase>, c: Trans
   const groups = c.options.groups ?? 1;
   const { x, w, b, dy } = inputs(e, c, [c.n, c.cin, ...c.input], [c.cin, c.cout / groups, ...c.kernel], c.cout, dtype);
   const op = [e.convTranspose1d, e.convTranspose2d, e.convTranspose3d][rank - 1].bind(e);
-  const y = op(x, w, b, c.options);
-  expect(y.shape, what).toEqual(c.outShape);
-  expectExact(scaled(y, f.scale), c.y, `${what} y`);
-  for (const t of [x, w, b, dy, y]) t?.dispose();
+  const backward = [e.convTranspose1dBackward, e.convTranspose2dBackward, e.convTranspose3dBackward][rank - 1].bind(e);
+  e.scope(() => {
+    const y = op(x, w, b, c.options);
+    expect(y.shape, what).toEqual(c.outShape);
+    expectExact(scaled(y, f.scale), c.y, `${what} y`);
+    const g = backward(dy, x, w, c.options);
+    expectExact(scaled(g.dx!, f.scale), c.dx, `${what} dx`);
+    expectExact(scaled(g.dw!, f.scale), c.dw, `${what} dw`);
+    expectExact(scaled(g.db!, f.scale), c.db, `${what} db`);
+  });
+  for (const t of [x, w, b, dy]) t?.dispose();
 }
 
 const CONV: [Rank, Fixture<ConvCase>][] = [[1, conv1d as Fixture<ConvCase>], [2, conv2d as Fixture<ConvCase>], [3, conv3d as Fixture<ConvCase>]];
@@ -106,7 +116,7 @@ for (const build of builds()) for (const variant of VARIANTS) {
       });
     }
     for (const [rank, f] of TRANSPOSE) {
-      it(`convTranspose${rank}d: ${f.cases.length} cases, float32 and float64`, async () => {
+      it(`convTranspose${rank}d: ${f.cases.length} cases, forward, dx, dw, db, float32 and float64`, async () => {
         const e = await engineFor(build, variant);
         const before = e.memoryStats();
         for (const dtype of DTYPES) for (const c of f.cases) runTranspose(e, rank, f, c, dtype);

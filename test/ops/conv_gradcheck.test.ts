@@ -1,10 +1,10 @@
-// Finite-difference checks of conv*Backward in float64, independent of any reference
+// Finite-difference checks of conv*Backward and convTranspose*Backward in float64, independent of any reference
 // implementation: for L = Σ y·r with a fixed random r, each analytic derivative dL/dθ is
 // compared with the central difference (L(θ + ε) − L(θ − ε)) / 2ε, for every element of
 // x, w and b. L is linear in each of them, so the difference quotient is exact up to
 // rounding: with ε = 1e-3 and |L| of order 10, the error is far below the 1e-8 tolerance.
 import { describe, expect, it } from "vitest";
-import type { ConvBackwardOptions, Engine, Tensor } from "../../src/mod.ts";
+import type { ConvBackwardOptions, ConvGradients, ConvTransposeBackwardOptions, Engine, Tensor } from "../../src/mod.ts";
 import { builds, engineFor } from "../_util/engines.ts";
 import { convBackwardOf, convOf } from "../_util/conv_tester.ts";
 import { randomArray } from "../_util/reference.ts";
@@ -13,7 +13,9 @@ interface GradCase {
   name: string;
   x: number[];
   w: number[];
-  opts: Omit<ConvBackwardOptions, "needs">;
+  /** A transposed convolution (w is [Cin, Cout / groups, *k]). */
+  transpose?: true;
+  opts: Omit<ConvBackwardOptions, "needs"> | Omit<ConvTransposeBackwardOptions, "needs">;
 }
 
 const CASES: GradCase[] = [
@@ -25,7 +27,32 @@ const CASES: GradCase[] = [
   { name: "1×1 with stride", x: [2, 3, 5, 5], w: [4, 3, 1, 1], opts: { stride: 2 } },
   { name: "conv1d even kernel, stride 2, same", x: [2, 3, 11], w: [2, 3, 4], opts: { stride: 2, padding: "same" } },
   { name: "conv3d strided, pairs", x: [1, 2, 4, 5, 4], w: [3, 2, 2, 3, 2], opts: { stride: [1, 2, 2], padding: [[1, 0], 1, [0, 1]] } },
+  { name: "convTranspose2d stride [2, 3], outputPadding, groups", x: [2, 4, 3, 4], w: [4, 3, 3, 2], transpose: true,
+    opts: { stride: [2, 3], padding: [1, 0], outputPadding: [1, 2], groups: 2 } },
+  { name: "convTranspose2d outputPadding ≥ stride (below dilation)", x: [1, 2, 4, 3], w: [2, 3, 3, 3], transpose: true,
+    opts: { dilation: 2, outputPadding: 1 } },
+  { name: "convTranspose2d depthwise, stride 2", x: [2, 3, 3, 3], w: [3, 1, 3, 3], transpose: true, opts: { stride: 2, padding: 1, groups: 3 } },
+  { name: "convTranspose1d even kernel, stride 3", x: [2, 2, 5], w: [2, 3, 4], transpose: true, opts: { stride: 3, padding: 1, outputPadding: 2 } },
+  { name: "convTranspose3d strided", x: [1, 2, 2, 3, 2], w: [2, 2, 2, 2, 3], transpose: true, opts: { stride: [2, 1, 2], padding: [0, 1, 1] } },
 ];
+
+type Forward = (x: Tensor, w: Tensor, b: Tensor, o: GradCase["opts"]) => Tensor;
+type Backward = (dy: Tensor, x: Tensor, w: Tensor, o: GradCase["opts"]) => ConvGradients;
+
+function forwardOf(e: Engine, c: GradCase): Forward {
+  if (!c.transpose) return convOf(e, rank(c)) as Forward;
+  return [e.convTranspose1d, e.convTranspose2d, e.convTranspose3d][rank(c) - 1].bind(e) as Forward;
+}
+
+function backwardOf(e: Engine, c: GradCase): Backward {
+  if (!c.transpose) return convBackwardOf(e, rank(c)) as Backward;
+  return [e.convTranspose1dBackward, e.convTranspose2dBackward, e.convTranspose3dBackward][rank(c) - 1].bind(e) as Backward;
+}
+
+/** Output channels, the length of the bias. */
+function outChannels(c: GradCase): number {
+  return c.transpose ? c.w[1] * (c.opts.groups ?? 1) : c.w[0];
+}
 
 const EPS = 1e-3;
 
@@ -34,7 +61,7 @@ function rank(c: GradCase): 1 | 2 | 3 {
 }
 
 function loss(e: Engine, c: GradCase, x: Tensor, w: Tensor, b: Tensor, r: Float64Array): number {
-  const y = convOf(e, rank(c))(x, w, b, c.opts);
+  const y = forwardOf(e, c)(x, w, b, c.opts);
   let s = 0;
   const d = y.data;
   for (let i = 0; i < d.length; i++) s += d[i] * r[i];
@@ -69,11 +96,11 @@ for (const build of builds()) {
           const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
           const x = e.tensor(c.x, randomArray(size(c.x), 11), "float64");
           const w = e.tensor(c.w, randomArray(size(c.w), 12), "float64");
-          const b = e.tensor([c.w[0]], randomArray(c.w[0], 13), "float64");
-          const y = convOf(e, rank(c))(x, w, b, c.opts);
+          const b = e.tensor([outChannels(c)], randomArray(outChannels(c), 13), "float64");
+          const y = forwardOf(e, c)(x, w, b, c.opts);
           const r = randomArray(y.size, 14);
           const dy = e.tensor(y.shape, r, "float64");
-          const g = convBackwardOf(e, rank(c))(dy, x, w, c.opts);
+          const g = backwardOf(e, c)(dy, x, w, c.opts);
           const f = () => loss(e, c, x, w, b, r);
           checkParam(e, c, x, g.dx!, f, "dx");
           checkParam(e, c, w, g.dw!, f, "dw");
