@@ -62,8 +62,8 @@ export function f32_conv_backward_data(geom: usize, dy: usize, w: usize, bias: u
 export function f64_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void { convBackwardData<f64>(geom, dy, w, bias, dx, work); }
 export function f32_conv_backward_filter_workspace(geom: usize): usize { return convBackwardFilterWorkspace<f32>(geom); }
 export function f64_conv_backward_filter_workspace(geom: usize): usize { return convBackwardFilterWorkspace<f64>(geom); }
-export function f32_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, work: usize): void { convBackwardFilter<f32>(geom, dy, x, dw, work); }
-export function f64_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, work: usize): void { convBackwardFilter<f64>(geom, dy, x, dw, work); }
+export function f32_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize): void { convBackwardFilter<f32>(geom, dy, x, dw, db, work); }
+export function f64_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize): void { convBackwardFilter<f64>(geom, dy, x, dw, db, work); }
 export function f32_conv_bias_grad(geom: usize, dy: usize, db: usize): void { convBiasGrad<f32>(geom, dy, db); }
 export function f64_conv_bias_grad(geom: usize, dy: usize, db: usize): void { convBiasGrad<f64>(geom, dy, db); }
 // --- end conv family

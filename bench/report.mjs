@@ -102,6 +102,28 @@ export function forBuild({ meta, run }, build, wasmSha256) {
   return { meta: { ...meta, build, wasmSha256 }, peak: run.peaks[build], cases, summary: summarize(cases) };
 }
 
+/**
+ * The ratios and summary of cases whose `simdnn` and `peers` results are set: used to rebuild
+ * a record after its results were replaced (bench/best-of.mjs).
+ *
+ * @param {Omit<CaseRecord, "ratios" | "refRatio">[]} cases
+ * @returns {{ cases: CaseRecord[], summary: GroupSummary[] }}
+ */
+export function withRatios(cases) {
+  const out = cases.map((c) => {
+    const s = c.simdnn;
+    /** @type {Record<string, number>} */
+    const ratios = {};
+    for (const [k, p] of Object.entries(c.peers)) {
+      if (s.gflops !== undefined && p.gflops !== undefined) ratios[k] = s.gflops / p.gflops;
+    }
+    const ref = c.ref === undefined ? undefined : cases.find((r) => r.name === c.ref)?.simdnn.gflops;
+    const refRatio = s.gflops !== undefined && ref !== undefined ? s.gflops / ref : undefined;
+    return { ...c, ratios, refRatio };
+  });
+  return { cases: out, summary: summarize(out) };
+}
+
 /** @param {number} b */
 function bytes(b) {
   return b >= 1 << 20 ? `${(b / (1 << 20)).toFixed(1)} MiB` : `${(b / 1024).toFixed(1)} KiB`;

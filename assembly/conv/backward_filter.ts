@@ -3,6 +3,7 @@ import { DOT_MR, DOT_NR, gemm_dot_ukernel_2x4, gemm_dot_ukernel_2x4_rows } from 
 import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, taps } from "./geometry";
 import { ROW_CONTIGUOUS, ROW_MASKED, ROW_STRIDED, ROW_STRIDED2, ROW_ZERO, buildTapTable, evenLanes, maskHigh, maskLow, tapTableBytes } from "./im2col";
 import { align16 } from "../shared/align";
+import { convBiasGrad } from "./bias_grad";
 import { copyBytes, dwBackwardFilter, dwPlaneWorkspace, padH, padPlane, padW, zeroBytes } from "./depthwise";
 
 // Weight gradient, per group, summed over images and output positions:
@@ -244,13 +245,18 @@ function packDotIm2col<T>(R: usize, T_: usize, plane: usize, sw: usize, k0: usiz
   }
 }
 
-/** dw = ∂(Σ y·dy)/∂w for y = conv(x, w), overwritten. `work` holds convBackwardFilterWorkspace<T>(gp) bytes. */
-export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize, work: usize): void {
+/**
+ * dw = ∂(Σ y·dy)/∂w for y = conv(x, w), overwritten; with db ≠ 0 also the bias gradient
+ * db[o] = Σ dy[·, o, ·], overwritten (fused into the depthwise loops, which read all of dy
+ * anyway; a separate pass otherwise). `work` holds convBackwardFilterWorkspace<T>(gp) bytes.
+ */
+export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize): void {
   const g = changetype<ConvGeom>(gp);
   if (isDepthwise(g)) {
-    dwBackwardFilter<T>(g, dy, x, dw, work);
+    dwBackwardFilter<T>(g, dy, x, dw, db, work);
     return;
   }
+  if (db != 0) convBiasGrad<T>(gp, dy, db);
   if (useWide<T>(g)) {
     convBackwardFilterWide<T>(g, dy, x, dw, work);
     return;

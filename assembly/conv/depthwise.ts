@@ -375,40 +375,46 @@ function cropPlane<T>(g: ConvGeom, pp: usize, dxc: usize, bias: T): void {
   }
 }
 
-/** Depthwise weight gradient: dw[c·m + j, t] = Σ_n Σ_o dy[n, c·m + j, o] · xPadded[n, c][o·s + t·d]. */
-export function dwBackwardFilter<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, work: usize): void {
+/**
+ * Depthwise weight gradient: dw[c·m + j, t] = Σ_n Σ_o dy[n, c·m + j, o] · xPadded[n, c][o·s + t·d];
+ * with db ≠ 0 also db[oc] = Σ_n Σ_o dy[n, oc, o], summed from the dy loads of the first tap group.
+ */
+export function dwBackwardFilter<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, db: usize, work: usize): void {
   const S = sizeof<T>();
   const m = <usize>(g.o / g.c), T_ = taps(g);
   const inP = inPlane(g), outP = outPlane(g);
   const offs = align16(work), pp = planeScratch<T>(g, work);
   memory.fill(dw, 0, <usize>g.o * T_ * S);
+  if (db != 0) memory.fill(db, 0, <usize>g.o * S);
   for (let n: usize = 0; n < <usize>g.n; n++) {
     for (let c: usize = 0; c < <usize>g.c; c++) {
       padPlane<T>(g, x + (n * <usize>g.c + c) * inP * S, pp);
       for (let j: usize = 0; j < m; j++) {
         const oc = c * m + j;
         const dyc = dy + (n * <usize>g.o + oc) * outP * S;
-        if (g.sw == 1) dwFilterPlaneUnit<T>(g, dyc, pp, offs, dw + oc * T_ * S);
-        else dwFilterPlaneStrided<T>(g, dyc, pp, offs, dw + oc * T_ * S);
+        const dbo = db != 0 ? db + oc * S : 0;
+        if (g.sw == 1) dwFilterPlaneUnit<T>(g, dyc, pp, offs, dw + oc * T_ * S, dbo);
+        else dwFilterPlaneStrided<T>(g, dyc, pp, offs, dw + oc * T_ * S, dbo);
       }
     }
   }
 }
 
 // Separate functions for the unit and strided loads, as for dwPlane.
-function dwFilterPlaneUnit<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize): void {
-  dwFilterPlane<T>(g, dyc, pp, offs, dwt, true);
+function dwFilterPlaneUnit<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize, dbo: usize): void {
+  dwFilterPlane<T>(g, dyc, pp, offs, dwt, dbo, true);
 }
-function dwFilterPlaneStrided<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize): void {
-  dwFilterPlane<T>(g, dyc, pp, offs, dwt, false);
+function dwFilterPlaneStrided<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize, dbo: usize): void {
+  dwFilterPlane<T>(g, dyc, pp, offs, dwt, dbo, false);
 }
 
 // dwt[t] += Σ_o dy[o] · pp[offs[t] + o·s] for every tap t, in near-equal groups of at most
 // three taps (9 → 3 + 3 + 3, 25 → 7 × 3 + 2 × 2). Each group runs over two dy vectors per step,
 // so its dot products are six independent accumulator chains (enough to hide the add latency)
-// sharing each dy load; more would not fit V8's 16 xmm registers (it spills).
+// sharing each dy load; more would not fit V8's 16 xmm registers (it spills). With dbo ≠ 0 the
+// first group also sums dy into db[oc] at dbo (no separate pass over dy).
 // @ts-ignore: decorator
-@inline function dwFilterPlane<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize, unit: bool): void {
+@inline function dwFilterPlane<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize, dbo: usize, unit: bool): void {
   const S = sizeof<T>();
   const T_ = taps(g);
   const groups = (T_ + DW_TAP_GROUP - 1) / DW_TAP_GROUP;
@@ -416,9 +422,15 @@ function dwFilterPlaneStrided<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize
   for (let i: usize = 0; i < groups; i++) {
     const cnt = T_ / groups + (i < T_ % groups ? 1 : 0);
     const o = offs + t * 4, d = dwt + t * S;
-    if (cnt == 3) dwTaps<T>(3, g, dyc, pp, o, d, unit);
-    else if (cnt == 2) dwTaps<T>(2, g, dyc, pp, o, d, unit);
-    else dwTaps<T>(1, g, dyc, pp, o, d, unit);
+    if (i == 0 && dbo != 0) {
+      if (cnt == 3) dwTaps<T>(3, g, dyc, pp, o, d, unit, dbo);
+      else if (cnt == 2) dwTaps<T>(2, g, dyc, pp, o, d, unit, dbo);
+      else dwTaps<T>(1, g, dyc, pp, o, d, unit, dbo);
+    } else {
+      if (cnt == 3) dwTaps<T>(3, g, dyc, pp, o, d, unit);
+      else if (cnt == 2) dwTaps<T>(2, g, dyc, pp, o, d, unit);
+      else dwTaps<T>(1, g, dyc, pp, o, d, unit);
+    }
     t += cnt;
   }
 }
@@ -426,9 +438,10 @@ function dwFilterPlaneStrided<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize
 const DW_TAP_GROUP: usize = 3;
 
 // dwt[k] += Σ_o dy[o] · pp[offs[k] + o·s] for the N taps k < N (N a compile-time constant ≤ 3),
-// over two vectors of dy per step (2·N accumulators), then one vector, then scalars.
+// over two vectors of dy per step (2·N accumulators), then one vector, then scalars; with
+// dbo ≠ 0 (a literal 0 at the calls that sum no bias) also *dbo += Σ_o dy[o].
 // @ts-ignore: decorator
-@inline function dwTaps<T>(N: i32, g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize, unit: bool): void {
+@inline function dwTaps<T>(N: i32, g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize, unit: bool, dbo: usize = 0): void {
   const S = sizeof<T>();
   const L = lanes<T>();
   const ow = <usize>g.ow;
@@ -437,8 +450,8 @@ const DW_TAP_GROUP: usize = 3;
   const rowBytes = padW(g) * S, planeRowBytes = padH(g) * rowBytes;
   const o0 = <usize>load<i32>(offs), o1 = N > 1 ? <usize>load<i32>(offs, 4) : 0, o2 = N > 2 ? <usize>load<i32>(offs, 8) : 0;
   const zero = v128.splat<T>(0);
-  let a0 = zero, a1 = zero, a2 = zero, b0 = zero, b1 = zero, b2 = zero;
-  let s0: T = 0, s1: T = 0, s2: T = 0;
+  let a0 = zero, a1 = zero, a2 = zero, b0 = zero, b1 = zero, b2 = zero, q0 = zero, q1 = zero;
+  let s0: T = 0, s1: T = 0, s2: T = 0, sq: T = 0;
   for (let z = 0; z < g.od; z++) {
     for (let y = 0; y < g.oh; y++) {
       const src = dyc + <usize>((z * g.oh + y) * g.ow) * S;
@@ -446,6 +459,10 @@ const DW_TAP_GROUP: usize = 3;
       let x: usize = 0;
       for (; x + 2 * L <= ow; x += 2 * L) {
         const d = v128.load(src + x * S), e = v128.load(src + x * S, 16);
+        if (dbo != 0) {
+          q0 = v128.add<T>(q0, d);
+          q1 = v128.add<T>(q1, e);
+        }
         const qx = q + x * xs, qe = qx + L * xs;
         a0 = madd<T>(d, loadRow<T>(qx + o0, step, unit), a0);
         b0 = madd<T>(e, loadRow<T>(qe + o0, step, unit), b0);
@@ -460,6 +477,7 @@ const DW_TAP_GROUP: usize = 3;
       }
       if (x + L <= ow) {
         const d = v128.load(src + x * S);
+        if (dbo != 0) q0 = v128.add<T>(q0, d);
         const qx = q + x * xs;
         a0 = madd<T>(d, loadRow<T>(qx + o0, step, unit), a0);
         if (N > 1) a1 = madd<T>(d, loadRow<T>(qx + o1, step, unit), a1);
@@ -468,6 +486,7 @@ const DW_TAP_GROUP: usize = 3;
       }
       for (; x < ow; x++) {
         const d = load<T>(src + x * S);
+        if (dbo != 0) sq += d;
         const qx = q + x * xs;
         s0 += d * load<T>(qx + o0);
         if (N > 1) s1 += d * load<T>(qx + o1);
@@ -478,6 +497,7 @@ const DW_TAP_GROUP: usize = 3;
   store<T>(dwt, load<T>(dwt) + s0 + laneSum<T>(v128.add<T>(a0, b0)));
   if (N > 1) store<T>(dwt + S, load<T>(dwt + S) + s1 + laneSum<T>(v128.add<T>(a1, b1)));
   if (N > 2) store<T>(dwt + 2 * S, load<T>(dwt + 2 * S) + s2 + laneSum<T>(v128.add<T>(a2, b2)));
+  if (dbo != 0) store<T>(dbo, load<T>(dbo) + sq + laneSum<T>(v128.add<T>(q0, q1)));
 }
 
 // @ts-ignore: decorator

@@ -151,10 +151,12 @@ export function convBackward(rt: Runtime, rank: ConvRank, dy: Tensor, x: Tensor,
   if (dx !== null && dx.size > 0) {
     runConvKernel(rt, OP, dtype, "conv_backward_data", g, all(), (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work]);
   }
+  // The weight-gradient kernel also writes db when given it (fused for depthwise layers).
   if (dw !== null) {
-    runConvKernel(rt, OP, dtype, "conv_backward_filter", g, all(), (work) => [tdy.ptr, tx.ptr, dw.ptr, work]);
+    runConvKernel(rt, OP, dtype, "conv_backward_filter", g, all(), (work) => [tdy.ptr, tx.ptr, dw.ptr, db?.ptr ?? 0, work]);
+  } else if (db !== null) {
+    runBiasGrad(rt, dtype, g, tdy.ptr, db.ptr);
   }
-  if (db !== null) runBiasGrad(rt, dtype, g, tdy.ptr, db.ptr);
   return out;
 }
 
@@ -246,7 +248,8 @@ export function convTransposeBackward(
     runConvKernel(rt, OP, dtype, "conv_forward", g, all(), (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work, 0]);
   }
   if (dw !== null) {
-    runConvKernel(rt, OP, dtype, "conv_backward_filter", g, all(), (work) => [tx.ptr, tdy.ptr, dw.ptr, work]);
+    // No fused db here: the kernel's would sum x, the convolution view's output gradient.
+    runConvKernel(rt, OP, dtype, "conv_backward_filter", g, all(), (work) => [tx.ptr, tdy.ptr, dw.ptr, 0, work]);
   }
   // The bias gradient sums dy, the view's input: a geometry whose "output" is that input.
   if (db !== null) runBiasGrad(rt, dtype, { ...g, o: g.c, output: g.input }, tdy.ptr, db.ptr);

@@ -194,20 +194,24 @@ for (const build of builds()) {
       });
     });
 
-    it("needs skips gradients (null) and db is returned without a forward bias", async () => {
+    it("needs skips gradients (null) and db is returned without a forward bias (GEMM and depthwise paths)", async () => {
       const e = await engineFor(build);
       e.scope(() => {
-        const x = fill(e, [2, 3, 5, 5], 8), w = fill(e, [4, 3, 3, 3], 9), dy = fill(e, [2, 4, 3, 3], 10);
-        const all = e.conv2dBackward(dy, x, w);
-        const only = e.conv2dBackward(dy, x, w, { needs: { dx: false, db: false } });
-        expect(only.dx).toBeNull();
-        expect(only.db).toBeNull();
-        expectExact(only.dw!.data, all.dw!.data, "dw alone");
-        const noDw = e.conv2dBackward(dy, x, w, { needs: { dw: false } });
-        expect(noDw.dw).toBeNull();
-        expectExact(noDw.dx!.data, all.dx!.data, "dx");
-        expectExact(noDw.db!.data, all.db!.data, "db");
-        expect(all.db!.shape).toEqual([4]);
+        // db comes from the weight-gradient kernel when dw is asked too (fused for depthwise),
+        // from its own pass otherwise: both must agree.
+        for (const [w, groups, o] of [[fill(e, [4, 3, 3, 3], 9), 1, 4], [fill(e, [6, 1, 3, 3], 9), 3, 6]] as const) {
+          const x = fill(e, [2, 3, 5, 5], 8), dy = fill(e, [2, o, 3, 3], 10);
+          const all = e.conv2dBackward(dy, x, w, { groups });
+          const only = e.conv2dBackward(dy, x, w, { groups, needs: { dx: false, db: false } });
+          expect(only.dx).toBeNull();
+          expect(only.db).toBeNull();
+          expectExact(only.dw!.data, all.dw!.data, "dw alone");
+          const noDw = e.conv2dBackward(dy, x, w, { groups, needs: { dw: false } });
+          expect(noDw.dw).toBeNull();
+          expectExact(noDw.dx!.data, all.dx!.data, "dx");
+          expectExact(noDw.db!.data, all.db!.data, "db");
+          expect(all.db!.shape).toEqual([o]);
+        }
       });
     });
 
