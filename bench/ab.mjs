@@ -14,11 +14,16 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { load } from "../dist/mod.js";
+import { load as loadDist } from "../dist/mod.js";
 import { cases } from "./cases/index.mjs";
+import { asRunner } from "./harness.mjs";
+
+// dist/ is the built src/: the cases' types name src's Engine.
+const load = /** @type {(o: { module: WebAssembly.Module }) => Promise<import("../src/mod.ts").Engine>} */ (/** @type {unknown} */ (loadDist));
 
 const args = process.argv.slice(2);
 const files = args.filter((a) => !a.startsWith("--"));
+/** @param {string} name @param {string} dflt */
 const opt = (name, dflt) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
 if (files.length !== 2) {
   console.error("usage: node bench/ab.mjs A.wasm B.wasm [--filter=a,b] [--rounds=N] [--ms=N]");
@@ -29,7 +34,7 @@ const rounds = Number(opt("rounds", "15")), roundMs = Number(opt("ms", "100"));
 const engines = await Promise.all(files.map((f) => load({ module: new WebAssembly.Module(readFileSync(f)) })));
 const chosen = cases.filter((c) => filters.length === 0 || filters.some((f) => c.name.toLowerCase().includes(f)));
 
-/** Calls run for ≥ ms, returns ms per call. */
+/** Calls run for ≥ ms, returns ms per call. @param {() => unknown} run @param {number} ms */
 function timed(run, ms) {
   let n = 0;
   const t0 = performance.now();
@@ -42,18 +47,20 @@ function timed(run, ms) {
   return (t - t0) / n;
 }
 
+/** @param {number[]} a */
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 console.log(`A = ${files[0]} (${engines[0].build}), B = ${files[1]} (${engines[1].build}); ${rounds} rounds of ${roundMs} ms each`);
 for (const c of chosen) {
-  const runners = await Promise.all(engines.map((e) => c.setup(e)));
+  const runners = await Promise.all(engines.map(async (e) => asRunner(await c.setup(e))));
   for (const r of runners) timed(r.run, 300); // warm-up: tier up to TurboFan
+  /** @type {number[][]} */
   const ms = [[], []];
   for (let i = 0; i < rounds; i++) {
     for (const k of i % 2 ? [1, 0] : [0, 1]) ms[k].push(timed(runners[k].run, roundMs));
   }
-  for (const r of runners) r.dispose();
+  for (const r of runners) r.dispose?.();
   const [a, b] = ms.map((m) => Math.min(...m));
-  const gf = (t) => (c.flops / t / 1e6).toFixed(1);
+  const gf = (/** @type {number} */ t) => (c.flops / t / 1e6).toFixed(1);
   console.log(
     `${c.name.padEnd(42)} A ${a.toFixed(3)} ms (${gf(a)} GFLOP/s, median ${median(ms[0]).toFixed(3)})  ` +
       `B ${b.toFixed(3)} ms (${gf(b)}, median ${median(ms[1]).toFixed(3)})  B/A speed ${(a / b).toFixed(2)}×`,

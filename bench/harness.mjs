@@ -81,7 +81,7 @@ export function caseGroup(c) {
 }
 
 /** @param {RunnerLike} r @returns {Runner} */
-function asRunner(r) {
+export function asRunner(r) {
   return typeof r === "function" ? { run: r } : r;
 }
 
