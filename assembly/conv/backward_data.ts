@@ -80,8 +80,7 @@ export function convBackwardData<T>(gp: usize, dy: usize, w: usize, bias: usize,
     const nc = min(PB, P - jc);
     const panels = (nc + NR - 1) / NR;
     const ldt = panels * NR;
-    const cls = tab + panels * T_ * NR * 4;
-    buildTapTable(g, jc, nc, NR, tab, cls);
+    const cls = buildTapTable(g, jc, nc, NR, tab);
     for (let n: usize = 0; n < N; n++) {
       for (let gi: usize = 0; gi < G; gi++) {
         const dyg = dy + ((n * <usize>g.o + gi * og) * P + jc) * S;

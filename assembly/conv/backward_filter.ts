@@ -285,8 +285,7 @@ export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize,
     const kc = min(PD, P - pc);
     const panels = (kc + NR - 1) / NR;
     const kcp = panels * NR;
-    const cls = tab + panels * T_ * NR * 4;
-    buildTapTable(g, pc, kc, NR, tab, cls);
+    const cls = buildTapTable(g, pc, kc, NR, tab);
     for (let n0: usize = 0; n0 < N; n0 += ipb) {
       const images = min(ipb, N - n0), ldp = images * kcp;
       for (let gi: usize = 0; gi < G; gi++) {

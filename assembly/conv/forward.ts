@@ -77,8 +77,7 @@ export function convForward<T>(gp: usize, x: usize, w: usize, bias: usize, y: us
   for (let jc: usize = 0; jc < P; jc += PB) {
     const nc = min(PB, P - jc);
     const panels = (nc + NR - 1) / NR;
-    const cls = tab + panels * T_ * NR * 4;
-    buildTapTable(g, jc, nc, NR, tab, cls);
+    const cls = buildTapTable(g, jc, nc, NR, tab);
     for (let n: usize = 0; n < N; n++) {
       for (let gi: usize = 0; gi < G; gi++) {
         const xg = x + (n * <usize>g.c + gi * cg) * plane * S;

@@ -106,11 +106,12 @@ function classify(row: usize, NR: usize, plane: i32): u8 {
  * output row (the common case) is classified per tap from its first and last input column,
  * with no test per element; a panel across output rows (or a partial last one) goes element by
  * element. CONTIGUOUS and STRIDED rows store only offset 0, ZERO rows store nothing: the
- * readers of those classes read no more.
+ * readers of those classes read no more. Returns `cls`, where the class bytes start.
  */
-export function buildTapTable(g: ConvGeom, p0: usize, np: usize, NR: usize, tab: usize, cls: usize): void {
+export function buildTapTable(g: ConvGeom, p0: usize, np: usize, NR: usize, tab: usize): usize {
   const T = taps(g);
   const panels = (np + NR - 1) / NR;
+  const cls = tab + panels * T * NR * 4;
   const ohw = <usize>(g.oh * g.ow);
   // Output coordinates of the current column, advanced incrementally (no division per column).
   let z = <i32>(p0 / ohw), y = <i32>((p0 % ohw) / <usize>g.ow), x = <i32>(p0 % <usize>g.ow);
@@ -132,6 +133,7 @@ export function buildTapTable(g: ConvGeom, p0: usize, np: usize, NR: usize, tab:
       }
     }
   }
+  return cls;
 }
 
 // The builders copy the geometry fields they use into locals: the table stores could alias the
