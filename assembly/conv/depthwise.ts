@@ -422,17 +422,18 @@ function dwFilterPlaneStrided<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize
   for (let i: usize = 0; i < groups; i++) {
     const cnt = T_ / groups + (i < T_ % groups ? 1 : 0);
     const o = offs + t * 4, d = dwt + t * S;
-    if (i == 0 && dbo != 0) {
-      if (cnt == 3) dwTaps<T>(3, g, dyc, pp, o, d, unit, dbo);
-      else if (cnt == 2) dwTaps<T>(2, g, dyc, pp, o, d, unit, dbo);
-      else dwTaps<T>(1, g, dyc, pp, o, d, unit, dbo);
-    } else {
-      if (cnt == 3) dwTaps<T>(3, g, dyc, pp, o, d, unit);
-      else if (cnt == 2) dwTaps<T>(2, g, dyc, pp, o, d, unit);
-      else dwTaps<T>(1, g, dyc, pp, o, d, unit);
-    }
+    if (i == 0 && dbo != 0) dwTapGroup<T>(cnt, g, dyc, pp, o, d, unit, dbo);
+    else dwTapGroup<T>(cnt, g, dyc, pp, o, d, unit, 0);
     t += cnt;
   }
+}
+
+// dwTaps for a runtime group size cnt ≤ 3, dispatched to its compile-time N.
+// @ts-ignore: decorator
+@inline function dwTapGroup<T>(cnt: usize, g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize, unit: bool, dbo: usize): void {
+  if (cnt == 3) dwTaps<T>(3, g, dyc, pp, offs, dwt, unit, dbo);
+  else if (cnt == 2) dwTaps<T>(2, g, dyc, pp, offs, dwt, unit, dbo);
+  else dwTaps<T>(1, g, dyc, pp, offs, dwt, unit, dbo);
 }
 
 const DW_TAP_GROUP: usize = 3;
@@ -441,7 +442,7 @@ const DW_TAP_GROUP: usize = 3;
 // over two vectors of dy per step (2·N accumulators), then one vector, then scalars; with
 // dbo ≠ 0 (a literal 0 at the calls that sum no bias) also *dbo += Σ_o dy[o].
 // @ts-ignore: decorator
-@inline function dwTaps<T>(N: i32, g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize, unit: bool, dbo: usize = 0): void {
+@inline function dwTaps<T>(N: i32, g: ConvGeom, dyc: usize, pp: usize, offs: usize, dwt: usize, unit: bool, dbo: usize): void {
   const S = sizeof<T>();
   const L = lanes<T>();
   const ow = <usize>g.ow;
