@@ -83,6 +83,19 @@ def explicit_pads(padding, rank, inp, kernel, stride, dilation):
     return None
 
 
+def results(rank, inp, kernel, options, bias, seed, x, w, y):
+    """The fields every case stores after its own: y and, by autograd on sum(y * dy) with dy drawn
+    from seed + 3, dx, dw and db (dy summed over batch and spatial dims)."""
+    dy = tensor(list(y.shape), seed + 3)
+    (y * dy).sum().backward()
+    db = dy.sum(dim=[0, *range(2, rank + 2)])
+    return {
+        "input": inp, "kernel": kernel, "options": options, "bias": bias, "seed": seed,
+        "check": [int(v * 32) for v in quantized(4, seed)],
+        "outShape": list(y.shape), "y": ints(y), "dx": ints(x.grad), "dw": ints(w.grad), "db": ints(db),
+    }
+
+
 def conv_case(name, rank, n, c, o, groups, inp, kernel, options, bias, seed):
     stride = per_dim(options.get("stride", 1), rank)
     dilation = per_dim(options.get("dilation", 1), rank)
@@ -98,14 +111,7 @@ def conv_case(name, rank, n, c, o, groups, inp, kernel, options, bias, seed):
     else:
         tp = padding if isinstance(padding, str) else per_dim(padding, rank)
         y = fn(x, w, b, stride=stride, padding=tp, dilation=dilation, groups=groups)
-    dy = tensor(list(y.shape), seed + 3)
-    (y * dy).sum().backward()
-    db = dy.sum(dim=[0, *range(2, rank + 2)])
-    return {
-        "name": name, "n": n, "c": c, "o": o, "input": inp, "kernel": kernel, "options": options,
-        "bias": bias, "seed": seed, "check": [int(v * 32) for v in quantized(4, seed)],
-        "outShape": list(y.shape), "y": ints(y), "dx": ints(x.grad), "dw": ints(w.grad), "db": ints(db),
-    }
+    return {"name": name, "n": n, "c": c, "o": o, **results(rank, inp, kernel, options, bias, seed, x, w, y)}
 
 
 def transpose_case(name, rank, n, cin, cout, groups, inp, kernel, options, bias, seed):
@@ -116,14 +122,7 @@ def transpose_case(name, rank, n, cin, cout, groups, inp, kernel, options, bias,
     y = fn(x, w, b, stride=per_dim(options.get("stride", 1), rank), padding=per_dim(options.get("padding", 0), rank),
            output_padding=per_dim(options.get("outputPadding", 0), rank), groups=groups,
            dilation=per_dim(options.get("dilation", 1), rank))
-    dy = tensor(list(y.shape), seed + 3)
-    (y * dy).sum().backward()
-    db = dy.sum(dim=[0, *range(2, rank + 2)])
-    return {
-        "name": name, "n": n, "cin": cin, "cout": cout, "input": inp, "kernel": kernel, "options": options,
-        "bias": bias, "seed": seed, "check": [int(v * 32) for v in quantized(4, seed)],
-        "outShape": list(y.shape), "y": ints(y), "dx": ints(x.grad), "dw": ints(w.grad), "db": ints(db),
-    }
+    return {"name": name, "n": n, "cin": cin, "cout": cout, **results(rank, inp, kernel, options, bias, seed, x, w, y)}
 
 
 def out_size(n, k, s, d, before, after):
