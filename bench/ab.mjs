@@ -1,10 +1,9 @@
 /**
  * A/B comparison of two wasm builds of simdnn in one Node process, for kernel work:
  *
- *   cp build/baseline.wasm /tmp/a.wasm   # before the change
- *   npm run build                        # after it
- *   node bench/ab.mjs /tmp/a.wasm build/baseline.wasm --filter=dw128
- *   node --experimental-wasm-relaxed-simd bench/ab.mjs /tmp/a.wasm build/relaxed.wasm --filter=dw128
+ *   cp build/baseline.wasm build/a-baseline.wasm   # before the change
+ *   npm run build                                  # after it
+ *   node bench/ab.mjs build/a-baseline.wasm build/baseline.wasm --filter=dw128
  *
  * Each matching case runs on an engine of each module, alternating A and B in short rounds,
  * so drift in the shared machine's speed hits both alike; prints best and median ms per build

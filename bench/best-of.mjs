@@ -1,8 +1,9 @@
 /**
  * Best of several bench runs: on these shared machines one run can catch a slow spell that
- * lasts a whole case. Copy bench/results/ after each run, then
+ * lasts a whole case. Copy bench/results/*.json after each run (e.g. into bench/results/run1/),
+ * then
  *
- *   node bench/best-of.mjs /tmp/run1 /tmp/run2 /tmp/run3
+ *   node bench/best-of.mjs bench/results/run1 bench/results/run2 bench/results/run3
  *
  * For each <runtime>-<build>.json present in every folder, takes per case the fastest result
  * of each implementation (simdnn and every peer alike: the same rule as best-of-reps within
