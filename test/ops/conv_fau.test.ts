@@ -202,11 +202,16 @@ for (const build of builds()) {
 
     // Tests 14, 15 and 17 share a setup: seed 1337, input |U[0,1)| (2,3,5,7), Conv((1,1),(3,3,3),3),
     // weights and bias U[0,1) (the layer's construction-time init), one-hot labels (2, 105).
-    const gradientSetup = (e: Engine) => {
+    // Seed 1337, then x = |U[0,1)|, w and b from U[0,1), in that order; the generator goes on to the labels.
+    const seeded = (e: Engine, xShape: number[], wShape: number[]) => {
       const r = rng(1337);
-      const x = e.tensor([2, 3, 5, 7], uniform(210, r).map(Math.abs), "float64");
-      const w = e.tensor([3, 3, 3, 3], uniform(81, r), "float64");
-      const b = e.tensor([3], uniform(3, r), "float64");
+      const x = e.tensor(xShape, uniform(size(xShape), r).map(Math.abs), "float64");
+      const w = e.tensor(wShape, uniform(size(wShape), r), "float64");
+      const b = e.tensor([wShape[0]], uniform(wShape[0], r), "float64");
+      return { r, x, w, b };
+    };
+    const gradientSetup = (e: Engine) => {
+      const { r, x, w, b } = seeded(e, [2, 3, 5, 7], [3, 3, 3, 3]);
       const label = oneHot(2, 105, r);
       return { x, w, b, ...l2Network(e, layer(e, [1, 1], [3, 3]), x, w, b, label) };
     };
@@ -223,10 +228,7 @@ for (const build of builds()) {
     }));
 
     it("#16 test_gradient_weights_strided: stride (2,2), labels U (2,36), weight gradient ≤ 1e-5", withEngine((e) => {
-      const r = rng(1337);
-      const x = e.tensor([2, 3, 5, 7], uniform(210, r).map(Math.abs), "float64");
-      const w = e.tensor([3, 3, 3, 3], uniform(81, r), "float64");
-      const b = e.tensor([3], uniform(3, r), "float64");
+      const { r, x, w, b } = seeded(e, [2, 3, 5, 7], [3, 3, 3, 3]);
       const l = layer(e, [2, 2], [3, 3]);
       expect(l.forward(x, w, b).shape).toEqual([2, 3, 3, 4]);
       const { loss, g } = l2Network(e, l, x, w, b, uniform(72, r));
@@ -240,10 +242,7 @@ for (const build of builds()) {
     }));
 
     it("#20 test_gradient_stride: input (2,6,5,14), Conv((1,2),(6,3,3),1), labels U (2,35), input gradient ≤ 1e-4", withEngine((e) => {
-      const r = rng(1337);
-      const x = e.tensor([2, 6, 5, 14], uniform(840, r).map(Math.abs), "float64");
-      const w = e.tensor([1, 6, 3, 3], uniform(54, r), "float64");
-      const b = e.tensor([1], uniform(1, r), "float64");
+      const { r, x, w, b } = seeded(e, [2, 6, 5, 14], [1, 6, 3, 3]);
       const l = layer(e, [1, 2], [3, 3]);
       expect(l.forward(x, w, b).shape).toEqual([2, 1, 5, 7]);
       const { loss, g } = l2Network(e, l, x, w, b, uniform(70, r));
