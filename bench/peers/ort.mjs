@@ -23,7 +23,7 @@ export async function ortPeers(options = {}) {
   ort.env.wasm.numThreads = 1;
   ort.env.wasm.proxy = false;
   if (options.wasmPaths) ort.env.wasm.wasmPaths = options.wasmPaths;
-  return [{ key: "ort", label: "ORT", version: ort.env.versions.web ?? "?", enter: async () => ort }];
+  return [{ key: "ort", label: "ORT", version: ort.env.versions.web ?? "?", enter: () => Promise.resolve(ort) }];
 }
 
 /**

@@ -102,9 +102,9 @@ for (const build of builds()) {
           const dy = e.tensor(y.shape, r, "float64");
           const g = backwardOf(e, c)(dy, x, w, c.opts);
           const f = () => loss(e, c, x, w, b, r);
-          checkParam(e, c, x, g.dx!, f, "dx");
-          checkParam(e, c, w, g.dw!, f, "dw");
-          checkParam(e, c, b, g.db!, f, "db");
+          checkParam(c, x, g.dx!, f, "dx");
+          checkParam(c, w, g.dw!, f, "dw");
+          checkParam(c, b, g.db!, f, "db");
         });
         expect(e.memoryStats().tensorsLive).toBe(before.tensorsLive);
       });
