@@ -6,7 +6,8 @@ import { defineConfig } from "vitest/config";
 // smaller test matrix. SIMDNN_RUNTIME tells test/parity/runtime.test.ts which runtime the
 // workers must be (the scripts set SIMDNN_EXPECT_RUNTIME; else the runtime running Vitest).
 const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
-const expect = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.SIMDNN_EXPECT_RUNTIME;
+const expect = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env
+  ?.SIMDNN_EXPECT_RUNTIME;
 
 export default defineConfig({
   test: {

@@ -18,7 +18,8 @@ import { cases } from "./cases/index.mjs";
 import { asRunner } from "./harness.mjs";
 
 // dist/ is the built src/: the cases' types name src's Engine.
-const load = /** @type {(o: { module: WebAssembly.Module }) => Promise<import("../src/mod.ts").Engine>} */ (/** @type {unknown} */ (loadDist));
+const load =
+  /** @type {(o: { module: WebAssembly.Module }) => Promise<import("../src/mod.ts").Engine>} */ (/** @type {unknown} */ (loadDist));
 
 const args = process.argv.slice(2);
 const files = args.filter((a) => !a.startsWith("--"));
@@ -48,7 +49,11 @@ function timed(run, ms) {
 
 /** @param {number[]} a */
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-console.log(`A = ${files[0]} (${engines[0].build}), B = ${files[1]} (${engines[1].build}); ${rounds} rounds of ${roundMs} ms each`);
+console.log(
+  `A = ${files[0]} (${engines[0].build}), B = ${files[1]} (${
+    engines[1].build
+  }); ${rounds} rounds of ${roundMs} ms each`,
+);
 for (const c of chosen) {
   const runners = await Promise.all(engines.map(async (e) => asRunner(await c.setup(e))));
   for (const r of runners) timed(r.run, 300); // warm-up: tier up to TurboFan

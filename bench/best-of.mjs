@@ -22,7 +22,8 @@ if (dirs.length < 1) {
 }
 
 /** @template {{ bestMs?: number }} R @param {R[]} rs @returns {R} */
-const fastest = (rs) => rs.filter((r) => r?.bestMs !== undefined).sort((a, b) => (a.bestMs ?? 0) - (b.bestMs ?? 0))[0] ?? rs[0];
+const fastest = (rs) =>
+  rs.filter((r) => r?.bestMs !== undefined).sort((a, b) => (a.bestMs ?? 0) - (b.bestMs ?? 0))[0] ?? rs[0];
 
 const files = readdirSync(dirs[0]).filter((f) => f.endsWith(".json") && dirs.every((d) => readdirSync(d).includes(f)));
 for (const file of files.sort()) {

@@ -121,7 +121,9 @@ async function timeSimdnn(c, engine, timing, log) {
   } finally {
     await runner.dispose?.();
     const leaked = engine.memoryStats().tensorsLive - tensorsBefore;
-    if (leaked) log(`  ! ${c.name} (${engine.build}) leaked ${leaked} tensor(s): its run or dispose misses a dispose()`);
+    if (leaked) {
+      log(`  ! ${c.name} (${engine.build}) leaked ${leaked} tensor(s): its run or dispose misses a dispose()`);
+    }
   }
 }
 
@@ -165,9 +167,17 @@ export async function runBench({ engines, peers, cases, timing, log }) {
     for (const engine of engines) {
       const p = await measurePeak(engine, timing), old = peaks[engine.build];
       peaks[engine.build] = old
-        ? { gflops: Math.max(old.gflops, p.gflops), madd10: Math.max(old.madd10, p.madd10), madd12: Math.max(old.madd12, p.madd12) }
+        ? {
+          gflops: Math.max(old.gflops, p.gflops),
+          madd10: Math.max(old.madd10, p.madd10),
+          madd12: Math.max(old.madd12, p.madd12),
+        }
         : p;
-      log(`peak ${engine.build}: ${p.gflops.toFixed(1)} GFLOP/s (madd10 ${p.madd10.toFixed(1)}, madd12 ${p.madd12.toFixed(1)})`);
+      log(
+        `peak ${engine.build}: ${p.gflops.toFixed(1)} GFLOP/s (madd10 ${p.madd10.toFixed(1)}, madd12 ${
+          p.madd12.toFixed(1)
+        })`,
+      );
     }
   };
   await probe();
@@ -177,7 +187,11 @@ export async function runBench({ engines, peers, cases, timing, log }) {
     /** @type {CaseResult} */
     const row = { name: c.name, note: c.note, group: caseGroup(c), ref: c.ref, flops: c.flops, simdnn: {}, peers: {} };
     for (const engine of engines) {
-      row.simdnn[engine.build] = await attempt(() => timeSimdnn(c, engine, timing, log), log, `${c.name} simdnn ${engine.build}`);
+      row.simdnn[engine.build] = await attempt(
+        () => timeSimdnn(c, engine, timing, log),
+        log,
+        `${c.name} simdnn ${engine.build}`,
+      );
     }
     for (const peer of peers) {
       const setup = c.peers?.[peer.key];
@@ -185,7 +199,9 @@ export async function runBench({ engines, peers, cases, timing, log }) {
       const r = await attempt(() => timePeer(c, setup, peer, timing), log, `${c.name} ${peer.label}`);
       if (r) row.peers[peer.key] = r;
     }
-    const fmt = (/** @type {Result} */ r) => (r.gflops === undefined ? "error" : r.gflops < 1 ? r.gflops.toPrecision(2) : r.gflops.toFixed(1));
+    const fmt = (
+      /** @type {Result} */ r,
+    ) => (r.gflops === undefined ? "error" : r.gflops < 1 ? r.gflops.toPrecision(2) : r.gflops.toFixed(1));
     const parts = [
       ...Object.entries(row.simdnn).map(([b, r]) => `simdnn ${b} ${fmt(r)}`),
       ...peers.filter((p) => row.peers[p.key]).map((p) => `${p.label} ${fmt(row.peers[p.key])}`),

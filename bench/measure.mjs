@@ -42,8 +42,12 @@ export async function measure(run, opts) {
   if (isAsync) await first;
   /** @type {(n: number) => unknown} */
   const loop = isAsync
-    ? async (n) => { for (let i = 0; i < n; i++) await run(); }
-    : (n) => { for (let i = 0; i < n; i++) run(); };
+    ? async (n) => {
+      for (let i = 0; i < n; i++) await run();
+    }
+    : (n) => {
+      for (let i = 0; i < n; i++) run();
+    };
 
   // Warm-up, also estimating the time per call from batches that double until they last a
   // few ms: browsers coarsen performance.now() to 100 µs, too coarse to time one small call.

@@ -96,7 +96,17 @@ export function forBuild({ meta, run }, build, wasmSha256) {
     const ref = c.ref === undefined ? undefined : run.cases.find((r) => r.name === c.ref)?.simdnn[build]?.gflops;
     const refRatio = s.gflops !== undefined && ref !== undefined ? s.gflops / ref : undefined;
     /** @type {CaseRecord} */
-    const rec = { name: c.name, note: c.note, group: c.group, ref: c.ref, flops: c.flops, simdnn: s, peers: c.peers, ratios, refRatio };
+    const rec = {
+      name: c.name,
+      note: c.note,
+      group: c.group,
+      ref: c.ref,
+      flops: c.flops,
+      simdnn: s,
+      peers: c.peers,
+      ratios,
+      refRatio,
+    };
     return rec;
   });
   return { meta: { ...meta, build, wasmSha256 }, peak: run.peaks[build], cases, summary: summarize(cases) };
@@ -155,7 +165,13 @@ export function formatTable(r) {
   const refHead = refGroups.length ? [`× ${refGroups.length === 1 ? refGroups[0] : "ref"}`] : [];
   const ratio = (/** @type {number | undefined} */ v) => (v === undefined ? "–" : `${v.toFixed(2)}×`);
   const head = [
-    "case", "MFLOP", "best ms", "median ms", "GFLOP/s", "% peak", "peak mem",
+    "case",
+    "MFLOP",
+    "best ms",
+    "median ms",
+    "GFLOP/s",
+    "% peak",
+    "peak mem",
     ...peerKeys.map((k) => `${label(k)} GFLOP/s`),
     ...ratioKeys.map((k) => `× ${label(k)}`),
     ...refHead,
@@ -163,9 +179,14 @@ export function formatTable(r) {
   const rows = r.cases.map((c) => {
     const s = c.simdnn;
     return [
-      c.name, num(c.flops / 1e6, 1),
+      c.name,
+      num(c.flops / 1e6, 1),
       ...(s.error ? ["error", "", "", "", ""] : [
-        num(s.bestMs, 3), num(s.medianMs, 3), gflops(s.gflops), num((s.peakFraction ?? 0) * 100, 0) + "%", bytes(s.scratchBytes ?? 0),
+        num(s.bestMs, 3),
+        num(s.medianMs, 3),
+        gflops(s.gflops),
+        num((s.peakFraction ?? 0) * 100, 0) + "%",
+        bytes(s.scratchBytes ?? 0),
       ]),
       ...peerKeys.map((k) => (c.peers[k] ? (c.peers[k].error ? "error" : gflops(c.peers[k].gflops)) : "n/a")),
       ...ratioKeys.map((k) => ratio(c.ratios[k])),
@@ -177,9 +198,13 @@ export function formatTable(r) {
     `| ${cells.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join(" | ")} |`;
   const t = meta.timing;
   return [
-    `simdnn ${meta.build} build (wasm sha256 ${meta.wasmSha256}) on ${meta.runtime} ${meta.runtimeVersion}${meta.quick ? " (quick: not for quoting)" : ""}, ${meta.date}`,
-    `per-core peak ${peak.gflops.toFixed(1)} GFLOP/s (madd10 ${peak.madd10.toFixed(1)}, madd12 ${peak.madd12.toFixed(1)}); ` +
-      `best of ≤${t.reps} reps of ≥${t.minRepMs} ms after ≥${t.warmupMs} ms warm-up`,
+    `simdnn ${meta.build} build (wasm sha256 ${meta.wasmSha256}) on ${meta.runtime} ${meta.runtimeVersion}${
+      meta.quick ? " (quick: not for quoting)" : ""
+    }, ${meta.date}`,
+    `per-core peak ${peak.gflops.toFixed(1)} GFLOP/s (madd10 ${peak.madd10.toFixed(1)}, madd12 ${
+      peak.madd12.toFixed(1)
+    }); ` +
+    `best of ≤${t.reps} reps of ≥${t.minRepMs} ms after ≥${t.warmupMs} ms warm-up`,
     "",
     line(head),
     `|${widths.map((w, i) => (i === 0 ? ":" : "-") + "-".repeat(w) + (i === 0 ? "-" : ":")).join("|")}|`,

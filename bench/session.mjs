@@ -44,8 +44,10 @@ export async function runSession({ load, options, runtime, wasmPaths = {}, log }
     ...(wanted.has("tfjs-wasm") || wanted.has("tfjs-cpu") ? await tfjsPeers({ wasmPaths: wasmPaths.tfjsWasm }) : []),
     ...(wanted.has("ort") ? await ortPeers({ wasmPaths: wasmPaths.ort }) : []),
   ].filter((p) => wanted.has(p.label.toLowerCase()));
-  log(`${runtime.name} ${runtime.version}: ${cases.length} case(s), simdnn ${options.builds.join(" + ")}, ` +
-    `peers ${peers.map((p) => `${p.label} ${p.version}`).join(", ") || "none"}${options.quick ? ", quick" : ""}`);
+  log(
+    `${runtime.name} ${runtime.version}: ${cases.length} case(s), simdnn ${options.builds.join(" + ")}, ` +
+      `peers ${peers.map((p) => `${p.label} ${p.version}`).join(", ") || "none"}${options.quick ? ", quick" : ""}`,
+  );
   const run = await runBench({ engines, peers, cases, timing: options.timing, log });
   return {
     meta: {

@@ -32,6 +32,12 @@ let sum = 0;
 for (const v of c.data) sum += v;
 // FNV-1a over the output's bytes: equal hashes mean bit-identical results.
 let h = 0x811c9dc5;
-for (const byte of new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength)) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
-console.log(`matmul ${n}×${n}×${n}: ${ms.toFixed(3)} ms, ${(2 * n ** 3 / ms / 1e6).toFixed(1)} GFLOP/s, checksum ${sum.toFixed(6)}, bytes fnv1a ${h.toString(16).padStart(8, "0")}`);
+for (const byte of new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength)) {
+  h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+}
+console.log(
+  `matmul ${n}×${n}×${n}: ${ms.toFixed(3)} ms, ${(2 * n ** 3 / ms / 1e6).toFixed(1)} GFLOP/s, checksum ${
+    sum.toFixed(6)
+  }, bytes fnv1a ${h.toString(16).padStart(8, "0")}`,
+);
 console.log(`C[0, 0..3] = ${Array.from(c.data.subarray(0, 4), (v) => v.toFixed(6)).join(", ")}`);

@@ -11,8 +11,15 @@ import { tensor, type TensorInit } from "./ops/create.ts";
 import { matmul, type MatmulOptions } from "./ops/matmul.ts";
 import { binary, relu, scale } from "./ops/elementwise.ts";
 import {
-  conv, convBackward, type ConvBackwardOptions, type ConvGradients, type ConvOptions, convTranspose, convTransposeBackward,
-  type ConvTransposeBackwardOptions, type ConvTransposeOptions,
+  conv,
+  convBackward,
+  type ConvBackwardOptions,
+  type ConvGradients,
+  type ConvOptions,
+  convTranspose,
+  convTransposeBackward,
+  type ConvTransposeBackwardOptions,
+  type ConvTransposeOptions,
 } from "./ops/conv.ts";
 
 /**

@@ -21,6 +21,12 @@ export type { DType, TensorData, TypedArrayFor } from "./engine/tensor.ts";
 export type { TensorInit } from "./ops/create.ts";
 export type { MatmulOptions } from "./ops/matmul.ts";
 export type {
-  ConvBackwardOptions, ConvGradients, ConvNeeds, ConvOptions, ConvPadding, ConvTransposeBackwardOptions, ConvTransposeOptions,
+  ConvBackwardOptions,
+  ConvGradients,
+  ConvNeeds,
+  ConvOptions,
+  ConvPadding,
+  ConvTransposeBackwardOptions,
+  ConvTransposeOptions,
 } from "./ops/conv.ts";
 export { hasRelaxedSimd } from "./engine/features.ts";

@@ -6,7 +6,18 @@ import asc from "assemblyscript/asc";
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
-const COMMON = ["--runtime", "stub", "--importMemory", "--noAssert", "--optimizeLevel", "3", "--shrinkLevel", "0", "--enable", "simd"];
+const COMMON = [
+  "--runtime",
+  "stub",
+  "--importMemory",
+  "--noAssert",
+  "--optimizeLevel",
+  "3",
+  "--shrinkLevel",
+  "0",
+  "--enable",
+  "simd",
+];
 const TARGETS = [
   { name: "baseline", entry: "assembly/index.ts", flags: [] },
   { name: "relaxed", entry: "assembly/index.ts", flags: ["--enable", "relaxed-simd"] },

@@ -33,13 +33,20 @@ function parse(label, out) {
 function run(label, cmd) {
   const r = spawnSync(cmd[0], cmd.slice(1), { cwd: root, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
   if (r.status !== 0) {
-    console.error(`demo-parity: ${label} failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}${r.error ?? ""}`);
+    console.error(
+      `demo-parity: ${label} failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}${r.error ?? ""}`,
+    );
     process.exit(1);
   }
   return parse(label, r.stdout);
 }
 
-const TYPES = { ".js": "text/javascript", ".mjs": "text/javascript", ".html": "text/html", ".json": "application/json" };
+const TYPES = {
+  ".js": "text/javascript",
+  ".mjs": "text/javascript",
+  ".html": "text/html",
+  ".json": "application/json",
+};
 const PAGE = `<!doctype html><script type="importmap">{"imports":{
   "simdnn":"/dist/mod.js","@assemblyscript/loader":"/node_modules/@assemblyscript/loader/index.js"}}</script>
 <script type="module" src="/${demo}"></script>`;
@@ -57,7 +64,15 @@ async function runBrowser(label, query) {
   const { chromium } = await import("playwright-core");
   const browser = await chromium.launch({
     executablePath: process.env.SIMDNN_CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--no-first-run",
+      "--disable-quic",
+      "--disable-sync",
+    ],
   });
   try {
     const page = await browser.newPage();
@@ -102,10 +117,20 @@ for (const [name, r] of Object.entries(results)) {
 // Informational: the relaxed build (Node 20 needs the V8 flag; later Node has it by default).
 const major = Number(process.versions.node.split(".")[0]);
 const rel = [
-  run("node (relaxed)", [process.execPath, ...(major === 20 ? ["--experimental-wasm-relaxed-simd"] : []), demo, "--simd", "relaxed"]),
+  run("node (relaxed)", [
+    process.execPath,
+    ...(major === 20 ? ["--experimental-wasm-relaxed-simd"] : []),
+    demo,
+    "--simd",
+    "relaxed",
+  ]),
   run("deno (relaxed)", [...deno, "run", demo, "--simd", "relaxed"]),
   await runBrowser("chromium (relaxed)", "?simd=relaxed"),
 ];
-console.log(`relaxed build: ${rel.every((r) => r.hash === rel[0].hash) ? "all agree" : "differ (allowed: relaxed_madd fusing is host-dependent)"}`);
+console.log(
+  `relaxed build: ${
+    rel.every((r) => r.hash === rel[0].hash) ? "all agree" : "differ (allowed: relaxed_madd fusing is host-dependent)"
+  }`,
+);
 if (!ok) process.exit(1);
 console.log("demo-parity: the baseline build prints bit-identical results in Node, Deno and Chromium");

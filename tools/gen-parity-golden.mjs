@@ -25,4 +25,6 @@ if (r.status !== 0) {
 }
 const after = readFileSync(file, "utf8");
 const n = Object.values(JSON.parse(after).digests).reduce((s, d) => s + Object.keys(d).length, 0);
-console.log(`gen-parity-golden: ${n} digests in test/parity/golden.json (${before === after ? "unchanged" : "updated"})`);
+console.log(
+  `gen-parity-golden: ${n} digests in test/parity/golden.json (${before === after ? "unchanged" : "updated"})`,
+);

@@ -28,8 +28,13 @@ const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpa
 const runs = [];
 for (const r of runtimes) {
   const args = [
-    "run", "--silent", `test:${r}`, "--",
-    "--reporter=default", "--reporter=json", `--outputFile.json=build/test-results/${r}.json`,
+    "run",
+    "--silent",
+    `test:${r}`,
+    "--",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=build/test-results/${r}.json`,
   ];
   console.log(`\n=== ${r}: npm run test:${r} ===`);
   const t0 = performance.now();

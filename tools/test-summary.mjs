@@ -27,7 +27,9 @@ export function summarize(dir, runs) {
       p = j.numPassedTests ?? 0;
       f = j.numFailedTests ?? 0;
       s = (j.numPendingTests ?? 0) + (j.numTodoTests ?? 0);
-      const badFiles = (j.testResults ?? []).filter((t) => t.status === "failed" && (t.assertionResults ?? []).length === 0);
+      const badFiles = (j.testResults ?? []).filter((t) =>
+        t.status === "failed" && (t.assertionResults ?? []).length === 0
+      );
       if (f === 0 && (badFiles.length > 0 || j.success === false || (run.status !== null && run.status !== 0))) {
         f = 1;
         note = badFiles.length > 0

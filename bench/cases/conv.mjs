@@ -64,10 +64,13 @@ function geometry(l) {
  */
 function toNhwc(a, n, c, h, w) {
   const out = new Float32Array(a.length);
-  for (let b = 0; b < n; b++)
-    for (let ch = 0; ch < c; ch++)
-      for (let y = 0; y < h; y++)
+  for (let b = 0; b < n; b++) {
+    for (let ch = 0; ch < c; ch++) {
+      for (let y = 0; y < h; y++) {
         for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + ch] = a[((b * c + ch) * h + y) * w + x];
+      }
+    }
+  }
   return out;
 }
 
@@ -78,10 +81,13 @@ function toNhwc(a, n, c, h, w) {
  */
 function toHwio(a, o, i, kh, kw) {
   const out = new Float32Array(a.length);
-  for (let oc = 0; oc < o; oc++)
-    for (let ic = 0; ic < i; ic++)
-      for (let y = 0; y < kh; y++)
+  for (let oc = 0; oc < o; oc++) {
+    for (let ic = 0; ic < i; ic++) {
+      for (let y = 0; y < kh; y++) {
         for (let x = 0; x < kw; x++) out[((y * kw + x) * i + ic) * o + oc] = a[((oc * i + ic) * kh + y) * kw + x];
+      }
+    }
+  }
   return out;
 }
 
@@ -94,9 +100,16 @@ function toHwio(a, o, i, kh, kw) {
 function convCases(l) {
   const g = geometry(l);
   const depthwise = l.groups > 1;
-  if (depthwise && !(l.groups === l.c && l.o === l.c)) throw new Error(`${l.tag}: only groups = 1 or depthwise (groups = C = O) have tfjs peers`);
-  const layer = `${l.n}x${l.c}x${l.h}x${l.w}→${l.o} k${l.k}${l.stride > 1 ? ` s${l.stride}` : ""}${depthwise ? ` g${l.groups}` : ""}`;
-  const note = `conv2d ${l.n}×${l.c}×${l.h}×${l.w}→${l.o} k${l.k} s${l.stride} padding ${l.padding === "same" ? "same" : l.padding}` +
+  if (depthwise && !(l.groups === l.c && l.o === l.c)) {
+    throw new Error(`${l.tag}: only groups = 1 or depthwise (groups = C = O) have tfjs peers`);
+  }
+  const layer = `${l.n}x${l.c}x${l.h}x${l.w}→${l.o} k${l.k}${l.stride > 1 ? ` s${l.stride}` : ""}${
+    depthwise ? ` g${l.groups}` : ""
+  }`;
+  const note =
+    `conv2d ${l.n}×${l.c}×${l.h}×${l.w}→${l.o} k${l.k} s${l.stride} padding ${
+      l.padding === "same" ? "same" : l.padding
+    }` +
     ` [t${g.top} b${g.bottom} l${g.left} r${g.right}] groups ${l.groups} → ${l.n}×${l.o}×${g.oh}×${g.ow}`;
   const flops = 2 * l.n * l.o * g.oh * g.ow * g.cg * l.k * l.k;
 
@@ -134,21 +147,41 @@ function convCases(l) {
     return { run, dispose: () => tf.dispose([tx, tw]) };
   };
   /** @param {any} tf */
-  const tfDx = (tf) => depthwise
-    ? tfKernel(tf, "DepthwiseConv2dNativeBackpropInput", { dy: tfDy(tf), filter: tfW(tf) },
-      { strides: tfStrides, dilations: [1, 1], pad: tfPad, inputShape: [l.n, l.h, l.w, l.c] })
-    : tfKernel(tf, "Conv2DBackpropInput", { dy: tfDy(tf), filter: tfW(tf) },
-      { strides: tfStrides, pad: tfPad, dataFormat: "NHWC", inputShape: [l.n, l.h, l.w, l.c] });
+  const tfDx = (tf) =>
+    depthwise
+      ? tfKernel(tf, "DepthwiseConv2dNativeBackpropInput", { dy: tfDy(tf), filter: tfW(tf) }, {
+        strides: tfStrides,
+        dilations: [1, 1],
+        pad: tfPad,
+        inputShape: [l.n, l.h, l.w, l.c],
+      })
+      : tfKernel(tf, "Conv2DBackpropInput", { dy: tfDy(tf), filter: tfW(tf) }, {
+        strides: tfStrides,
+        pad: tfPad,
+        dataFormat: "NHWC",
+        inputShape: [l.n, l.h, l.w, l.c],
+      });
   /** @param {any} tf */
-  const tfDw = (tf) => depthwise
-    ? tfKernel(tf, "DepthwiseConv2dNativeBackpropFilter", { x: tfX(tf), dy: tfDy(tf) },
-      { strides: tfStrides, dilations: [1, 1], pad: tfPad, filterShape })
-    : tfKernel(tf, "Conv2DBackpropFilter", { x: tfX(tf), dy: tfDy(tf) },
-      { strides: tfStrides, pad: tfPad, dataFormat: "NHWC", filterShape });
+  const tfDw = (tf) =>
+    depthwise
+      ? tfKernel(tf, "DepthwiseConv2dNativeBackpropFilter", { x: tfX(tf), dy: tfDy(tf) }, {
+        strides: tfStrides,
+        dilations: [1, 1],
+        pad: tfPad,
+        filterShape,
+      })
+      : tfKernel(tf, "Conv2DBackpropFilter", { x: tfX(tf), dy: tfDy(tf) }, {
+        strides: tfStrides,
+        pad: tfPad,
+        dataFormat: "NHWC",
+        filterShape,
+      });
 
   /** @param {import("../../src/mod.ts").Engine} engine @param {{ dx: boolean, dw: boolean, db: boolean }} needs */
   const backward = (engine, needs) => {
-    const tdy = engine.tensor(yShape, dy(), "float32"), tx = engine.tensor(xShape, x(), "float32"), tw = engine.tensor(wShape, w(), "float32");
+    const tdy = engine.tensor(yShape, dy(), "float32"),
+      tx = engine.tensor(xShape, x(), "float32"),
+      tw = engine.tensor(wShape, w(), "float32");
     return {
       run: () => {
         const r = engine.conv2dBackward(tdy, tx, tw, { ...opts, needs });
@@ -171,17 +204,28 @@ function convCases(l) {
       peers: {
         tfjsWasm: tfForward,
         tfjsCpu: tfForward,
-        ort: (ort) => ortRunner(
-          ort,
-          onnxModel({
-            nodes: [{
-              op: "Conv", inputs: ["X", "W"], outputs: ["Y"],
-              attrs: { kernel_shape: [l.k, l.k], strides: [l.stride, l.stride], pads: [g.top, g.left, g.bottom, g.right], dilations: [1, 1], group: l.groups },
-            }],
-            inputs: { X: xShape }, outputs: { Y: yShape }, initializers: { W: { dims: wShape, data: w() } },
-          }),
-          { X: { dims: xShape, data: x() } },
-        ),
+        ort: (ort) =>
+          ortRunner(
+            ort,
+            onnxModel({
+              nodes: [{
+                op: "Conv",
+                inputs: ["X", "W"],
+                outputs: ["Y"],
+                attrs: {
+                  kernel_shape: [l.k, l.k],
+                  strides: [l.stride, l.stride],
+                  pads: [g.top, g.left, g.bottom, g.right],
+                  dilations: [1, 1],
+                  group: l.groups,
+                },
+              }],
+              inputs: { X: xShape },
+              outputs: { Y: yShape },
+              initializers: { W: { dims: wShape, data: w() } },
+            }),
+            { X: { dims: xShape, data: x() } },
+          ),
       },
     },
     {

@@ -42,11 +42,16 @@ export function gemmCase(name, m, k, n, note) {
       tfjsCpu: tfjs,
       // Both operands are graph inputs (not initializers), so ORT cannot pre-pack B once:
       // every implementation packs both operands on each call, as simdnn's matmul does.
-      ort: (ort) => ortRunner(
-        ort,
-        onnxModel({ nodes: [{ op: "MatMul", inputs: ["A", "B"], outputs: ["C"] }], inputs: { A: [m, k], B: [k, n] }, outputs: { C: [m, n] } }),
-        { A: { dims: [m, k], data: a() }, B: { dims: [k, n], data: b() } },
-      ),
+      ort: (ort) =>
+        ortRunner(
+          ort,
+          onnxModel({
+            nodes: [{ op: "MatMul", inputs: ["A", "B"], outputs: ["C"] }],
+            inputs: { A: [m, k], B: [k, n] },
+            outputs: { C: [m, n] },
+          }),
+          { A: { dims: [m, k], data: a() }, B: { dims: [k, n], data: b() } },
+        ),
     },
   };
 }

@@ -29,7 +29,14 @@ await build({
   // The WASM-only ORT build, with its glue and .wasm fetched from wasmPaths at run time
   // (the default browser entry is the WebGPU build, and Vite would copy its 28 MB .wasm).
   resolve: { alias: { "onnxruntime-web": join(root, "node_modules/onnxruntime-web/dist/ort.wasm.min.mjs") } },
-  build: { outDir: out, emptyOutDir: true, target: "esnext", minify: false, reportCompressedSize: false, chunkSizeWarningLimit: 1e5 },
+  build: {
+    outDir: out,
+    emptyOutDir: true,
+    target: "esnext",
+    minify: false,
+    reportCompressedSize: false,
+    chunkSizeWarningLimit: 1e5,
+  },
 });
 
 // URL prefix → directory. The peers fetch their .wasm (and ORT its .mjs glue) at run time.
@@ -38,7 +45,13 @@ const MOUNTS = [
   ["/peer/ort/", join(root, "node_modules/onnxruntime-web/dist")],
   ["/", out],
 ];
-const TYPES = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".map": "application/json" };
+const TYPES = {
+  ".html": "text/html",
+  ".js": "text/javascript",
+  ".mjs": "text/javascript",
+  ".wasm": "application/wasm",
+  ".map": "application/json",
+};
 
 const server = createServer((req, res) => {
   if (process.env.BENCH_DEBUG) console.error(`GET ${req.url}`);
@@ -49,7 +62,9 @@ const server = createServer((req, res) => {
     res.writeHead(404).end();
     return;
   }
-  res.writeHead(200, { "content-type": TYPES[/** @type {keyof TYPES} */ (extname(file))] ?? "application/octet-stream" });
+  res.writeHead(200, {
+    "content-type": TYPES[/** @type {keyof TYPES} */ (extname(file))] ?? "application/octet-stream",
+  });
   createReadStream(file).pipe(res);
 });
 await new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(undefined)));
@@ -57,7 +72,15 @@ const { port } = /** @type {import("node:net").AddressInfo} */ (server.address()
 
 const browser = await chromium.launch({
   executablePath: "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"],
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+  ],
 });
 try {
   const page = await browser.newPage();

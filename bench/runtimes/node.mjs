@@ -44,7 +44,9 @@ if (options.builds.includes("relaxed") && !here.includes("relaxed")) {
 function warnIfStale() {
   const src = wasmShas("src"), dist = wasmShas("dist");
   for (const b of Object.keys(src)) {
-    if (src[b] !== dist[b]) console.error(`warning: dist/ holds ${b} wasm ${dist[b]}, src/ has ${src[b]}: run \`npm run build\``);
+    if (src[b] !== dist[b]) {
+      console.error(`warning: dist/ holds ${b} wasm ${dist[b]}, src/ has ${src[b]}: run \`npm run build\``);
+    }
   }
   const root = new URL("../../", import.meta.url);
   /** @param {string} dir @returns {[number, string]} newest mtime and file */
@@ -59,5 +61,7 @@ function warnIfStale() {
     return best;
   };
   const [srcTime, file] = newest("src"), [distTime] = newest("dist");
-  if (srcTime > distTime) console.error(`warning: ${file} is newer than dist/: dist may be stale, \`npm run build\` refreshes it`);
+  if (srcTime > distTime) {
+    console.error(`warning: ${file} is newer than dist/: dist may be stale, \`npm run build\` refreshes it`);
+  }
 }

@@ -73,7 +73,9 @@ function compiled(build: SimdBuild): WebAssembly.Module {
 }
 
 function optionError(arg: string, constraint: string, actual: unknown): Error {
-  return new Error(`Cannot load as '${arg}' ${constraint}: current value is ${JSON.stringify(actual) ?? String(actual)}`);
+  return new Error(
+    `Cannot load as '${arg}' ${constraint}: current value is ${JSON.stringify(actual) ?? String(actual)}`,
+  );
 }
 
 /** What the host supports; injectable so tests can play an older host. */
@@ -92,11 +94,19 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
   }
   const maxBytes = options.maxMemoryBytes ?? MAX_PAGES * PAGE;
   if (!Number.isSafeInteger(maxBytes) || maxBytes < PAGE || maxBytes > MAX_PAGES * PAGE) {
-    throw optionError("maxMemoryBytes", `must be an integer from ${PAGE} to ${MAX_PAGES * PAGE}`, options.maxMemoryBytes);
+    throw optionError(
+      "maxMemoryBytes",
+      `must be an integer from ${PAGE} to ${MAX_PAGES * PAGE}`,
+      options.maxMemoryBytes,
+    );
   }
   const initBytes = options.initialMemoryBytes ?? Math.min(1 << 20, maxBytes);
   if (!Number.isSafeInteger(initBytes) || initBytes < 0 || initBytes > maxBytes) {
-    throw optionError("initialMemoryBytes", `must be an integer from 0 to maxMemoryBytes (${maxBytes})`, options.initialMemoryBytes);
+    throw optionError(
+      "initialMemoryBytes",
+      `must be an integer from 0 to maxMemoryBytes (${maxBytes})`,
+      options.initialMemoryBytes,
+    );
   }
   const gv = options.gemmVariant ?? "auto";
   if (gv !== "auto" && gv !== "loadsplat" && gv !== "shuffle") {
@@ -185,7 +195,9 @@ export class Runtime implements TensorOwner {
 
   /** Runs `fn`, then disposes every tensor created inside it except those it returns. */
   scope<R>(fn: () => R): R {
-    if (typeof fn !== "function") throw new Error(`Cannot run scope as 'fn' must be a function: current value is ${typeof fn}`);
+    if (typeof fn !== "function") {
+      throw new Error(`Cannot run scope as 'fn' must be a function: current value is ${typeof fn}`);
+    }
     const frame = new Set<Tensor>();
     this.#scopes.push(frame);
     let result: R;

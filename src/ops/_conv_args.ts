@@ -75,8 +75,13 @@ export function spatialInts(op: string, name: string, v: unknown, rank: ConvRank
  * max((out − 1)·s + d·(k−1) + 1 − in, 0), floor(total / 2) before.
  */
 export function resolvePadding(
-  op: string, v: unknown, rank: ConvRank, input: readonly number[], kernel: readonly number[],
-  stride: readonly number[], dilation: readonly number[],
+  op: string,
+  v: unknown,
+  rank: ConvRank,
+  input: readonly number[],
+  kernel: readonly number[],
+  stride: readonly number[],
+  dilation: readonly number[],
 ): [number, number][] {
   if (v === undefined || v === "valid") return input.map(() => [0, 0]);
   if (v === "same") {
@@ -88,10 +93,13 @@ export function resolvePadding(
     });
   }
   if (isInt(v, 0)) return input.map(() => [v, v]);
-  const constraint = `must be a non-negative integer, "same", "valid", or an array of ${plural(rank, "entry", "entries")} ` +
+  const constraint =
+    `must be a non-negative integer, "same", "valid", or an array of ${plural(rank, "entry", "entries")} ` +
     `(one non-negative integer or one [before, after] pair per spatial dim)`;
   if (!Array.isArray(v)) throw opError(op, "padding", constraint, `current value is ${show(v)}`);
-  if (v.length !== rank) throw opError(op, "padding", constraint, `current value is ${show(v)} with ${v.length} entries`);
+  if (v.length !== rank) {
+    throw opError(op, "padding", constraint, `current value is ${show(v)} with ${v.length} entries`);
+  }
   return v.map((e): [number, number] => {
     if (isInt(e, 0)) return [e, e];
     if (Array.isArray(e) && e.length === 2 && isInt(e[0], 0) && isInt(e[1], 0)) return [e[0], e[1]];
@@ -109,10 +117,19 @@ function checkRanks(op: string, rank: ConvRank, x: readonly number[], w: readonl
   const layout = ["[N, C, L]", "[N, C, H, W]", "[N, C, D, H, W]"][rank - 1];
   if (x.length !== rank + 2) throw opError(op, xName, `must be ${rank + 2}-D ${layout}`, `current shape is ${fmt(x)}`);
   if (w.length !== rank + 2) {
-    throw opError(op, "w", `must be ${rank + 2}-D like '${xName}'`, `current shape is ${fmt(w)}, '${xName}' is ${fmt(x)}`);
+    throw opError(
+      op,
+      "w",
+      `must be ${rank + 2}-D like '${xName}'`,
+      `current shape is ${fmt(w)}, '${xName}' is ${fmt(x)}`,
+    );
   }
-  if (x.slice(2).some((d) => d === 0)) throw opError(op, xName, "must have non-empty spatial dims", `current shape is ${fmt(x)}`);
-  if (w.slice(2).some((d) => d === 0)) throw opError(op, "w", "must have non-empty kernel dims", `current shape is ${fmt(w)}`);
+  if (x.slice(2).some((d) => d === 0)) {
+    throw opError(op, xName, "must have non-empty spatial dims", `current shape is ${fmt(x)}`);
+  }
+  if (w.slice(2).some((d) => d === 0)) {
+    throw opError(op, "w", "must have non-empty kernel dims", `current shape is ${fmt(w)}`);
+  }
 }
 
 function groupsArg(op: string, v: unknown): number {
@@ -133,7 +150,13 @@ export interface ConvGeometryOptions {
  * The geometry of `conv{rank}d(x, w)` with x `[N, C, *in]` and w `[O, C / groups, *k]`:
  * output size per dim floor((in + before + after − d·(k−1) − 1) / s) + 1.
  */
-export function convGeometry(op: string, rank: ConvRank, x: readonly number[], w: readonly number[], o: ConvGeometryOptions): ConvGeometry {
+export function convGeometry(
+  op: string,
+  rank: ConvRank,
+  x: readonly number[],
+  w: readonly number[],
+  o: ConvGeometryOptions,
+): ConvGeometry {
   checkRanks(op, rank, x, w, "x");
   const [n, c] = x;
   const out = w[0];
@@ -142,10 +165,19 @@ export function convGeometry(op: string, rank: ConvRank, x: readonly number[], w
   const shapes = (): string => `'x' is ${fmt(x)}, 'w' is ${fmt(w)}`;
   if (c === 0) throw opError(op, "x", "must have at least one channel (dim 1)", shapes());
   if (out === 0) throw opError(op, "w", "must have at least one output channel (dim 0)", shapes());
-  if (c % groups !== 0) throw opError(op, "groups", `must divide the input channels (${c})`, `current value is ${groups}; ${shapes()}`);
-  if (out % groups !== 0) throw opError(op, "groups", `must divide the output channels (${out})`, `current value is ${groups}; ${shapes()}`);
+  if (c % groups !== 0) {
+    throw opError(op, "groups", `must divide the input channels (${c})`, `current value is ${groups}; ${shapes()}`);
+  }
+  if (out % groups !== 0) {
+    throw opError(op, "groups", `must divide the output channels (${out})`, `current value is ${groups}; ${shapes()}`);
+  }
   if (w[1] !== c / groups) {
-    throw opError(op, "w", `must have ${c / groups} input channels (dim 1) to match 'x' with groups ${groups}`, shapes());
+    throw opError(
+      op,
+      "w",
+      `must have ${c / groups} input channels (dim 1) to match 'x' with groups ${groups}`,
+      shapes(),
+    );
   }
   const input = x.slice(2), kernel = w.slice(2);
   const stride = spatialInts(op, "stride", o.stride, rank, 1, 1);
@@ -155,21 +187,37 @@ export function convGeometry(op: string, rank: ConvRank, x: readonly number[], w
     const ext = dilation[i] * (kernel[i] - 1) + 1;
     const padded = len + pads[i][0] + pads[i][1];
     if (padded > MAX_EXTENT || ext > MAX_EXTENT) {
-      throw opError(op, "padding", `must keep the padded input and the kernel extent below 2^31 along ${dimName(rank, i)}`, shapes());
+      throw opError(
+        op,
+        "padding",
+        `must keep the padded input and the kernel extent below 2^31 along ${dimName(rank, i)}`,
+        shapes(),
+      );
     }
     if (ext > padded) {
       throw opError(
-        op, "w", "must not be larger than the padded input",
-        `along ${dimName(rank, i)} the kernel spans ${ext} (kernel ${kernel[i]}, dilation ${dilation[i]}) but the padded input is ` +
+        op,
+        "w",
+        "must not be larger than the padded input",
+        `along ${dimName(rank, i)} the kernel spans ${ext} (kernel ${kernel[i]}, dilation ${
+          dilation[i]
+        }) but the padded input is ` +
           `${padded} (input ${len}, padding ${pads[i][0]} + ${pads[i][1]}); ${shapes()}`,
       );
     }
     return Math.floor((padded - ext) / stride[i]) + 1;
   });
   return {
-    n, c, o: out, groups,
-    input: to3(input, 1), kernel: to3(kernel, 1), output: to3(output, 1),
-    stride: to3(stride, 1), dilation: to3(dilation, 1), padBefore: to3(pads.map((p) => p[0]), 0),
+    n,
+    c,
+    o: out,
+    groups,
+    input: to3(input, 1),
+    kernel: to3(kernel, 1),
+    output: to3(output, 1),
+    stride: to3(stride, 1),
+    dilation: to3(dilation, 1),
+    padBefore: to3(pads.map((p) => p[0]), 0),
   };
 }
 
@@ -184,7 +232,13 @@ export interface ConvTransposeGeometryOptions extends ConvGeometryOptions {
  * that convolution maps `[N, Cout, *out]` to x with weights w, where
  * out = (in − 1)·s − 2p + d·(k−1) + outputPadding + 1.
  */
-export function convTransposeGeometry(op: string, rank: ConvRank, x: readonly number[], w: readonly number[], o: ConvTransposeGeometryOptions): ConvGeometry {
+export function convTransposeGeometry(
+  op: string,
+  rank: ConvRank,
+  x: readonly number[],
+  w: readonly number[],
+  o: ConvTransposeGeometryOptions,
+): ConvGeometry {
   checkRanks(op, rank, x, w, "x");
   const [n, cin] = x;
   const groups = groupsArg(op, o.groups);
@@ -192,7 +246,9 @@ export function convTransposeGeometry(op: string, rank: ConvRank, x: readonly nu
   const shapes = (): string => `'x' is ${fmt(x)}, 'w' is ${fmt(w)}`;
   if (cin === 0) throw opError(op, "x", "must have at least one channel (dim 1)", shapes());
   if (w[0] !== cin) throw opError(op, "w", `must have ${cin} input channels (dim 0) to match 'x'`, shapes());
-  if (cin % groups !== 0) throw opError(op, "groups", `must divide the input channels (${cin})`, `current value is ${groups}; ${shapes()}`);
+  if (cin % groups !== 0) {
+    throw opError(op, "groups", `must divide the input channels (${cin})`, `current value is ${groups}; ${shapes()}`);
+  }
   if (w[1] === 0) throw opError(op, "w", "must have at least one output channel (dim 1)", shapes());
   const cout = w[1] * groups;
   const input = x.slice(2), kernel = w.slice(2);
@@ -203,8 +259,12 @@ export function convTransposeGeometry(op: string, rank: ConvRank, x: readonly nu
   const output = input.map((len, i) => {
     if (outputPadding[i] >= stride[i] && outputPadding[i] >= dilation[i]) {
       throw opError(
-        op, "outputPadding", "must be smaller than the stride or the dilation",
-        `current value is ${outputPadding[i]} along ${dimName(rank, i)} with stride ${stride[i]} and dilation ${dilation[i]}`,
+        op,
+        "outputPadding",
+        "must be smaller than the stride or the dilation",
+        `current value is ${outputPadding[i]} along ${dimName(rank, i)} with stride ${stride[i]} and dilation ${
+          dilation[i]
+        }`,
       );
     }
     const size = (len - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1;
@@ -213,8 +273,12 @@ export function convTransposeGeometry(op: string, rank: ConvRank, x: readonly nu
     }
     if (size < 1) {
       throw opError(
-        op, "padding", "must leave a non-empty output",
-        `along ${dimName(rank, i)} the output size (${len} − 1)·${stride[i]} − 2·${padding[i]} + ${dilation[i]}·(${kernel[i]} − 1) + ` +
+        op,
+        "padding",
+        "must leave a non-empty output",
+        `along ${dimName(rank, i)} the output size (${len} − 1)·${stride[i]} − 2·${padding[i]} + ${dilation[i]}·(${
+          kernel[i]
+        } − 1) + ` +
           `${outputPadding[i]} + 1 is ${size}; ${shapes()}`,
       );
     }
@@ -222,9 +286,16 @@ export function convTransposeGeometry(op: string, rank: ConvRank, x: readonly nu
   });
   // The convolution view: its input is this op's output, its output is x.
   return {
-    n, c: cout, o: cin, groups,
-    input: to3(output, 1), kernel: to3(kernel, 1), output: to3(input, 1),
-    stride: to3(stride, 1), dilation: to3(dilation, 1), padBefore: to3(padding, 0),
+    n,
+    c: cout,
+    o: cin,
+    groups,
+    input: to3(output, 1),
+    kernel: to3(kernel, 1),
+    output: to3(input, 1),
+    stride: to3(stride, 1),
+    dilation: to3(dilation, 1),
+    padBefore: to3(padding, 0),
   };
 }
 

@@ -16,7 +16,16 @@ export type ConvKernel = "conv_forward" | "conv_backward_data" | "conv_backward_
 export function writeGeometry(rt: Runtime, g: ConvGeometry): number {
   const slot = rt.kernels.conv_geom_slot();
   new Int32Array(rt.memory.buffer, slot, 22).set([
-    g.n, g.c, g.o, g.groups, ...g.input, ...g.kernel, ...g.output, ...g.stride, ...g.dilation, ...g.padBefore,
+    g.n,
+    g.c,
+    g.o,
+    g.groups,
+    ...g.input,
+    ...g.kernel,
+    ...g.output,
+    ...g.stride,
+    ...g.dilation,
+    ...g.padBefore,
   ]);
   return slot;
 }
@@ -27,8 +36,13 @@ export function writeGeometry(rt: Runtime, g: ConvGeometry): number {
  * and the error is rethrown, so a failed call leaves nothing behind.
  */
 export function runConvKernel(
-  rt: Runtime, op: string, dtype: Tensor["dtype"], kernel: ConvKernel, g: ConvGeometry,
-  outs: readonly (Tensor | null)[], args: (work: number) => number[],
+  rt: Runtime,
+  op: string,
+  dtype: Tensor["dtype"],
+  kernel: ConvKernel,
+  g: ConvGeometry,
+  outs: readonly (Tensor | null)[],
+  args: (work: number) => number[],
 ): void {
   const name = `${prefix(dtype)}_${kernel}`;
   const slot = writeGeometry(rt, g);

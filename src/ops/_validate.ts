@@ -17,7 +17,12 @@ export function opError(op: string, arg: string, constraint: string, detail?: st
 export function floatTensor(rt: Runtime, op: string, arg: string, t: unknown): Tensor<"float32" | "float64"> {
   const x = liveTensor(rt, op, arg, t);
   if (x.dtype !== "float32" && x.dtype !== "float64") {
-    throw opError(op, arg, "must have dtype float32 or float64", `current dtype is ${x.dtype} with shape ${fmt(x.shape)}`);
+    throw opError(
+      op,
+      arg,
+      "must have dtype float32 or float64",
+      `current dtype is ${x.dtype} with shape ${fmt(x.shape)}`,
+    );
   }
   return x as Tensor<"float32" | "float64">;
 }
@@ -35,7 +40,12 @@ export function liveTensor(rt: Runtime, op: string, arg: string, t: unknown): Te
 /** Checks that two tensors share a dtype. */
 export function sameDtype(op: string, a: string, ta: Tensor, b: string, tb: Tensor): DType {
   if (ta.dtype !== tb.dtype) {
-    throw opError(op, b, `must have the dtype of '${a}' (${ta.dtype})`, `current dtype is ${tb.dtype}; '${a}' is ${fmt(ta.shape)}, '${b}' is ${fmt(tb.shape)}`);
+    throw opError(
+      op,
+      b,
+      `must have the dtype of '${a}' (${ta.dtype})`,
+      `current dtype is ${tb.dtype}; '${a}' is ${fmt(ta.shape)}, '${b}' is ${fmt(tb.shape)}`,
+    );
   }
   return ta.dtype;
 }
@@ -43,9 +53,13 @@ export function sameDtype(op: string, a: string, ta: Tensor, b: string, tb: Tens
 /** Checks an options bag: an object (or undefined) with only the listed keys. */
 export function options<T extends object>(op: string, opts: unknown, keys: readonly string[]): Partial<T> {
   if (opts === undefined || opts === null) return {};
-  if (typeof opts !== "object" || Array.isArray(opts)) throw opError(op, "options", "must be an object", `current value is ${typeof opts}`);
+  if (typeof opts !== "object" || Array.isArray(opts)) {
+    throw opError(op, "options", "must be an object", `current value is ${typeof opts}`);
+  }
   for (const k of Object.keys(opts)) {
-    if (!keys.includes(k)) throw opError(op, "options", `has an unknown key '${k}'`, `known keys are ${keys.join(", ")}`);
+    if (!keys.includes(k)) {
+      throw opError(op, "options", `has an unknown key '${k}'`, `known keys are ${keys.join(", ")}`);
+    }
   }
   return opts as Partial<T>;
 }
@@ -59,10 +73,22 @@ export function boolOption(op: string, name: string, v: unknown, dflt: boolean):
 
 /** Checks a shape: an array of non-negative safe integers. */
 export function shapeArg(op: string, arg: string, shape: unknown): number[] {
-  if (!Array.isArray(shape)) throw opError(op, arg, "must be an array of non-negative integers", `current value is ${JSON.stringify(shape) ?? typeof shape}`);
+  if (!Array.isArray(shape)) {
+    throw opError(
+      op,
+      arg,
+      "must be an array of non-negative integers",
+      `current value is ${JSON.stringify(shape) ?? typeof shape}`,
+    );
+  }
   for (const d of shape) {
     if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
-      throw opError(op, arg, "must be an array of non-negative integers", `current value is [${shape.map(String).join(", ")}]`);
+      throw opError(
+        op,
+        arg,
+        "must be an array of non-negative integers",
+        `current value is [${shape.map(String).join(", ")}]`,
+      );
     }
   }
   const size = shape.reduce((a: number, b: number) => a * b, 1);

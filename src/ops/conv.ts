@@ -7,7 +7,14 @@
  */
 import type { Runtime } from "../engine/runtime.ts";
 import type { Tensor } from "../engine/tensor.ts";
-import { type ConvGeometry, convGeometry, type ConvPadding, type ConvRank, convTransposeGeometry, spatial } from "./_conv_args.ts";
+import {
+  type ConvGeometry,
+  convGeometry,
+  type ConvPadding,
+  type ConvRank,
+  convTransposeGeometry,
+  spatial,
+} from "./_conv_args.ts";
 import { runBiasGrad, runConvKernel } from "./_conv_kernels.ts";
 import { boolOption, floatTensor, fmt, opError, options, sameDtype } from "./_validate.ts";
 
@@ -93,7 +100,12 @@ function biasArg(rt: Runtime, op: string, b: unknown, x: Tensor, channels: numbe
   const tb = floatTensor(rt, op, "b", b);
   sameDtype(op, "x", x, "b", tb);
   if (tb.shape.length !== 1 || tb.shape[0] !== channels) {
-    throw opError(op, "b", `must have shape [${channels}] (one value per output channel)`, `current shape is ${fmt(tb.shape)}`);
+    throw opError(
+      op,
+      "b",
+      `must have shape [${channels}] (one value per output channel)`,
+      `current shape is ${fmt(tb.shape)}`,
+    );
   }
   return tb;
 }
@@ -101,9 +113,13 @@ function biasArg(rt: Runtime, op: string, b: unknown, x: Tensor, channels: numbe
 /** Checks `needs`: undefined, or an object with only the keys dx, dw, db. */
 function needsArg(op: string, v: unknown): ConvNeeds {
   if (v === undefined || v === null) return {};
-  if (typeof v !== "object" || Array.isArray(v)) throw opError(op, "needs", "must be an object", `current value is ${JSON.stringify(v)}`);
+  if (typeof v !== "object" || Array.isArray(v)) {
+    throw opError(op, "needs", "must be an object", `current value is ${JSON.stringify(v)}`);
+  }
   for (const k of Object.keys(v)) {
-    if (k !== "dx" && k !== "dw" && k !== "db") throw opError(op, "needs", `has an unknown key '${k}'`, "known keys are dx, dw, db");
+    if (k !== "dx" && k !== "dw" && k !== "db") {
+      throw opError(op, "needs", `has an unknown key '${k}'`, "known keys are dx, dw, db");
+    }
   }
   return v as ConvNeeds;
 }
@@ -117,11 +133,23 @@ function outputShape(g: ConvGeometry, rank: ConvRank): number[] {
  * `y = conv(x, w) + b`, then ReLU when `activation` is `"relu"`: x `[N, C, *in]`,
  * w `[O, C / groups, *k]`, b `[O]` or null → y `[N, O, *out]`.
  */
-export function conv(rt: Runtime, rank: ConvRank, x: Tensor, w: Tensor, b: Tensor | null | undefined, opts?: ConvOptions): Tensor {
+export function conv(
+  rt: Runtime,
+  rank: ConvRank,
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null | undefined,
+  opts?: ConvOptions,
+): Tensor {
   const OP = opName("conv", rank);
   const o = options<ConvOptions>(OP, opts, [...GEOMETRY_KEYS, "activation"]);
   if (o.activation !== undefined && o.activation !== "relu") {
-    throw opError(OP, "activation", 'must be "relu" or undefined', `current value is ${JSON.stringify(o.activation) ?? String(o.activation)}`);
+    throw opError(
+      OP,
+      "activation",
+      'must be "relu" or undefined',
+      `current value is ${JSON.stringify(o.activation) ?? String(o.activation)}`,
+    );
   }
   const tx = floatTensor(rt, OP, "x", x);
   const tw = floatTensor(rt, OP, "w", w);
@@ -130,7 +158,15 @@ export function conv(rt: Runtime, rank: ConvRank, x: Tensor, w: Tensor, b: Tenso
   const tb = biasArg(rt, OP, b, tx, g.o);
   const y = rt.allocTensor(OP, outputShape(g, rank), dtype);
   if (y.size === 0) return y;
-  runConvKernel(rt, OP, dtype, "conv_forward", g, [y], (work) => [tx.ptr, tw.ptr, tb?.ptr ?? 0, y.ptr, work, o.activation === "relu" ? 1 : 0]);
+  runConvKernel(
+    rt,
+    OP,
+    dtype,
+    "conv_forward",
+    g,
+    [y],
+    (work) => [tx.ptr, tw.ptr, tb?.ptr ?? 0, y.ptr, work, o.activation === "relu" ? 1 : 0],
+  );
   return y;
 }
 
@@ -138,7 +174,14 @@ export function conv(rt: Runtime, rank: ConvRank, x: Tensor, w: Tensor, b: Tenso
  * The gradients of `sum(y · dy)` for `y = conv(x, w, b)` with the same options: dx, dw and db.
  * dy must have the forward's output shape. Each gradient is computed only if `needs` asks.
  */
-export function convBackward(rt: Runtime, rank: ConvRank, dy: Tensor, x: Tensor, w: Tensor, opts?: ConvBackwardOptions): ConvGradients {
+export function convBackward(
+  rt: Runtime,
+  rank: ConvRank,
+  dy: Tensor,
+  x: Tensor,
+  w: Tensor,
+  opts?: ConvBackwardOptions,
+): ConvGradients {
   const OP = opName("conv", rank, "Backward");
   const o = options<ConvBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, "needs"]);
   const want = wanted(OP, o.needs);
@@ -153,7 +196,15 @@ export function convBackward(rt: Runtime, rank: ConvRank, dy: Tensor, x: Tensor,
   }
   // The weight-gradient kernel also writes db when given it (fused for depthwise layers).
   if (dw !== null) {
-    runConvKernel(rt, OP, dtype, "conv_backward_filter", g, all(), (work) => [tdy.ptr, tx.ptr, dw.ptr, db?.ptr ?? 0, work]);
+    runConvKernel(
+      rt,
+      OP,
+      dtype,
+      "conv_backward_filter",
+      g,
+      all(),
+      (work) => [tdy.ptr, tx.ptr, dw.ptr, db?.ptr ?? 0, work],
+    );
   } else if (db !== null) {
     runBiasGrad(rt, dtype, g, tdy.ptr, db.ptr);
   }
@@ -184,7 +235,9 @@ function gradientOperands(rt: Runtime, op: string, dy: Tensor, x: Tensor, w: Ten
 function checkDy(op: string, tdy: Tensor, yShape: readonly number[], tx: Tensor, tw: Tensor): void {
   if (tdy.shape.length !== yShape.length || tdy.shape.some((d, i) => d !== yShape[i])) {
     throw opError(
-      op, "dy", `must have the forward output's shape ${fmt(yShape)}`,
+      op,
+      "dy",
+      `must have the forward output's shape ${fmt(yShape)}`,
       `current shape is ${fmt(tdy.shape)}; 'x' is ${fmt(tx.shape)}, 'w' is ${fmt(tw.shape)}`,
     );
   }
@@ -192,7 +245,12 @@ function checkDy(op: string, tdy: Tensor, yShape: readonly number[], tx: Tensor,
 
 /** Allocates the wanted gradients (the shapes of x, w and `[channels]`); on failure frees them all. */
 function allocGradients(
-  rt: Runtime, op: string, want: Required<ConvNeeds>, xShape: readonly number[], wShape: readonly number[], channels: number,
+  rt: Runtime,
+  op: string,
+  want: Required<ConvNeeds>,
+  xShape: readonly number[],
+  wShape: readonly number[],
+  channels: number,
   dtype: Tensor["dtype"],
 ): ConvGradients {
   const out: ConvGradients = { dx: null, dw: null, db: null };
@@ -212,7 +270,14 @@ function allocGradients(
  * w `[Cin, Cout / groups, *k]`, b `[Cout]` or null → `[N, Cout, *out]` with
  * out = (in − 1)·s − 2p + d·(k−1) + outputPadding + 1.
  */
-export function convTranspose(rt: Runtime, rank: ConvRank, x: Tensor, w: Tensor, b: Tensor | null | undefined, opts?: ConvTransposeOptions): Tensor {
+export function convTranspose(
+  rt: Runtime,
+  rank: ConvRank,
+  x: Tensor,
+  w: Tensor,
+  b: Tensor | null | undefined,
+  opts?: ConvTransposeOptions,
+): Tensor {
   const OP = opName("convTranspose", rank);
   const o = options<ConvTransposeOptions>(OP, opts, [...GEOMETRY_KEYS, "outputPadding"]);
   const tx = floatTensor(rt, OP, "x", x);
@@ -233,7 +298,12 @@ export function convTranspose(rt: Runtime, rank: ConvRank, x: Tensor, w: Tensor,
  * its input, db = dy summed over batch and spatial dims. Each is computed only if `needs` asks.
  */
 export function convTransposeBackward(
-  rt: Runtime, rank: ConvRank, dy: Tensor, x: Tensor, w: Tensor, opts?: ConvTransposeBackwardOptions,
+  rt: Runtime,
+  rank: ConvRank,
+  dy: Tensor,
+  x: Tensor,
+  w: Tensor,
+  opts?: ConvTransposeBackwardOptions,
 ): ConvGradients {
   const OP = opName("convTranspose", rank, "Backward");
   const o = options<ConvTransposeBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, "outputPadding", "needs"]);

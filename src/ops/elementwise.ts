@@ -5,7 +5,7 @@
  */
 import type { Runtime } from "../engine/runtime.ts";
 import type { Tensor } from "../engine/tensor.ts";
-import { floatTensor, numberArg, fmt, opError, prefix, sameDtype } from "./_validate.ts";
+import { floatTensor, fmt, numberArg, opError, prefix, sameDtype } from "./_validate.ts";
 
 /** The binary ops, by kernel name. */
 export type BinaryOp = "add" | "sub" | "mul";
@@ -32,7 +32,9 @@ export function binary(rt: Runtime, op: BinaryOp, a: Tensor, b: Tensor): Tensor 
     outShape = tb.shape, inner = ta.size, xs = 0, ys = inner;
   } else {
     throw opError(
-      op, "b", "must have the shape of 'a' or of its trailing dims (or 'a' those of 'b')",
+      op,
+      "b",
+      "must have the shape of 'a' or of its trailing dims (or 'a' those of 'b')",
       `'a' is ${fmt(ta.shape)}, 'b' is ${fmt(tb.shape)}`,
     );
   }

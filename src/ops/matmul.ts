@@ -41,13 +41,20 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, opts?: MatmulOptions):
   const kb = transB ? b1 : b0, n = transB ? b0 : b1;
   if (k !== kb) {
     throw opError(
-      OP, "b", `must have ${k} rows${transB ? " (columns, as transB is set)" : ""} to match 'a'`,
+      OP,
+      "b",
+      `must have ${k} rows${transB ? " (columns, as transB is set)" : ""} to match 'a'`,
       `'a' is ${fmt(ta.shape)}${transA ? " (transA)" : ""}, 'b' is ${fmt(tb.shape)}${transB ? " (transB)" : ""}`,
     );
   }
   const batchA = ra === 3 ? ta.shape[0] : 1, batchB = rb === 3 ? tb.shape[0] : 1;
   if (batchA !== batchB && batchA !== 1 && batchB !== 1) {
-    throw opError(OP, "b", `must have batch ${batchA} or 1 to match 'a'`, `'a' is ${fmt(ta.shape)}, 'b' is ${fmt(tb.shape)}`);
+    throw opError(
+      OP,
+      "b",
+      `must have batch ${batchA} or 1 to match 'a'`,
+      `'a' is ${fmt(ta.shape)}, 'b' is ${fmt(tb.shape)}`,
+    );
   }
   const batch = Math.max(batchA, batchB);
   const outShape = ra === 3 || rb === 3 ? [batch, m, n] : [m, n];
@@ -58,10 +65,21 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, opts?: MatmulOptions):
   const work = K[`${p}_gemm_workspace`](m, n, k);
   return withScratch(rt, OP, work, out, (w) => {
     K[`${p}_gemm`](
-      batch, m, n, k,
-      ta.ptr, transA ? 1 : k, transA ? m : 1, batchA > 1 ? m * k : 0,
-      tb.ptr, transB ? 1 : n, transB ? k : 1, batchB > 1 ? k * n : 0,
-      out.ptr, n, m * n,
+      batch,
+      m,
+      n,
+      k,
+      ta.ptr,
+      transA ? 1 : k,
+      transA ? m : 1,
+      batchA > 1 ? m * k : 0,
+      tb.ptr,
+      transB ? 1 : n,
+      transB ? k : 1,
+      batchB > 1 ? k * n : 0,
+      out.ptr,
+      n,
+      m * n,
       w,
     );
     return out;

@@ -17,7 +17,9 @@ export interface RefConv {
 
 /** Output size per spatial dim. */
 export function refOutput(p: RefConv): number[] {
-  return p.input.map((n, i) => Math.floor((n + p.pad[i][0] + p.pad[i][1] - p.dilation[i] * (p.kernel[i] - 1) - 1) / p.stride[i]) + 1);
+  return p.input.map((n, i) =>
+    Math.floor((n + p.pad[i][0] + p.pad[i][1] - p.dilation[i] * (p.kernel[i] - 1) - 1) / p.stride[i]) + 1
+  );
 }
 
 const prod = (v: readonly number[]) => v.reduce((a, b) => a * b, 1);
@@ -33,8 +35,10 @@ function pairs(p: RefConv): { out: number; tap: number; inp: number }[] {
       let rem = oi, remT = ti, inp = 0, ok = true;
       const oc: number[] = [], tc: number[] = [];
       for (let d = r - 1; d >= 0; d--) {
-        oc[d] = rem % out[d]; rem = Math.floor(rem / out[d]);
-        tc[d] = remT % p.kernel[d]; remT = Math.floor(remT / p.kernel[d]);
+        oc[d] = rem % out[d];
+        rem = Math.floor(rem / out[d]);
+        tc[d] = remT % p.kernel[d];
+        remT = Math.floor(remT / p.kernel[d]);
       }
       for (let d = 0; d < r; d++) {
         const i = oc[d] * p.stride[d] - p.pad[d][0] + tc[d] * p.dilation[d];
@@ -48,7 +52,12 @@ function pairs(p: RefConv): { out: number; tap: number; inp: number }[] {
 }
 
 /** y = conv(x, w) + b in float64; x `[n, c, *input]`, w `[o, c / groups, *kernel]`. */
-export function refConvForward(p: RefConv, x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null): Float64Array {
+export function refConvForward(
+  p: RefConv,
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+): Float64Array {
   const po = prod(refOutput(p)), pi = prod(p.input), pk = prod(p.kernel);
   const cg = p.c / p.groups, og = p.o / p.groups;
   const y = new Float64Array(p.n * p.o * po);
@@ -68,7 +77,12 @@ export function refConvForward(p: RefConv, x: ArrayLike<number>, w: ArrayLike<nu
 }
 
 /** dx, dw, db of sum(y · dy) in float64, by the same pairs as the forward (its exact adjoint). */
-export function refConvBackward(p: RefConv, dy: ArrayLike<number>, x: ArrayLike<number>, w: ArrayLike<number>): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
+export function refConvBackward(
+  p: RefConv,
+  dy: ArrayLike<number>,
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
   const po = prod(refOutput(p)), pi = prod(p.input), pk = prod(p.kernel);
   const cg = p.c / p.groups, og = p.o / p.groups;
   const dx = new Float64Array(p.n * p.c * pi), dw = new Float64Array(p.o * cg * pk), db = new Float64Array(p.o);

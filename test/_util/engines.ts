@@ -4,12 +4,17 @@
 import { type Engine, hasRelaxedSimd, load } from "../../src/mod.ts";
 
 const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
-const requireRelaxed = env.SIMDNN_REQUIRE_RELAXED === "1" || (globalThis as { __SIMDNN_REQUIRE_RELAXED__?: boolean }).__SIMDNN_REQUIRE_RELAXED__ === true;
+const requireRelaxed = env.SIMDNN_REQUIRE_RELAXED === "1" ||
+  (globalThis as { __SIMDNN_REQUIRE_RELAXED__?: boolean }).__SIMDNN_REQUIRE_RELAXED__ === true;
 
 /** The builds this host must be tested with. */
 export function builds(): ("baseline" | "relaxed")[] {
   if (hasRelaxedSimd()) return ["baseline", "relaxed"];
-  if (requireRelaxed) throw new Error("the relaxed build is required but this host lacks relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd)");
+  if (requireRelaxed) {
+    throw new Error(
+      "the relaxed build is required but this host lacks relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd)",
+    );
+  }
   return ["baseline"];
 }
 

@@ -53,7 +53,9 @@ export function checkGemm(engine: Engine, c: GemmCase, seed = 1): Float64Array {
     if (!(Math.abs(got[i] - ref[i]) <= tol)) {
       const bi = Math.floor(i / (m * n)), r = i % (m * n);
       throw new Error(
-        `${describeCase(c)}: C[${bi}][${Math.floor(r / n)}][${r % n}] = ${got[i]}, reference ${ref[i]} (tolerance ${tol})`,
+        `${describeCase(c)}: C[${bi}][${Math.floor(r / n)}][${r % n}] = ${got[i]}, reference ${
+          ref[i]
+        } (tolerance ${tol})`,
       );
     }
   }

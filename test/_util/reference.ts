@@ -25,9 +25,18 @@ export function randomArray(n: number, seed: number): Float64Array {
  * for each batch with element strides sA, sB (0 broadcasts).
  */
 export function refGemm(
-  batch: number, m: number, n: number, k: number,
-  a: ArrayLike<number>, rsA: number, csA: number, sA: number,
-  b: ArrayLike<number>, rsB: number, csB: number, sB: number,
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  a: ArrayLike<number>,
+  rsA: number,
+  csA: number,
+  sA: number,
+  b: ArrayLike<number>,
+  rsB: number,
+  csB: number,
+  sB: number,
 ): Float64Array {
   const c = new Float64Array(batch * m * n);
   for (let t = 0; t < batch; t++) {
@@ -46,7 +55,13 @@ export function refGemm(
  * Asserts |got − want| ≤ atol + rtol·|want| elementwise; the message names the first bad
  * index, both values and the case, as XNNPACK's testers do.
  */
-export function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number, what: string): void {
+export function expectClose(
+  got: ArrayLike<number>,
+  want: ArrayLike<number>,
+  atol: number,
+  rtol: number,
+  what: string,
+): void {
   if (got.length !== want.length) throw new Error(`${what}: length ${got.length}, expected ${want.length}`);
   for (let i = 0; i < want.length; i++) {
     const g = got[i], w = want[i];

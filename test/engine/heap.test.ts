@@ -57,7 +57,9 @@ describe("Heap", () => {
     const h = heap(1, 2);
     const a = h.alloc(PAGE);
     expect(() => h.alloc(PAGE)).toThrow(OutOfMemoryError);
-    expect(() => h.alloc(PAGE)).toThrow(/Cannot allocate 65536 bytes: the engine's memory limit of 131072 bytes is reached/);
+    expect(() => h.alloc(PAGE)).toThrow(
+      /Cannot allocate 65536 bytes: the engine's memory limit of 131072 bytes is reached/,
+    );
     expect(h.bytesLive).toBe(PAGE);
     h.free(a);
     expect(h.alloc(PAGE)).toBe(a);
@@ -85,7 +87,9 @@ describe("Heap", () => {
         const n = 1 + Math.floor(rnd() * 5000);
         const p = h.alloc(n);
         // No overlap with any live block.
-        for (const [q, m] of live) if (!(p + n <= q || q + m <= p)) throw new Error(`block ${p}+${n} overlaps ${q}+${m}`);
+        for (const [q, m] of live) {
+          if (!(p + n <= q || q + m <= p)) throw new Error(`block ${p}+${n} overlaps ${q}+${m}`);
+        }
         live.set(p, n);
       }
       const want = [...live.values()].reduce((s, n) => s + Math.ceil(n / 64) * 64, 0);

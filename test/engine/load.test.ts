@@ -23,7 +23,7 @@ describe("load", () => {
     expect(Array.from(e.matmul(a, a).data)).toEqual([7, 10, 15, 22]);
     await expect(load({ module: base, simd: "relaxed" })).rejects.toThrow(
       hasRelaxedSimd()
-        ? 'Cannot load as \'simd\' is "relaxed" but the given module is the baseline build'
+        ? "Cannot load as 'simd' is \"relaxed\" but the given module is the baseline build"
         : /Cannot load as 'simd' is "relaxed" but this runtime does not support relaxed SIMD/,
     );
     if (hasRelaxedSimd()) {
@@ -43,9 +43,11 @@ describe("load", () => {
       "Cannot load as 'initialMemoryBytes' must be an integer from 0 to maxMemoryBytes (1048576): current value is 2097152",
     );
     await expect(load({ module: new Uint8Array(4) as unknown as WebAssembly.Module })).rejects.toThrow(
-      'Cannot load as \'module\' must be a WebAssembly.Module: current value is "object"',
+      "Cannot load as 'module' must be a WebAssembly.Module: current value is \"object\"",
     );
-    await expect(load(7 as unknown as object)).rejects.toThrow("Cannot load as 'options' must be an object: current value is 7");
+    await expect(load(7 as unknown as object)).rejects.toThrow(
+      "Cannot load as 'options' must be an object: current value is 7",
+    );
   });
 
   it("engines are independent", async () => {
@@ -63,7 +65,7 @@ describe("load on older hosts", () => {
     const noRelaxed = { simd: () => true, relaxedSimd: () => false };
     expect((await createRuntime({}, noRelaxed)).build).toBe("baseline");
     await expect(createRuntime({ simd: "relaxed" }, noRelaxed)).rejects.toThrow(
-      'Cannot load as \'simd\' is "relaxed" but this runtime does not support relaxed SIMD ' +
+      "Cannot load as 'simd' is \"relaxed\" but this runtime does not support relaxed SIMD " +
         "(Node 20 needs --experimental-wasm-relaxed-simd; Node >= 21, Deno 2 and Chromium >= 114 have it)",
     );
     await expect(createRuntime({}, { simd: () => false, relaxedSimd: () => false })).rejects.toThrow(

@@ -83,14 +83,30 @@ describe("engine.tensor", () => {
   it("validates shape, data and dtype before allocating", async () => {
     const e = await load({ simd: "baseline" });
     const before = e.memoryStats();
-    expect(() => e.tensor([2, -1])).toThrow("Cannot run tensor as 'shape' must be an array of non-negative integers: current value is [2, -1]");
-    expect(() => e.tensor([2.5])).toThrow("Cannot run tensor as 'shape' must be an array of non-negative integers: current value is [2.5]");
-    expect(() => e.tensor([NaN])).toThrow("Cannot run tensor as 'shape' must be an array of non-negative integers: current value is [NaN]");
-    expect(() => e.tensor(3 as unknown as number[])).toThrow("Cannot run tensor as 'shape' must be an array of non-negative integers: current value is 3");
-    expect(() => e.tensor([2, 2], [1, 2, 3])).toThrow("Cannot run tensor as 'data' must have 4 elements to fill shape [2, 2]: current length is 3");
-    expect(() => e.tensor([2], [1, "x"] as unknown as number[])).toThrow("Cannot run tensor as 'data' must hold only numbers: element 1 is string");
-    expect(() => e.tensor([2], [1, 2], "float16" as "float32")).toThrow('Cannot run tensor as \'dtype\' must be one of float32, float64, int32: current value is "float16"');
-    expect(() => e.tensor([2 ** 30, 2 ** 30])).toThrow("Cannot run tensor as 'shape' has too many elements: [1073741824, 1073741824]");
+    expect(() => e.tensor([2, -1])).toThrow(
+      "Cannot run tensor as 'shape' must be an array of non-negative integers: current value is [2, -1]",
+    );
+    expect(() => e.tensor([2.5])).toThrow(
+      "Cannot run tensor as 'shape' must be an array of non-negative integers: current value is [2.5]",
+    );
+    expect(() => e.tensor([NaN])).toThrow(
+      "Cannot run tensor as 'shape' must be an array of non-negative integers: current value is [NaN]",
+    );
+    expect(() => e.tensor(3 as unknown as number[])).toThrow(
+      "Cannot run tensor as 'shape' must be an array of non-negative integers: current value is 3",
+    );
+    expect(() => e.tensor([2, 2], [1, 2, 3])).toThrow(
+      "Cannot run tensor as 'data' must have 4 elements to fill shape [2, 2]: current length is 3",
+    );
+    expect(() => e.tensor([2], [1, "x"] as unknown as number[])).toThrow(
+      "Cannot run tensor as 'data' must hold only numbers: element 1 is string",
+    );
+    expect(() => e.tensor([2], [1, 2], "float16" as "float32")).toThrow(
+      "Cannot run tensor as 'dtype' must be one of float32, float64, int32: current value is \"float16\"",
+    );
+    expect(() => e.tensor([2 ** 30, 2 ** 30])).toThrow(
+      "Cannot run tensor as 'shape' has too many elements: [1073741824, 1073741824]",
+    );
     expect(e.memoryStats()).toEqual(before);
   });
 });
@@ -150,7 +166,9 @@ describe("engine.scope", () => {
       })
     ).toThrow("Cannot run scope as 'fn' returned a Promise: scope() takes a synchronous function");
     expect(e.memoryStats().tensorsLive).toBe(base);
-    expect(() => e.scope(5 as unknown as () => void)).toThrow("Cannot run scope as 'fn' must be a function: current value is number");
+    expect(() => e.scope(5 as unknown as () => void)).toThrow(
+      "Cannot run scope as 'fn' must be a function: current value is number",
+    );
   });
 
   it("a tensor disposed by hand inside a scope is fine", async () => {
@@ -174,7 +192,9 @@ describe("memory limits", () => {
     // Output fits, scratch does not: the op frees its output and reports the scratch.
     const a = e.tensor([512, 1024]); // 2 MiB; the 1 MiB output fits, the ~600 KB GEMM workspace does not
     const before = e.memoryStats();
-    expect(() => e.matmul(a, a, { transB: true })).toThrow(/^Cannot run matmul as the engine is out of memory: scratch needs \d+ bytes with \d+ in use and a limit of 4194304$/);
+    expect(() => e.matmul(a, a, { transB: true })).toThrow(
+      /^Cannot run matmul as the engine is out of memory: scratch needs \d+ bytes with \d+ in use and a limit of 4194304$/,
+    );
     expect(e.memoryStats()).toMatchObject({ tensorsLive: before.tensorsLive, bytesLive: before.bytesLive });
     a.dispose();
     expect(e.memoryStats().tensorsLive).toBe(stats.tensorsLive);

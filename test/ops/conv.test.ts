@@ -21,8 +21,12 @@ function c2(o: Partial<RefConv> & { input: number[]; kernel: number[] }): RefCon
   const r = o.input.length;
   const k = o.kernel;
   return {
-    n: 1, c: 1, o: 1, groups: 1,
-    stride: new Array(r).fill(1), dilation: new Array(r).fill(1),
+    n: 1,
+    c: 1,
+    o: 1,
+    groups: 1,
+    stride: new Array(r).fill(1),
+    dilation: new Array(r).fill(1),
     pad: k.map((v) => [Math.floor((v - 1) / 2), v - 1 - Math.floor((v - 1) / 2)] as [number, number]),
     ...o,
   };
@@ -35,7 +39,9 @@ for (const build of builds()) {
         const e = await engineFor(build);
         for (let o = 1; o <= 9; o++) {
           for (const c of [1, 3]) {
-            for (const input of [[1, 1], [3, 5], [7, 9], [9, 13]]) checkConv(e, c2({ n: 2, c, o, input, kernel: [3, 3] }), dtype, o * 10 + c);
+            for (const input of [[1, 1], [3, 5], [7, 9], [9, 13]]) {
+              checkConv(e, c2({ n: 2, c, o, input, kernel: [3, 3] }), dtype, o * 10 + c);
+            }
           }
         }
       });
@@ -56,10 +62,20 @@ for (const build of builds()) {
         for (let wd = 1; wd <= 37; wd++) {
           for (const m of [1, 2, 3]) {
             for (const sw of [1, 2]) {
-              checkConv(e, c2({ n: 2, c: 3, o: 3 * m, groups: 3, input: [3, wd], kernel: [3, 3], stride: [1, sw] }), dtype, wd * 7 + m);
+              checkConv(
+                e,
+                c2({ n: 2, c: 3, o: 3 * m, groups: 3, input: [3, wd], kernel: [3, 3], stride: [1, sw] }),
+                dtype,
+                wd * 7 + m,
+              );
             }
           }
-          checkConv(e, c2({ n: 1, c: 2, o: 2, groups: 2, input: [wd], kernel: [3], dilation: [2], pad: [[2, 2]] }), dtype, wd);
+          checkConv(
+            e,
+            c2({ n: 1, c: 2, o: 2, groups: 2, input: [wd], kernel: [3], dilation: [2], pad: [[2, 2]] }),
+            dtype,
+            wd,
+          );
         }
       });
 
@@ -71,7 +87,20 @@ for (const build of builds()) {
           const kh = [5, 4, 3, 2].find((h) => taps % h === 0 && taps / h <= 6);
           if (kh) {
             for (const s of [1, 2]) {
-              checkConv(e, c2({ n: 1, c: 3, o: 6, groups: 3, input: [kh + 3, taps / kh + 10], kernel: [kh, taps / kh], stride: [s, s] }), dtype, taps + s);
+              checkConv(
+                e,
+                c2({
+                  n: 1,
+                  c: 3,
+                  o: 6,
+                  groups: 3,
+                  input: [kh + 3, taps / kh + 10],
+                  kernel: [kh, taps / kh],
+                  stride: [s, s],
+                }),
+                dtype,
+                taps + s,
+              );
             }
           }
         }
@@ -83,9 +112,13 @@ for (const build of builds()) {
         // Rows k = c·T: with T = 9, c = 14, 15 give 126, 135 (MB = KB = 128); c = 28, 29 give 252, 261 (KC = 256).
         for (const c of [14, 15, 28, 29]) checkConv(e, c2({ c, o: 3, input: [4, 5], kernel: [3, 3] }), dtype, c);
         // T = 1: 1×1 kernels give k = c exactly: 127..129, 255..257 and 511..513.
-        for (const c of [127, 128, 129, 255, 256, 257, 511, 512, 513]) checkConv(e, c2({ c, o: 2, input: [2, 3], kernel: [1, 1] }), dtype, c);
+        for (const c of [127, 128, 129, 255, 256, 257, 511, 512, 513]) {
+          checkConv(e, c2({ c, o: 2, input: [2, 3], kernel: [1, 1] }), dtype, c);
+        }
         // Positions 511, 512, 513 (PB), 1023, 1025 (PD), with 2 images; 3 images of 340 per dw depth block.
-        for (const [h, w] of [[7, 73], [16, 32], [19, 27], [31, 33], [25, 41]]) checkConv(e, c2({ n: 2, c: 2, o: 5, input: [h, w], kernel: [3, 3] }), dtype, h);
+        for (const [h, w] of [[7, 73], [16, 32], [19, 27], [31, 33], [25, 41]]) {
+          checkConv(e, c2({ n: 2, c: 2, o: 5, input: [h, w], kernel: [3, 3] }), dtype, h);
+        }
         checkConv(e, c2({ n: 5, c: 3, o: 4, input: [17, 20], kernel: [3, 3] }), dtype);
       });
 
@@ -94,7 +127,12 @@ for (const build of builds()) {
         // Output rows of 8+ positions at stride 2 (STRIDED2, and STRIDED where 2·NR would pass the plane end).
         for (const [h, w] of [[5, 33], [6, 40], [3, 17]]) {
           checkConv(e, c2({ n: 2, c: 3, o: 5, input: [h, w], kernel: [3, 3], stride: [2, 2] }), dtype, w);
-          checkConv(e, c2({ n: 1, c: 2, o: 3, input: [h, w], kernel: [2, 4], stride: [1, 2], dilation: [1, 2] }), dtype, w + 1);
+          checkConv(
+            e,
+            c2({ n: 1, c: 2, o: 3, input: [h, w], kernel: [2, 4], stride: [1, 2], dilation: [1, 2] }),
+            dtype,
+            w + 1,
+          );
         }
         // Stride 3 (STRIDED), and "same" rows of 7, 9, 10, 28 positions whose panels wrap rows (MASKED).
         checkConv(e, c2({ n: 1, c: 2, o: 4, input: [7, 31], kernel: [3, 3], stride: [1, 3] }), dtype);
@@ -120,7 +158,9 @@ for (const build of builds()) {
 
       it(`${dtype}: 1-D and 3-D through the same kernels`, async () => {
         const e = await engineFor(build);
-        for (let len = 1; len <= 11; len++) checkConv(e, c2({ n: 2, c: 3, o: 5, input: [len], kernel: [Math.min(len + 1, 4)] }), dtype, len);
+        for (let len = 1; len <= 11; len++) {
+          checkConv(e, c2({ n: 2, c: 3, o: 5, input: [len], kernel: [Math.min(len + 1, 4)] }), dtype, len);
+        }
         checkConv(e, c2({ n: 2, c: 2, o: 6, input: [3, 4, 5], kernel: [2, 3, 3], stride: [1, 2, 1] }), dtype);
         checkConv(e, c2({ n: 1, c: 4, o: 4, groups: 4, input: [3, 5, 9], kernel: [3, 3, 3] }), dtype);
       });
@@ -145,27 +185,56 @@ for (const build of builds()) {
       });
     });
 
-    it("\"same\": ceil(in / stride) outputs; stride 1 pads the extra zero after (PyTorch), TF-SAME beyond", async () => {
+    it('"same": ceil(in / stride) outputs; stride 1 pads the extra zero after (PyTorch), TF-SAME beyond', async () => {
       const e = await engineFor(build);
       e.scope(() => {
         const x = fill(e, [1, 1, 10, 14], 3), w4 = fill(e, [1, 1, 4, 4], 4);
-        for (const s of [1, 2, 3, 4]) expect(e.conv2d(x, w4, null, { padding: "same", stride: s }).shape).toEqual([1, 1, Math.ceil(10 / s), Math.ceil(14 / s)]);
+        for (const s of [1, 2, 3, 4]) {
+          expect(e.conv2d(x, w4, null, { padding: "same", stride: s }).shape).toEqual([
+            1,
+            1,
+            Math.ceil(10 / s),
+            Math.ceil(14 / s),
+          ]);
+        }
         // k = 4, s = 1: total 3, 1 before and 2 after.
-        expectExact(e.conv2d(x, w4, null, { padding: "same" }).data, e.conv2d(x, w4, null, { padding: [[1, 2], [1, 2]] }).data, "s1");
+        expectExact(
+          e.conv2d(x, w4, null, { padding: "same" }).data,
+          e.conv2d(x, w4, null, { padding: [[1, 2], [1, 2]] }).data,
+          "s1",
+        );
         // k = 4, s = 2, n = 10: out 5, total max(4·2 + 4 − 10, 0) = 2 → [1, 1]; n = 14: out 7, total 2 → [1, 1].
-        expectExact(e.conv2d(x, w4, null, { padding: "same", stride: 2 }).data, e.conv2d(x, w4, null, { padding: 1, stride: 2 }).data, "s2");
+        expectExact(
+          e.conv2d(x, w4, null, { padding: "same", stride: 2 }).data,
+          e.conv2d(x, w4, null, { padding: 1, stride: 2 }).data,
+          "s2",
+        );
         // k = 4, s = 3, n = 10: out 4, total 3 → [1, 2]; n = 14: out 5, total 2 → [1, 1].
-        expectExact(e.conv2d(x, w4, null, { padding: "same", stride: 3 }).data, e.conv2d(x, w4, null, { padding: [[1, 2], 1], stride: 3 }).data, "s3");
+        expectExact(
+          e.conv2d(x, w4, null, { padding: "same", stride: 3 }).data,
+          e.conv2d(x, w4, null, { padding: [[1, 2], 1], stride: 3 }).data,
+          "s3",
+        );
       });
     });
 
-    it("activation \"relu\" fuses bias and ReLU and equals relu(conv(x, w) + b)", async () => {
+    it('activation "relu" fuses bias and ReLU and equals relu(conv(x, w) + b)', async () => {
       const e = await engineFor(build);
       e.scope(() => {
-        for (const [x, w, groups] of [[fill(e, [2, 4, 6, 7], 5), fill(e, [9, 4, 3, 3], 6), 1], [fill(e, [2, 4, 6, 7], 5), fill(e, [4, 1, 3, 3], 6), 4]] as const) {
+        for (
+          const [x, w, groups] of [[fill(e, [2, 4, 6, 7], 5), fill(e, [9, 4, 3, 3], 6), 1], [
+            fill(e, [2, 4, 6, 7], 5),
+            fill(e, [4, 1, 3, 3], 6),
+            4,
+          ]] as const
+        ) {
           const b = fill(e, [w.shape[0]], 7);
           const want = e.relu(e.conv2d(x, w, b, { padding: 1, groups })).toArray();
-          expectExact(e.conv2d(x, w, b, { padding: 1, groups, activation: "relu" }).data, want, `relu groups=${groups}`);
+          expectExact(
+            e.conv2d(x, w, b, { padding: 1, groups, activation: "relu" }).data,
+            want,
+            `relu groups=${groups}`,
+          );
         }
       });
     });
@@ -225,7 +294,12 @@ for (const build of builds()) {
           expect(g.dx!.shape).toEqual([0, 3, 5, 5]);
           expect(Array.from(g.dw!.data).every((v) => v === 0)).toBe(true);
           expect(Array.from(g.db!.data)).toEqual([0, 0, 0]);
-          expect(e.convTranspose2d(e.tensor([0, 3, 2, 2], null, "float64"), fill(e, [3, 2, 2, 2], 1)).shape).toEqual([0, 2, 3, 3]);
+          expect(e.convTranspose2d(e.tensor([0, 3, 2, 2], null, "float64"), fill(e, [3, 2, 2, 2], 1)).shape).toEqual([
+            0,
+            2,
+            3,
+            3,
+          ]);
         }
       });
     });
@@ -234,9 +308,19 @@ for (const build of builds()) {
       const e = await engineFor(build);
       e.scope(() => {
         for (const dtype of DTYPES) {
-          for (const [groups, s, p, d, op] of [[1, 2, 1, 1, 1], [2, 3, 0, 2, 2], [3, 1, 1, 1, 0], [3, 2, 1, 1, 1], [6, 2, 1, 1, 0]]) {
+          for (
+            const [groups, s, p, d, op] of [[1, 2, 1, 1, 1], [2, 3, 0, 2, 2], [3, 1, 1, 1, 0], [3, 2, 1, 1, 1], [
+              6,
+              2,
+              1,
+              1,
+              0,
+            ]]
+          ) {
             const cin = 6, cout = groups === 6 ? 6 : 3 * groups;
-            const x = fill(e, [2, cin, 4, 5], 12, dtype), w = fill(e, [cin, cout / groups, 3, 3], 13, dtype), b = fill(e, [cout], 14, dtype);
+            const x = fill(e, [2, cin, 4, 5], 12, dtype),
+              w = fill(e, [cin, cout / groups, 3, 3], 13, dtype),
+              b = fill(e, [cout], 14, dtype);
             const y = e.convTranspose2d(x, w, b, { stride: s, padding: p, dilation: d, groups, outputPadding: op });
             const size = (n: number) => (n - 1) * s - 2 * p + d * 2 + op + 1;
             expect(y.shape).toEqual([2, cout, size(4), size(5)]);
@@ -244,10 +328,18 @@ for (const build of builds()) {
             // before, and after whatever makes its output 4 × 5 (p − outputPadding, at least 0).
             const pad: [number, number] = [p, Math.max(p - op, 0)];
             const { dx } = e.conv2dBackward(x, e.tensor(y.shape, null, dtype), w, {
-              stride: s, padding: [pad, pad], dilation: d, groups, needs: { dw: false, db: false },
+              stride: s,
+              padding: [pad, pad],
+              dilation: d,
+              groups,
+              needs: { dw: false, db: false },
             });
             const plane = size(4) * size(5);
-            expectExact(y.data, Float64Array.from(dx!.data, (v, i) => v + b.data[Math.floor(i / plane) % cout]), `groups=${groups} s=${s} ${dtype}`);
+            expectExact(
+              y.data,
+              Float64Array.from(dx!.data, (v, i) => v + b.data[Math.floor(i / plane) % cout]),
+              `groups=${groups} s=${s} ${dtype}`,
+            );
           }
         }
       });
@@ -259,33 +351,62 @@ for (const build of builds()) {
       const engine = await engineFor(build);
       engine.scope(() => {
         const x1 = engine.tensor([1, 1, 4], [1, 2, 3, 4]);
-        expect(Array.from(engine.conv1d(x1, engine.tensor([1, 1, 2], [1, -1]), null, { padding: "same" }).data)).toEqual([-1, -1, -1, 4]);
+        expect(Array.from(engine.conv1d(x1, engine.tensor([1, 1, 2], [1, -1]), null, { padding: "same" }).data))
+          .toEqual([-1, -1, -1, 4]);
         const x = engine.tensor([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
         const w = engine.tensor([1, 1, 2, 2], [1, 0, 0, 1]);
         expect(Array.from(engine.conv2d(x, w).data)).toEqual([6, 8, 12, 14]);
         const ones = engine.tensor([1, 1, 2, 2, 2], [1, 1, 1, 1, 1, 1, 1, 1]);
         expect(Array.from(engine.conv3d(ones, ones).data)).toEqual([8]);
         const s = engine.tensor([1, 1, 3], [1, 2, 3]), f = engine.tensor([1, 1, 2], [1, 1]);
-        const { dx } = engine.conv1dBackward(engine.tensor([1, 1, 2], [1, 1]), s, f, { needs: { dw: false, db: false } });
+        const { dx } = engine.conv1dBackward(engine.tensor([1, 1, 2], [1, 1]), s, f, {
+          needs: { dw: false, db: false },
+        });
         expect(Array.from(dx!.data)).toEqual([1, 2, 1]);
         const { dw, db } = engine.conv2dBackward(engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), x, w);
         expect(Array.from(dw!.data)).toEqual([12, 16, 24, 28]);
         expect(Array.from(db!.data)).toEqual([4]);
-        const d3 = engine.conv3dBackward(engine.tensor([1, 1, 1, 1, 2], [1, 1]), engine.tensor([1, 1, 1, 1, 2], [3, 4]), engine.tensor([1, 1, 1, 1, 1], [2]));
+        const d3 = engine.conv3dBackward(
+          engine.tensor([1, 1, 1, 1, 2], [1, 1]),
+          engine.tensor([1, 1, 1, 1, 2], [3, 4]),
+          engine.tensor([1, 1, 1, 1, 1], [2]),
+        );
         expect(Array.from(d3.dx!.data)).toEqual([2, 2]);
         expect(Array.from(engine.convTranspose1d(s, f).data)).toEqual([1, 3, 5, 3]);
-        const t = engine.convTranspose2d(engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]), engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), null, { stride: 2 });
+        const t = engine.convTranspose2d(
+          engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]),
+          engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]),
+          null,
+          { stride: 2 },
+        );
         expect(t.shape).toEqual([1, 1, 4, 4]);
         expect(Array.from(t.data)).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
-        const t3 = engine.convTranspose3d(engine.tensor([1, 1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]), engine.tensor([1, 2, 1, 1, 1], [1, -1]), null, { stride: 2 });
+        const t3 = engine.convTranspose3d(
+          engine.tensor([1, 1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]),
+          engine.tensor([1, 2, 1, 1, 1], [1, -1]),
+          null,
+          { stride: 2 },
+        );
         expect(t3.shape).toEqual([1, 2, 3, 3, 3]);
-        const tb = engine.convTranspose1dBackward(engine.tensor([1, 1, 3], [1, 1, 1]), engine.tensor([1, 1, 2], [1, 2]), f);
+        const tb = engine.convTranspose1dBackward(
+          engine.tensor([1, 1, 3], [1, 1, 1]),
+          engine.tensor([1, 1, 2], [1, 2]),
+          f,
+        );
         expect([tb.dx, tb.dw, tb.db].map((g) => Array.from(g!.data))).toEqual([[2, 2], [3, 3], [3]]);
-        const tb2 = engine.convTranspose2dBackward(engine.tensor([1, 1, 4, 4], new Array(16).fill(1)), engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]),
-          engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), { stride: 2, needs: { dx: false, db: false } });
+        const tb2 = engine.convTranspose2dBackward(
+          engine.tensor([1, 1, 4, 4], new Array(16).fill(1)),
+          engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]),
+          engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]),
+          { stride: 2, needs: { dx: false, db: false } },
+        );
         expect([tb2.dx, tb2.db]).toEqual([null, null]);
         expect(Array.from(tb2.dw!.data)).toEqual([10, 10, 10, 10]);
-        const tb3 = engine.convTranspose3dBackward(engine.tensor([1, 1, 1, 1, 2], [1, -1]), engine.tensor([1, 1, 1, 1, 2], [1, 2]), engine.tensor([1, 1, 1, 1, 1], [3]));
+        const tb3 = engine.convTranspose3dBackward(
+          engine.tensor([1, 1, 1, 1, 2], [1, -1]),
+          engine.tensor([1, 1, 1, 1, 2], [1, 2]),
+          engine.tensor([1, 1, 1, 1, 1], [3]),
+        );
         expect(Array.from(tb3.dx!.data)).toEqual([3, -3]);
       });
     });

@@ -22,7 +22,8 @@ import { rng } from "../_util/reference.ts";
 import { baseInputImage, expectedErrPrev, expectedResult0, expectedResult1 } from "../_util/fau_softconv_data.ts";
 
 type Pairs = [number, number][];
-const fauPadding = (kernel: number[]): Pairs => kernel.map((k) => [Math.floor((k - 1) / 2), k - 1 - Math.floor((k - 1) / 2)]);
+const fauPadding = (kernel: number[]): Pairs =>
+  kernel.map((k) => [Math.floor((k - 1) / 2), k - 1 - Math.floor((k - 1) / 2)]);
 const arange = (n: number) => Float64Array.from({ length: n }, (_, i) => i);
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const uniform = (n: number, r: () => number) => Float64Array.from({ length: n }, () => r());
@@ -119,86 +120,133 @@ for (const build of builds()) {
     const xArange = (e: Engine, shape = [2, 3, 10, 14]) => e.tensor(shape, arange(size(shape)), "float64");
     const ones = (e: Engine, shape: number[]) => e.tensor(shape, new Float64Array(size(shape)).fill(1), "float64");
 
-    it("#2 test_forward_size: (2,3,10,14) * 4×(3,5,8) → (2,4,10,14)", withEngine((e) => {
-      const y = layer(e, [1, 1], [5, 8]).forward(xArange(e), ones(e, [4, 3, 5, 8]), ones(e, [4]));
-      expect(y.shape).toEqual([2, 4, 10, 14]);
-    }));
+    it(
+      "#2 test_forward_size: (2,3,10,14) * 4×(3,5,8) → (2,4,10,14)",
+      withEngine((e) => {
+        const y = layer(e, [1, 1], [5, 8]).forward(xArange(e), ones(e, [4, 3, 5, 8]), ones(e, [4]));
+        expect(y.shape).toEqual([2, 4, 10, 14]);
+      }),
+    );
 
-    it("#3 test_forward_size_stride: stride (3,2) → (2,4,4,7)", withEngine((e) => {
-      const y = layer(e, [3, 2], [5, 8]).forward(xArange(e), ones(e, [4, 3, 5, 8]), ones(e, [4]));
-      expect(y.shape).toEqual([2, 4, 4, 7]);
-    }));
+    it(
+      "#3 test_forward_size_stride: stride (3,2) → (2,4,4,7)",
+      withEngine((e) => {
+        const y = layer(e, [3, 2], [5, 8]).forward(xArange(e), ones(e, [4, 3, 5, 8]), ones(e, [4]));
+        expect(y.shape).toEqual([2, 4, 4, 7]);
+      }),
+    );
 
-    it("#4 test_forward_size_stride_uneven_image: (3,3,11,15), 5 kernels, stride (3,2) → (3,5,4,8)", withEngine((e) => {
-      const y = layer(e, [3, 2], [5, 8]).forward(xArange(e, [3, 3, 11, 15]), ones(e, [5, 3, 5, 8]), ones(e, [5]));
-      expect(y.shape).toEqual([3, 5, 4, 8]);
-    }));
+    it(
+      "#4 test_forward_size_stride_uneven_image: (3,3,11,15), 5 kernels, stride (3,2) → (3,5,4,8)",
+      withEngine((e) => {
+        const y = layer(e, [3, 2], [5, 8]).forward(xArange(e, [3, 3, 11, 15]), ones(e, [5, 3, 5, 8]), ones(e, [5]));
+        expect(y.shape).toEqual([3, 5, 4, 8]);
+      }),
+    );
 
     const blur = [1, 2, 1, 2, 3, 2, 1, 2, 1].map((v) => v / 15);
 
-    it("#5 test_forward: 3×3 blur ≈ gaussian_filter(σ = 0.85), max |Δ| < 0.05", withEngine((e) => {
-      const img = uniform(140, rng(1337));
-      const y = layer(e, [1, 1], [3, 3]).forward(
-        e.tensor([1, 1, 10, 14], img, "float64"), e.tensor([1, 1, 3, 3], blur, "float64"), e.tensor([1], [0], "float64"),
-      );
-      expect(maxAbsDiff(y.data, gaussian(img, 10, 14))).toBeLessThan(0.05);
-    }));
+    it(
+      "#5 test_forward: 3×3 blur ≈ gaussian_filter(σ = 0.85), max |Δ| < 0.05",
+      withEngine((e) => {
+        const img = uniform(140, rng(1337));
+        const y = layer(e, [1, 1], [3, 3]).forward(
+          e.tensor([1, 1, 10, 14], img, "float64"),
+          e.tensor([1, 1, 3, 3], blur, "float64"),
+          e.tensor([1], [0], "float64"),
+        );
+        expect(maxAbsDiff(y.data, gaussian(img, 10, 14))).toBeLessThan(0.05);
+      }),
+    );
 
-    it("#6 test_forward_multi_channel: channel sum and bias 1, max |Δ| / 2 < 0.05", withEngine((e) => {
-      const img = uniform(280, rng(1337));
-      const y = layer(e, [1, 1], [3, 3]).forward(
-        e.tensor([1, 2, 10, 14], img, "float64"), e.tensor([1, 2, 3, 3], [...blur, ...blur], "float64"), e.tensor([1], [1], "float64"),
-      );
-      const g0 = gaussian(img.subarray(0, 140), 10, 14), g1 = gaussian(img.subarray(140), 10, 14);
-      const want = g0.map((v, i) => 1 + v + g1[i]);
-      expect(maxAbsDiff(y.data, want) / 2).toBeLessThan(0.05);
-    }));
+    it(
+      "#6 test_forward_multi_channel: channel sum and bias 1, max |Δ| / 2 < 0.05",
+      withEngine((e) => {
+        const img = uniform(280, rng(1337));
+        const y = layer(e, [1, 1], [3, 3]).forward(
+          e.tensor([1, 2, 10, 14], img, "float64"),
+          e.tensor([1, 2, 3, 3], [...blur, ...blur], "float64"),
+          e.tensor([1], [1], "float64"),
+        );
+        const g0 = gaussian(img.subarray(0, 140), 10, 14), g1 = gaussian(img.subarray(140), 10, 14);
+        const want = g0.map((v, i) => 1 + v + g1[i]);
+        expect(maxAbsDiff(y.data, want) / 2).toBeLessThan(0.05);
+      }),
+    );
 
-    it("#7 test_forward_fully_connected_channels: 3 equal channels → 3·gaussian, max |Δ| < 0.2", withEngine((e) => {
-      const map = uniform(140, rng(1337));
-      const y = layer(e, [1, 1], [3, 3]).forward(
-        e.tensor([1, 3, 10, 14], [...map, ...map, ...map], "float64"), e.tensor([1, 3, 3, 3], [...blur, ...blur, ...blur], "float64"),
-        e.tensor([1], [0], "float64"),
-      );
-      expect(maxAbsDiff(y.data, gaussian(map, 10, 14).map((v) => 3 * v))).toBeLessThan(0.2);
-    }));
+    it(
+      "#7 test_forward_fully_connected_channels: 3 equal channels → 3·gaussian, max |Δ| < 0.2",
+      withEngine((e) => {
+        const map = uniform(140, rng(1337));
+        const y = layer(e, [1, 1], [3, 3]).forward(
+          e.tensor([1, 3, 10, 14], [...map, ...map, ...map], "float64"),
+          e.tensor([1, 3, 3, 3], [...blur, ...blur, ...blur], "float64"),
+          e.tensor([1], [0], "float64"),
+        );
+        expect(maxAbsDiff(y.data, gaussian(map, 10, 14).map((v) => 3 * v))).toBeLessThan(0.2);
+      }),
+    );
 
-    it("#8 test_1D_forward_size: (2,3,15), 4×(3,3), stride [2] → (2,4,8)", withEngine((e) => {
-      const y = layer(e, [2], [3]).forward(xArange(e, [2, 3, 15]), ones(e, [4, 3, 3]), ones(e, [4]));
-      expect(y.shape).toEqual([2, 4, 8]);
-    }));
+    it(
+      "#8 test_1D_forward_size: (2,3,15), 4×(3,3), stride [2] → (2,4,8)",
+      withEngine((e) => {
+        const y = layer(e, [2], [3]).forward(xArange(e, [2, 3, 15]), ones(e, [4, 3, 3]), ones(e, [4]));
+        expect(y.shape).toEqual([2, 4, 8]);
+      }),
+    );
 
-    it("#9 test_backward_size: backward(output) → (2,3,10,14)", withEngine((e) => {
-      const l = layer(e, [1, 1], [5, 8]), x = xArange(e), w = ones(e, [4, 3, 5, 8]);
-      expect(l.backward(l.forward(x, w, ones(e, [4])), x, w).dx!.shape).toEqual([2, 3, 10, 14]);
-    }));
+    it(
+      "#9 test_backward_size: backward(output) → (2,3,10,14)",
+      withEngine((e) => {
+        const l = layer(e, [1, 1], [5, 8]), x = xArange(e), w = ones(e, [4, 3, 5, 8]);
+        expect(l.backward(l.forward(x, w, ones(e, [4])), x, w).dx!.shape).toEqual([2, 3, 10, 14]);
+      }),
+    );
 
-    it("#10 test_backward_size_stride: stride (3,2), backward of (2,4,4,7) → (2,3,10,14)", withEngine((e) => {
-      const l = layer(e, [3, 2], [5, 8]), x = xArange(e), w = ones(e, [4, 3, 5, 8]);
-      expect(l.backward(l.forward(x, w, ones(e, [4])), x, w).dx!.shape).toEqual([2, 3, 10, 14]);
-    }));
+    it(
+      "#10 test_backward_size_stride: stride (3,2), backward of (2,4,4,7) → (2,3,10,14)",
+      withEngine((e) => {
+        const l = layer(e, [3, 2], [5, 8]), x = xArange(e), w = ones(e, [4, 3, 5, 8]);
+        expect(l.backward(l.forward(x, w, ones(e, [4])), x, w).dx!.shape).toEqual([2, 3, 10, 14]);
+      }),
+    );
 
-    it("#11 test_1D_backward_size: backward of (2,4,8) → (2,3,15)", withEngine((e) => {
-      const l = layer(e, [2], [3]), x = xArange(e, [2, 3, 15]), w = ones(e, [4, 3, 3]);
-      expect(l.backward(l.forward(x, w, ones(e, [4])), x, w).dx!.shape).toEqual([2, 3, 15]);
-    }));
+    it(
+      "#11 test_1D_backward_size: backward of (2,4,8) → (2,3,15)",
+      withEngine((e) => {
+        const l = layer(e, [2], [3]), x = xArange(e, [2, 3, 15]), w = ones(e, [4, 3, 3]);
+        expect(l.backward(l.forward(x, w, ones(e, [4])), x, w).dx!.shape).toEqual([2, 3, 15]);
+      }),
+    );
 
-    it("#12 test_1x1_convolution: forward (2,4,10,14), backward (2,3,10,14)", withEngine((e) => {
-      const l = layer(e, [1, 1], [1, 1]), x = xArange(e), w = ones(e, [4, 3, 1, 1]);
-      const y = l.forward(x, w, ones(e, [4]));
-      expect(y.shape).toEqual([2, 4, 10, 14]);
-      expect(l.backward(y, x, w).dx!.shape).toEqual([2, 3, 10, 14]);
-    }));
+    it(
+      "#12 test_1x1_convolution: forward (2,4,10,14), backward (2,3,10,14)",
+      withEngine((e) => {
+        const l = layer(e, [1, 1], [1, 1]), x = xArange(e), w = ones(e, [4, 3, 1, 1]);
+        const y = l.forward(x, w, ones(e, [4]));
+        expect(y.shape).toEqual([2, 4, 10, 14]);
+        expect(l.backward(y, x, w).dx!.shape).toEqual([2, 3, 10, 14]);
+      }),
+    );
 
-    it("#13 test_layout_preservation: the TestInitializer kernel selects channel 1 (sum |Δ| < 5e-8)", withEngine((e) => {
-      const wd = new Float64Array(27);
-      wd[1 * 9 + 1 * 3 + 1] = 1; // element [0, 1, 1, 1]
-      const x = xArange(e);
-      const y = layer(e, [1, 1], [3, 3]).forward(x, e.tensor([1, 3, 3, 3], wd, "float64"), e.tensor([1], [0], "float64"));
-      let sum = 0;
-      for (let n = 0; n < 2; n++) for (let i = 0; i < 140; i++) sum += Math.abs(y.data[n * 140 + i] - x.data[(n * 3 + 1) * 140 + i]);
-      expect(sum).toBeLessThan(5e-8);
-    }));
+    it(
+      "#13 test_layout_preservation: the TestInitializer kernel selects channel 1 (sum |Δ| < 5e-8)",
+      withEngine((e) => {
+        const wd = new Float64Array(27);
+        wd[1 * 9 + 1 * 3 + 1] = 1; // element [0, 1, 1, 1]
+        const x = xArange(e);
+        const y = layer(e, [1, 1], [3, 3]).forward(
+          x,
+          e.tensor([1, 3, 3, 3], wd, "float64"),
+          e.tensor([1], [0], "float64"),
+        );
+        let sum = 0;
+        for (let n = 0; n < 2; n++) {
+          for (let i = 0; i < 140; i++) sum += Math.abs(y.data[n * 140 + i] - x.data[(n * 3 + 1) * 140 + i]);
+        }
+        expect(sum).toBeLessThan(5e-8);
+      }),
+    );
 
     // Tests 14, 15 and 17 share a setup: seed 1337, input |U[0,1)| (2,3,5,7), Conv((1,1),(3,3,3),3),
     // weights and bias U[0,1) (the layer's construction-time init), one-hot labels (2, 105).
@@ -216,60 +264,82 @@ for (const build of builds()) {
       return { x, w, b, ...l2Network(e, layer(e, [1, 1], [3, 3]), x, w, b, label) };
     };
 
-    it("#14 test_gradient: input gradient, sum of relative differences ≤ 5e-2", withEngine((e) => {
-      const { x, loss, g } = gradientSetup(e);
-      expect(gradientCheckSum(x, g.dx!.toArray(), loss)).toBeLessThanOrEqual(5e-2);
-    }));
+    it(
+      "#14 test_gradient: input gradient, sum of relative differences ≤ 5e-2",
+      withEngine((e) => {
+        const { x, loss, g } = gradientSetup(e);
+        expect(gradientCheckSum(x, g.dx!.toArray(), loss)).toBeLessThanOrEqual(5e-2);
+      }),
+    );
 
-    it("#15 test_gradient_weights: weight gradient ≤ 1e-5", withEngine((e) => {
-      const { w, loss, g } = gradientSetup(e);
-      expect(g.dw!.shape).toEqual(w.shape);
-      expect(gradientCheckSum(w, g.dw!.toArray(), loss)).toBeLessThanOrEqual(1e-5);
-    }));
+    it(
+      "#15 test_gradient_weights: weight gradient ≤ 1e-5",
+      withEngine((e) => {
+        const { w, loss, g } = gradientSetup(e);
+        expect(g.dw!.shape).toEqual(w.shape);
+        expect(gradientCheckSum(w, g.dw!.toArray(), loss)).toBeLessThanOrEqual(1e-5);
+      }),
+    );
 
-    it("#16 test_gradient_weights_strided: stride (2,2), labels U (2,36), weight gradient ≤ 1e-5", withEngine((e) => {
-      const { r, x, w, b } = seeded(e, [2, 3, 5, 7], [3, 3, 3, 3]);
-      const l = layer(e, [2, 2], [3, 3]);
-      expect(l.forward(x, w, b).shape).toEqual([2, 3, 3, 4]);
-      const { loss, g } = l2Network(e, l, x, w, b, uniform(72, r));
-      expect(gradientCheckSum(w, g.dw!.toArray(), loss)).toBeLessThanOrEqual(1e-5);
-    }));
+    it(
+      "#16 test_gradient_weights_strided: stride (2,2), labels U (2,36), weight gradient ≤ 1e-5",
+      withEngine((e) => {
+        const { r, x, w, b } = seeded(e, [2, 3, 5, 7], [3, 3, 3, 3]);
+        const l = layer(e, [2, 2], [3, 3]);
+        expect(l.forward(x, w, b).shape).toEqual([2, 3, 3, 4]);
+        const { loss, g } = l2Network(e, l, x, w, b, uniform(72, r));
+        expect(gradientCheckSum(w, g.dw!.toArray(), loss)).toBeLessThanOrEqual(1e-5);
+      }),
+    );
 
-    it("#17 test_gradient_bias: bias gradient ≤ 1e-5", withEngine((e) => {
-      const { b, loss, g } = gradientSetup(e);
-      expect(g.db!.shape).toEqual(b.shape);
-      expect(gradientCheckSum(b, g.db!.toArray(), loss)).toBeLessThanOrEqual(1e-5);
-    }));
+    it(
+      "#17 test_gradient_bias: bias gradient ≤ 1e-5",
+      withEngine((e) => {
+        const { b, loss, g } = gradientSetup(e);
+        expect(g.db!.shape).toEqual(b.shape);
+        expect(gradientCheckSum(b, g.db!.toArray(), loss)).toBeLessThanOrEqual(1e-5);
+      }),
+    );
 
-    it("#20 test_gradient_stride: input (2,6,5,14), Conv((1,2),(6,3,3),1), labels U (2,35), input gradient ≤ 1e-4", withEngine((e) => {
-      const { r, x, w, b } = seeded(e, [2, 6, 5, 14], [1, 6, 3, 3]);
-      const l = layer(e, [1, 2], [3, 3]);
-      expect(l.forward(x, w, b).shape).toEqual([2, 1, 5, 7]);
-      const { loss, g } = l2Network(e, l, x, w, b, uniform(70, r));
-      expect(gradientCheckSum(x, g.dx!.toArray(), loss)).toBeLessThanOrEqual(1e-4);
-    }));
+    it(
+      "#20 test_gradient_stride: input (2,6,5,14), Conv((1,2),(6,3,3),1), labels U (2,35), input gradient ≤ 1e-4",
+      withEngine((e) => {
+        const { r, x, w, b } = seeded(e, [2, 6, 5, 14], [1, 6, 3, 3]);
+        const l = layer(e, [1, 2], [3, 3]);
+        expect(l.forward(x, w, b).shape).toEqual([2, 1, 5, 7]);
+        const { loss, g } = l2Network(e, l, x, w, b, uniform(70, r));
+        expect(gradientCheckSum(x, g.dx!.toArray(), loss)).toBeLessThanOrEqual(1e-4);
+      }),
+    );
 
-    it("#21 test_update: Sgd(1) steps with error −out increase the output energy (10 iterations)", withEngine((e) => {
-      // He init N(0, sqrt(2 / fan_in)), fan_in = 3·5·8; bias Constant(0.1). Box–Muller from the seeded PRNG.
-      const r = rng(1337);
-      const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-      const x = e.tensor([2, 3, 10, 14], uniform(840, r).map((v) => 2 * v - 1), "float64");
-      const w = e.tensor([4, 3, 5, 8], Float64Array.from({ length: 480 }, () => normal() * Math.sqrt(2 / 120)), "float64");
-      const b = e.tensor([4], [0.1, 0.1, 0.1, 0.1], "float64");
-      const l = layer(e, [3, 2], [5, 8]);
-      const energy = (t: Tensor) => t.data.reduce((s, v) => s + v * v, 0);
-      for (let it = 0; it < 10; it++) {
-        e.scope(() => {
-          const out = l.forward(x, w, b);
-          const g = l.backward(e.scale(out, -1), x, w);
-          // Sgd(1) on weights and bias, each with its own optimizer in the FAU layer.
-          w.data.set(w.data.map((v, i) => v - g.dw!.data[i]));
-          b.data.set(b.data.map((v, i) => v - g.db!.data[i]));
-          const next = l.forward(x, w, b);
-          expect(energy(out)).toBeLessThan(energy(next));
-        });
-      }
-    }));
+    it(
+      "#21 test_update: Sgd(1) steps with error −out increase the output energy (10 iterations)",
+      withEngine((e) => {
+        // He init N(0, sqrt(2 / fan_in)), fan_in = 3·5·8; bias Constant(0.1). Box–Muller from the seeded PRNG.
+        const r = rng(1337);
+        const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+        const x = e.tensor([2, 3, 10, 14], uniform(840, r).map((v) => 2 * v - 1), "float64");
+        const w = e.tensor(
+          [4, 3, 5, 8],
+          Float64Array.from({ length: 480 }, () => normal() * Math.sqrt(2 / 120)),
+          "float64",
+        );
+        const b = e.tensor([4], [0.1, 0.1, 0.1, 0.1], "float64");
+        const l = layer(e, [3, 2], [5, 8]);
+        const energy = (t: Tensor) => t.data.reduce((s, v) => s + v * v, 0);
+        for (let it = 0; it < 10; it++) {
+          e.scope(() => {
+            const out = l.forward(x, w, b);
+            const g = l.backward(e.scale(out, -1), x, w);
+            // Sgd(1) on weights and bias, each with its own optimizer in the FAU layer.
+            w.data.set(w.data.map((v, i) => v - g.dw!.data[i]));
+            b.data.set(b.data.map((v, i) => v - g.db!.data[i]));
+            const next = l.forward(x, w, b);
+            expect(energy(out)).toBeLessThan(energy(next));
+          });
+        }
+      }),
+    );
   });
 
   describe(`FAU SoftConvTests: exact Sobel values (${build} build)`, () => {
@@ -329,7 +399,11 @@ for (const build of builds()) {
         const sig = e.tensor([1, 1, 3], [a, b, c], "float64");
         const f = e.tensor([1, 1, 2], [x, y], "float64");
         expect(Array.from(e.conv1d(sig, f).data)).toEqual([a * x + b * y, b * x + c * y]);
-        expect(Array.from(e.conv1d(sig, f, null, { padding: "same" }).data)).toEqual([a * x + b * y, b * x + c * y, c * x]);
+        expect(Array.from(e.conv1d(sig, f, null, { padding: "same" }).data)).toEqual([
+          a * x + b * y,
+          b * x + c * y,
+          c * x,
+        ]);
         const [p, q] = [13, 17];
         const g = e.conv1dBackward(e.tensor([1, 1, 2], [p, q], "float64"), sig, f);
         expect(Array.from(g.dx!.data)).toEqual([p * x, p * y + q * x, q * y]);

@@ -49,10 +49,19 @@ const DTYPES = ["float32", "float64"] as const;
 type Rank = 1 | 2 | 3;
 
 // Tensors of a case, freed by the caller.
-function inputs(e: Engine, c: Case, xShape: number[], wShape: number[], channels: number, dtype: "float32" | "float64") {
+function inputs(
+  e: Engine,
+  c: Case,
+  xShape: number[],
+  wShape: number[],
+  channels: number,
+  dtype: "float32" | "float64",
+) {
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
   const xd = quantized(size(xShape), c.seed);
-  expect(Array.from(xd.subarray(0, 4), (v) => v * 32), `${c.name}: generator drift`).toEqual(c.check.slice(0, xd.length));
+  expect(Array.from(xd.subarray(0, 4), (v) => v * 32), `${c.name}: generator drift`).toEqual(
+    c.check.slice(0, xd.length),
+  );
   return {
     x: e.tensor(xShape, xd, dtype),
     w: e.tensor(wShape, quantized(size(wShape), c.seed + 1), dtype),
@@ -81,7 +90,13 @@ function runConv(e: Engine, rank: Rank, f: Fixture<ConvCase>, c: ConvCase, dtype
   for (const t of [x, w, b, dy]) t?.dispose();
 }
 
-function runTranspose(e: Engine, rank: Rank, f: Fixture<TransposeCase>, c: TransposeCase, dtype: "float32" | "float64"): void {
+function runTranspose(
+  e: Engine,
+  rank: Rank,
+  f: Fixture<TransposeCase>,
+  c: TransposeCase,
+  dtype: "float32" | "float64",
+): void {
   const what = `${c.name} ${dtype} ${JSON.stringify(c.options)}`;
   const groups = c.options.groups ?? 1;
   const { x, w, b, dy } = inputs(e, c, [c.n, c.cin, ...c.input], [c.cin, c.cout / groups, ...c.kernel], c.cout, dtype);
@@ -99,29 +114,36 @@ function runTranspose(e: Engine, rank: Rank, f: Fixture<TransposeCase>, c: Trans
   for (const t of [x, w, b, dy]) t?.dispose();
 }
 
-const CONV: [Rank, Fixture<ConvCase>][] = [[1, conv1d as Fixture<ConvCase>], [2, conv2d as Fixture<ConvCase>], [3, conv3d as Fixture<ConvCase>]];
+const CONV: [Rank, Fixture<ConvCase>][] = [[1, conv1d as Fixture<ConvCase>], [2, conv2d as Fixture<ConvCase>], [
+  3,
+  conv3d as Fixture<ConvCase>,
+]];
 const TRANSPOSE: [Rank, Fixture<TransposeCase>][] = [
-  [1, convT1d as Fixture<TransposeCase>], [2, convT2d as Fixture<TransposeCase>], [3, convT3d as Fixture<TransposeCase>],
+  [1, convT1d as Fixture<TransposeCase>],
+  [2, convT2d as Fixture<TransposeCase>],
+  [3, convT3d as Fixture<TransposeCase>],
 ];
 
-for (const build of builds()) for (const variant of VARIANTS) {
-  describe(`conv golden values from PyTorch (${build} build, ${variant} microkernel)`, () => {
-    for (const [rank, f] of CONV) {
-      it(`conv${rank}d: ${f.cases.length} cases, forward, relu, dx, dw, db, float32 and float64`, async () => {
-        const e = await engineFor(build, variant);
-        const before = e.memoryStats();
-        for (const dtype of DTYPES) for (const c of f.cases) runConv(e, rank, f, c, dtype);
-        expect(e.memoryStats().tensorsLive).toBe(before.tensorsLive);
-        expect(e.memoryStats().bytesLive).toBe(before.bytesLive);
-      });
-    }
-    for (const [rank, f] of TRANSPOSE) {
-      it(`convTranspose${rank}d: ${f.cases.length} cases, forward, dx, dw, db, float32 and float64`, async () => {
-        const e = await engineFor(build, variant);
-        const before = e.memoryStats();
-        for (const dtype of DTYPES) for (const c of f.cases) runTranspose(e, rank, f, c, dtype);
-        expect(e.memoryStats().bytesLive).toBe(before.bytesLive);
-      });
-    }
-  });
+for (const build of builds()) {
+  for (const variant of VARIANTS) {
+    describe(`conv golden values from PyTorch (${build} build, ${variant} microkernel)`, () => {
+      for (const [rank, f] of CONV) {
+        it(`conv${rank}d: ${f.cases.length} cases, forward, relu, dx, dw, db, float32 and float64`, async () => {
+          const e = await engineFor(build, variant);
+          const before = e.memoryStats();
+          for (const dtype of DTYPES) for (const c of f.cases) runConv(e, rank, f, c, dtype);
+          expect(e.memoryStats().tensorsLive).toBe(before.tensorsLive);
+          expect(e.memoryStats().bytesLive).toBe(before.bytesLive);
+        });
+      }
+      for (const [rank, f] of TRANSPOSE) {
+        it(`convTranspose${rank}d: ${f.cases.length} cases, forward, dx, dw, db, float32 and float64`, async () => {
+          const e = await engineFor(build, variant);
+          const before = e.memoryStats();
+          for (const dtype of DTYPES) for (const c of f.cases) runTranspose(e, rank, f, c, dtype);
+          expect(e.memoryStats().bytesLive).toBe(before.bytesLive);
+        });
+      }
+    });
+  }
 }

@@ -4,7 +4,13 @@
 // x, w and b. L is linear in each of them, so the difference quotient is exact up to
 // rounding: with ε = 1e-3 and |L| of order 10, the error is far below the 1e-8 tolerance.
 import { describe, expect, it } from "vitest";
-import type { ConvBackwardOptions, ConvGradients, ConvTransposeBackwardOptions, Engine, Tensor } from "../../src/mod.ts";
+import type {
+  ConvBackwardOptions,
+  ConvGradients,
+  ConvTransposeBackwardOptions,
+  Engine,
+  Tensor,
+} from "../../src/mod.ts";
 import { builds, engineFor } from "../_util/engines.ts";
 import { convBackwardOf, convOf } from "../_util/conv_tester.ts";
 import { randomArray } from "../_util/reference.ts";
@@ -19,21 +25,74 @@ interface GradCase {
 }
 
 const CASES: GradCase[] = [
-  { name: "even kernel 4×2 with stride [2, 3], TF-SAME", x: [2, 3, 7, 8], w: [2, 3, 4, 2], opts: { stride: [2, 3], padding: "same" } },
-  { name: "even kernel 5×8 stride [3, 2] (the FAU shapes, smaller)", x: [1, 2, 7, 9], w: [2, 2, 5, 8], opts: { stride: [3, 2], padding: "same" } },
-  { name: "asymmetric pairs, dilation, groups", x: [2, 4, 6, 7], w: [6, 2, 3, 2], opts: { padding: [[2, 0], [1, 3]], dilation: [1, 2], groups: 2 } },
+  {
+    name: "even kernel 4×2 with stride [2, 3], TF-SAME",
+    x: [2, 3, 7, 8],
+    w: [2, 3, 4, 2],
+    opts: { stride: [2, 3], padding: "same" },
+  },
+  {
+    name: "even kernel 5×8 stride [3, 2] (the FAU shapes, smaller)",
+    x: [1, 2, 7, 9],
+    w: [2, 2, 5, 8],
+    opts: { stride: [3, 2], padding: "same" },
+  },
+  {
+    name: "asymmetric pairs, dilation, groups",
+    x: [2, 4, 6, 7],
+    w: [6, 2, 3, 2],
+    opts: { padding: [[2, 0], [1, 3]], dilation: [1, 2], groups: 2 },
+  },
   { name: "depthwise stride 1", x: [2, 3, 6, 6], w: [3, 1, 3, 3], opts: { padding: 1, groups: 3 } },
-  { name: "depthwise ×2 stride 2, even kernel", x: [1, 2, 7, 6], w: [4, 1, 2, 4], opts: { padding: "same", stride: 2, groups: 2 } },
+  {
+    name: "depthwise ×2 stride 2, even kernel",
+    x: [1, 2, 7, 6],
+    w: [4, 1, 2, 4],
+    opts: { padding: "same", stride: 2, groups: 2 },
+  },
   { name: "1×1 with stride", x: [2, 3, 5, 5], w: [4, 3, 1, 1], opts: { stride: 2 } },
   { name: "conv1d even kernel, stride 2, same", x: [2, 3, 11], w: [2, 3, 4], opts: { stride: 2, padding: "same" } },
-  { name: "conv3d strided, pairs", x: [1, 2, 4, 5, 4], w: [3, 2, 2, 3, 2], opts: { stride: [1, 2, 2], padding: [[1, 0], 1, [0, 1]] } },
-  { name: "convTranspose2d stride [2, 3], outputPadding, groups", x: [2, 4, 3, 4], w: [4, 3, 3, 2], transpose: true,
-    opts: { stride: [2, 3], padding: [1, 0], outputPadding: [1, 2], groups: 2 } },
-  { name: "convTranspose2d outputPadding ≥ stride (below dilation)", x: [1, 2, 4, 3], w: [2, 3, 3, 3], transpose: true,
-    opts: { dilation: 2, outputPadding: 1 } },
-  { name: "convTranspose2d depthwise, stride 2", x: [2, 3, 3, 3], w: [3, 1, 3, 3], transpose: true, opts: { stride: 2, padding: 1, groups: 3 } },
-  { name: "convTranspose1d even kernel, stride 3", x: [2, 2, 5], w: [2, 3, 4], transpose: true, opts: { stride: 3, padding: 1, outputPadding: 2 } },
-  { name: "convTranspose3d strided", x: [1, 2, 2, 3, 2], w: [2, 2, 2, 2, 3], transpose: true, opts: { stride: [2, 1, 2], padding: [0, 1, 1] } },
+  {
+    name: "conv3d strided, pairs",
+    x: [1, 2, 4, 5, 4],
+    w: [3, 2, 2, 3, 2],
+    opts: { stride: [1, 2, 2], padding: [[1, 0], 1, [0, 1]] },
+  },
+  {
+    name: "convTranspose2d stride [2, 3], outputPadding, groups",
+    x: [2, 4, 3, 4],
+    w: [4, 3, 3, 2],
+    transpose: true,
+    opts: { stride: [2, 3], padding: [1, 0], outputPadding: [1, 2], groups: 2 },
+  },
+  {
+    name: "convTranspose2d outputPadding ≥ stride (below dilation)",
+    x: [1, 2, 4, 3],
+    w: [2, 3, 3, 3],
+    transpose: true,
+    opts: { dilation: 2, outputPadding: 1 },
+  },
+  {
+    name: "convTranspose2d depthwise, stride 2",
+    x: [2, 3, 3, 3],
+    w: [3, 1, 3, 3],
+    transpose: true,
+    opts: { stride: 2, padding: 1, groups: 3 },
+  },
+  {
+    name: "convTranspose1d even kernel, stride 3",
+    x: [2, 2, 5],
+    w: [2, 3, 4],
+    transpose: true,
+    opts: { stride: 3, padding: 1, outputPadding: 2 },
+  },
+  {
+    name: "convTranspose3d strided",
+    x: [1, 2, 2, 3, 2],
+    w: [2, 2, 2, 2, 3],
+    transpose: true,
+    opts: { stride: [2, 1, 2], padding: [0, 1, 1] },
+  },
 ];
 
 type Forward = (x: Tensor, w: Tensor, b: Tensor, o: GradCase["opts"]) => Tensor;
@@ -46,7 +105,9 @@ function forwardOf(e: Engine, c: GradCase): Forward {
 
 function backwardOf(e: Engine, c: GradCase): Backward {
   if (!c.transpose) return convBackwardOf(e, rank(c)) as Backward;
-  return [e.convTranspose1dBackward, e.convTranspose2dBackward, e.convTranspose3dBackward][rank(c) - 1].bind(e) as Backward;
+  return [e.convTranspose1dBackward, e.convTranspose2dBackward, e.convTranspose3dBackward][rank(c) - 1].bind(
+    e,
+  ) as Backward;
 }
 
 /** Output channels, the length of the bias. */

@@ -56,7 +56,9 @@ for (const build of builds()) {
           const xd = round(dtype, randomArray(n, 5 + n));
           const x = e.tensor([n], xd, dtype);
           const s = e.scale(x, -1.5), r = e.relu(x);
-          expect(Array.from(s.data)).toEqual(Array.from(xd, (v) => (dtype === "float32" ? Math.fround(v * -1.5) : v * -1.5)));
+          expect(Array.from(s.data)).toEqual(
+            Array.from(xd, (v) => (dtype === "float32" ? Math.fround(v * -1.5) : v * -1.5)),
+          );
           expect(Array.from(r.data)).toEqual(Array.from(xd, (v) => (v > 0 ? v : 0)));
           for (const t of [x, s, r]) t.dispose();
         }
@@ -77,16 +79,27 @@ for (const build of builds()) {
 
     it("bad input: clear errors before any kernel runs, nothing allocated", async () => {
       const e = await engineFor(build);
-      const a = e.tensor([2, 3]), b = e.tensor([2]), d = e.tensor([3], null, "float64"), i = e.tensor([3], null, "int32");
+      const a = e.tensor([2, 3]),
+        b = e.tensor([2]),
+        d = e.tensor([3], null, "float64"),
+        i = e.tensor([3], null, "int32");
       const before = e.memoryStats();
       expect(() => e.add(a, b)).toThrow(
         "Cannot run add as 'b' must have the shape of 'a' or of its trailing dims (or 'a' those of 'b'): 'a' is [2, 3], 'b' is [2]",
       );
-      expect(() => e.sub(a, d)).toThrow("Cannot run sub as 'b' must have the dtype of 'a' (float32): current dtype is float64; 'a' is [2, 3], 'b' is [3]");
-      expect(() => e.mul(i, i)).toThrow("Cannot run mul as 'a' must have dtype float32 or float64: current dtype is int32 with shape [3]");
-      expect(() => e.add(a, [1, 2, 3] as never)).toThrow("Cannot run add as 'b' must be a Tensor: current value is object");
+      expect(() => e.sub(a, d)).toThrow(
+        "Cannot run sub as 'b' must have the dtype of 'a' (float32): current dtype is float64; 'a' is [2, 3], 'b' is [3]",
+      );
+      expect(() => e.mul(i, i)).toThrow(
+        "Cannot run mul as 'a' must have dtype float32 or float64: current dtype is int32 with shape [3]",
+      );
+      expect(() => e.add(a, [1, 2, 3] as never)).toThrow(
+        "Cannot run add as 'b' must be a Tensor: current value is object",
+      );
       expect(() => e.relu(null as never)).toThrow("Cannot run relu as 'x' must be a Tensor: current value is null");
-      expect(() => e.scale(a, "2" as never)).toThrow("Cannot run scale as 'alpha' must be a number: current value is 2");
+      expect(() => e.scale(a, "2" as never)).toThrow(
+        "Cannot run scale as 'alpha' must be a number: current value is 2",
+      );
       expect(e.memoryStats()).toEqual(before);
       for (const t of [a, b, d, i]) t.dispose();
     });

@@ -101,7 +101,10 @@ export function runWorkload(engine: Engine, dtype: "float32" | "float64"): Recor
     for (const n of [1, 3, 5, 7, 9, 31]) {
       const x = input(`x${n}`, [n]);
       const y = input(`y${n}`, [n]);
-      record(`relu(sub(mul(x${n}, y${n}), scale(x${n}, 0.5)))`, engine.relu(engine.sub(engine.mul(x, y), engine.scale(x, 0.5))));
+      record(
+        `relu(sub(mul(x${n}, y${n}), scale(x${n}, 0.5)))`,
+        engine.relu(engine.sub(engine.mul(x, y), engine.scale(x, 0.5))),
+      );
     }
   });
   return out;
