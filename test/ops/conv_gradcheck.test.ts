@@ -131,7 +131,7 @@ function loss(e: Engine, c: GradCase, x: Tensor, w: Tensor, b: Tensor, r: Float6
 }
 
 // Central differences for every element of t, compared with the analytic gradient g.
-function checkParam(e: Engine, c: GradCase, t: Tensor, g: Tensor, f: () => number, what: string): void {
+function checkParam(c: GradCase, t: Tensor, g: Tensor, f: () => number, what: string): void {
   const analytic = g.toArray();
   for (let i = 0; i < t.size; i++) {
     const v = t.data[i];
