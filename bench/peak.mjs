@@ -32,7 +32,7 @@ export async function measurePeak(engine, timing) {
     /** @type {Record<string, number>} */
     const probes = {};
     for (const acc of [10, 12]) {
-      const probe = rt.kernels[`f32_peak_madd${acc}`];
+      const probe = acc === 10 ? rt.kernels.f32.peakMadd10 : rt.kernels.f32.peakMadd12;
       const t = await measure(() => probe(ITERS, ptr, BYTES), timing);
       probes[`madd${acc}`] = (ITERS * acc * 2 * 4) / t.bestMs / 1e6;
     }

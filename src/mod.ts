@@ -5,19 +5,22 @@
  * @example
  * ```ts
  * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
  * const engine = await load();
  * const a = engine.tensor([2, 3], [1, 2, 3, 4, 5, 6]);
  * const w = engine.tensor([3, 2], [1, 0, 0, 1, 1, 1]);
- * console.log(engine.build, engine.matmul(a, w).toArray());
+ * assert.deepStrictEqual(Array.from(engine.matmul(a, w).data), [4, 5, 10, 11]);
  * ```
  *
  * @module
  */
 export { Engine, load } from "./load.ts";
+export type { EngineCore } from "./engine/engine.ts";
 export type { GemmVariant, LoadOptions, MemoryStats } from "./engine/runtime.ts";
 export type { SimdBuild } from "./engine/features.ts";
-export { Tensor } from "./engine/tensor.ts";
-export type { DType, TensorData, TypedArrayFor } from "./engine/tensor.ts";
+export { OutOfMemoryError } from "./engine/heap.ts";
+export { Storage, Tensor } from "./engine/tensor.ts";
+export type { DType, FloatDType, TensorData, TypedArrayFor } from "./engine/tensor.ts";
 export type { TensorInit } from "./ops/create.ts";
 export type { MatmulOptions } from "./ops/matmul.ts";
 export type {
@@ -29,4 +32,5 @@ export type {
   ConvTransposeBackwardOptions,
   ConvTransposeOptions,
 } from "./ops/conv.ts";
+export type { Ops } from "./ops/mod.ts";
 export { hasRelaxedSimd } from "./engine/features.ts";

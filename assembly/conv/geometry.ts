@@ -1,5 +1,5 @@
 // The geometry of one convolution, as the TypeScript side writes it into memory
-// (src/ops/_conv_geometry.ts mirrors this layout field by field). Every rank is
+// (the layout comes from assembly/kernels.mjs). Every rank is
 // carried as 3-D: conv1d is D = H = 1, conv2d is D = 1, with kernel 1, stride 1,
 // dilation 1 and padding 0 in the unit dims; one implementation serves all ranks.
 //
@@ -7,20 +7,10 @@
 // y [n, o, od, oh, ow]. Output position (z, y, x) with kernel tap (a, b, e) reads input
 // (z·sd − pd + a·dd, y·sh − ph + b·dh, x·sw − pw + e·dw); outside the input it reads 0.
 
-/** The descriptor: 22 i32 fields, 88 bytes, at a byte pointer passed to every conv kernel. */
-@unmanaged export class ConvGeom {
-  n: i32; c: i32; o: i32; groups: i32;
-  id: i32; ih: i32; iw: i32;
-  kd: i32; kh: i32; kw: i32;
-  od: i32; oh: i32; ow: i32;
-  sd: i32; sh: i32; sw: i32;
-  dd: i32; dh: i32; dw: i32;
-  /** Padding before each dim (the padding after only shows in the output size). */
-  pd: i32; ph: i32; pw: i32;
-}
-
-/** Bytes of one descriptor. */
-export const CONV_GEOM_BYTES: usize = 88;
+// The descriptor class ConvGeom and CONV_GEOM_BYTES are generated from the kernel table
+// (assembly/kernels.mjs), as is the TS writer, so the two sides cannot disagree on the layout.
+import { ConvGeom, CONV_GEOM_BYTES } from "../shared/descriptors";
+export { ConvGeom, CONV_GEOM_BYTES };
 
 /** Where the engine writes descriptors: static data, so a call needs no allocation. */
 export const CONV_GEOM_SLOT: usize = memory.data(128, 16);

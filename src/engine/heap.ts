@@ -11,10 +11,23 @@
 export const ALIGN = 64;
 const PAGE = 65536;
 
-/** Raised when the heap cannot grow to satisfy a request. */
+/**
+ * Thrown when the engine's memory cannot hold an allocation: the limit (`maxMemoryBytes`) is
+ * reached or the host refuses to grow memory. The engine stays usable; everything the failed
+ * call had allocated is freed.
+ *
+ * @example
+ * ```ts
+ * import { load, OutOfMemoryError } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load({ maxMemoryBytes: 2 ** 20 });
+ * assert.throws(() => engine.tensor([1024, 1024]), OutOfMemoryError);
+ * ```
+ */
 export class OutOfMemoryError extends Error {
-  constructor(readonly requested: number, readonly limit: number) {
-    super(`Cannot allocate ${requested} bytes: the engine's memory limit of ${limit} bytes is reached`);
+  /** @internal */
+  constructor(message: string, readonly requested: number, readonly limit: number) {
+    super(message);
     this.name = "OutOfMemoryError";
   }
 }
@@ -47,6 +60,8 @@ export class Heap {
 
   /** Returns a 64-byte-aligned block of at least `bytes` bytes, growing memory if needed. */
   alloc(bytes: number): number {
+    // A size past the limit (or not a size at all, from a wrapped computation) never reaches the free list.
+    if (!(bytes >= 0 && bytes <= this.maxBytes)) throw this.#oom(bytes);
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
     let addr = -1;
     for (let i = 0; i < this.freeAddr.length; i++) {
@@ -118,7 +133,7 @@ export class Heap {
   private ensure(end: number, requested: number): void {
     const have = this.memory.buffer.byteLength;
     if (end <= have) return;
-    if (end > this.maxBytes) throw new OutOfMemoryError(requested, this.maxBytes);
+    if (end > this.maxBytes) throw this.#oom(requested);
     const needPages = Math.ceil((end - have) / PAGE);
     // Grow by at least a quarter of what we have, so many small growths stay cheap.
     const wantPages = Math.min(Math.max(needPages, Math.ceil(have / PAGE / 4)), (this.maxBytes - have) / PAGE);
@@ -128,8 +143,16 @@ export class Heap {
       try {
         this.memory.grow(needPages);
       } catch {
-        throw new OutOfMemoryError(requested, this.maxBytes);
+        throw this.#oom(requested);
       }
     }
+  }
+
+  #oom(requested: number): OutOfMemoryError {
+    return new OutOfMemoryError(
+      `Cannot allocate ${requested} bytes: the engine's memory limit of ${this.maxBytes} bytes is reached`,
+      requested,
+      this.maxBytes,
+    );
   }
 }

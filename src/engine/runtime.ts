@@ -1,6 +1,6 @@
 /**
- * The runtime: one wasm instance, its memory, the heap over it, tensor lifetimes
- * and scopes. Ops call kernels through `rt.kernels` and allocate through `rt`.
+ * The runtime: one wasm instance, its memory, the heap over it, storage and view lifetimes,
+ * scopes, and the one path every op takes to allocate and call kernels (`run`).
  *
  * @module
  */
@@ -8,13 +8,10 @@ import { instantiate } from "@assemblyscript/loader";
 import { decodeBase64 } from "./base64.ts";
 import { hasRelaxedSimd, hasSimd, type SimdBuild } from "./features.ts";
 import { Heap, OutOfMemoryError } from "./heap.ts";
-import { bytesPerElement, type DType, Tensor, type TensorOwner } from "./tensor.ts";
+import { bindKernels, type FloatKernels, type Kernels } from "./kernels.ts";
+import { bytesPerElement, type DType, type FloatDType, Storage, Tensor, type TensorOwner } from "./tensor.ts";
 import { WASM_BASE64 as BASELINE } from "./wasm/baseline.ts";
 import { WASM_BASE64 as RELAXED } from "./wasm/relaxed.ts";
-
-type K = (...args: number[]) => number;
-/** The wasm exports, by name (see assembly/index.ts). */
-export type Kernels = Record<string, K>;
 
 /** Options of `load()`. */
 export interface LoadOptions {
@@ -49,9 +46,11 @@ export type GemmVariant = "loadsplat" | "shuffle";
 
 /** Memory accounting of one engine (bytes are 64-byte-rounded block sizes). */
 export interface MemoryStats {
-  /** Tensors created and not yet disposed. */
+  /** Tensors (views) created and not yet disposed. */
   tensorsLive: number;
-  /** Bytes held by live tensors and in-flight kernel scratch. */
+  /** Storage blocks held by live tensors; views sharing a block count it once. */
+  storagesLive: number;
+  /** Bytes held by live storage blocks and in-flight kernel scratch. */
   bytesLive: number;
   /** Highest `bytesLive` since the engine was created or `resetPeakMemory()`. */
   bytesPeak: number;
@@ -72,11 +71,30 @@ function compiled(build: SimdBuild): WebAssembly.Module {
   return m;
 }
 
-function optionError(arg: string, constraint: string, actual: unknown): Error {
-  return new Error(
-    `Cannot load as '${arg}' ${constraint}: current value is ${JSON.stringify(actual) ?? String(actual)}`,
-  );
+/** Formats a value for a message: strings quoted, NaN and ±Infinity as such, arrays as arrays. */
+export function showValue(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean" || v == null) return String(v);
+  if (typeof v === "function") return "a function";
+  if (Array.isArray(v)) {
+    const items: string[] = [];
+    for (let i = 0; i < v.length; i++) items.push(i in v ? showValue(v[i]) : "<empty>");
+    return `[${items.join(", ")}]`;
+  }
+  if (v instanceof Tensor) return v.toString();
+  if (typeof v === "object") {
+    const ctor = (v as object).constructor;
+    if (ctor !== Object && ctor !== undefined && ctor !== null) return `a ${ctor.name}`;
+    return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${showValue(x)}`).join(", ")} }`;
+  }
+  return String(v);
 }
+
+function optionError(arg: string, constraint: string, actual: unknown): Error {
+  return new Error(`Cannot load as '${arg}' ${constraint}: current value is ${showValue(actual)}`);
+}
+
+const LOAD_KEYS = ["simd", "module", "maxMemoryBytes", "initialMemoryBytes", "gemmVariant"];
 
 /** What the host supports; injectable so tests can play an older host. */
 export interface HostFeatures {
@@ -87,7 +105,14 @@ const HOST: HostFeatures = { simd: hasSimd, relaxedSimd: hasRelaxedSimd };
 
 /** Validates options, picks a build and instantiates it over a fresh memory. */
 export async function createRuntime(options: LoadOptions = {}, host: HostFeatures = HOST): Promise<Runtime> {
-  if (options === null || typeof options !== "object") throw optionError("options", "must be an object", options);
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw optionError("options", "must be an object", options);
+  }
+  for (const k of Object.keys(options)) {
+    if (!LOAD_KEYS.includes(k)) {
+      throw new Error(`Cannot load as 'options' has an unknown key '${k}': known keys are ${LOAD_KEYS.join(", ")}`);
+    }
+  }
   const simd = options.simd ?? "auto";
   if (simd !== "auto" && simd !== "baseline" && simd !== "relaxed") {
     throw optionError("simd", 'must be "auto", "baseline" or "relaxed"', simd);
@@ -114,7 +139,7 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
   }
   const gemmVariant: GemmVariant = gv === "auto" ? ("Deno" in globalThis ? "shuffle" : "loadsplat") : gv;
   if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
-    throw optionError("module", "must be a WebAssembly.Module", typeof options.module);
+    throw optionError("module", "must be a WebAssembly.Module", options.module);
   }
   if (!host.simd()) throw new Error("Cannot load as this runtime does not support WebAssembly SIMD128");
   const relaxedOk = host.relaxedSimd();
@@ -128,7 +153,7 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
   const module = options.module ?? compiled(build);
   const memory = new WebAssembly.Memory({ initial: Math.ceil(initBytes / PAGE), maximum: Math.floor(maxBytes / PAGE) });
   const { exports } = await instantiate(module, { env: { memory } });
-  const kernels = exports as unknown as Kernels;
+  const kernels = bindKernels(exports as unknown as Record<string, unknown>);
   const actual: SimdBuild = kernels.relaxedBuild() ? "relaxed" : "baseline";
   if (options.module !== undefined && simd !== "auto" && simd !== actual) {
     throw new Error(`Cannot load as 'simd' is "${simd}" but the given module is the ${actual} build`);
@@ -137,10 +162,11 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
   return new Runtime(actual, gemmVariant, memory, kernels, maxBytes);
 }
 
-/** One engine's state. Not exported from mod.ts: ops and the Engine facade use it. */
+/** One engine's state. Not exported from mod.ts: ops and the Engine use it. */
 export class Runtime implements TensorOwner {
   readonly heap: Heap;
   #live = new Set<Tensor>();
+  #storages = 0;
   #scopes: Set<Tensor>[] = [];
 
   constructor(
@@ -153,17 +179,47 @@ export class Runtime implements TensorOwner {
     this.heap = new Heap(memory, kernels.heapBase(), maxBytes);
   }
 
-  /** Allocates an uninitialized tensor; `op` names the caller in an out-of-memory error. */
+  /** The kernels of a float dtype. */
+  kernelsFor(dtype: FloatDType): FloatKernels {
+    return dtype === "float64" ? this.kernels.f64 : this.kernels.f32;
+  }
+
+  /**
+   * Runs one op: `body` allocates its outputs and scratch through the call and runs its
+   * kernels. Scratch is freed when `body` returns; if it throws (bad input found late, out
+   * of memory, a trap), every output allocated so far is freed too, so a failed op leaves
+   * nothing behind.
+   */
+  run<R>(op: string, body: (call: OpCall) => R): R {
+    const call = new OpCall(this, op);
+    try {
+      return body(call);
+    } catch (e) {
+      call.abort();
+      throw e;
+    } finally {
+      call.end();
+    }
+  }
+
+  /** Allocates an uninitialized tensor on a block of its own; `op` names the caller in an out-of-memory error. */
   allocTensor<D extends DType>(op: string, shape: readonly number[], dtype: D): Tensor<D> {
     const size = shape.reduce((a, b) => a * b, 1);
     const ptr = this.#alloc(op, "the output", size * bytesPerElement(dtype));
-    const t = new Tensor(this, shape, dtype, ptr);
+    this.#storages++;
+    return this.view(new Storage(ptr, size, dtype), 0, shape);
+  }
+
+  /** A new view of `storage` (checked by the caller to lie inside it), registered like any tensor. */
+  view<D extends DType>(storage: Storage<D>, offset: number, shape: readonly number[]): Tensor<D> {
+    const t = new Tensor(this, storage, offset, shape);
+    storage.views++;
     this.#live.add(t);
     this.#scopes.at(-1)?.add(t);
     return t;
   }
 
-  /** Allocates kernel scratch; free it with `freeScratch` (use try/finally). */
+  /** Allocates kernel scratch; free it with `freeScratch` (ops use `run`, which does). */
   allocScratch(op: string, bytes: number): number {
     return this.#alloc(op, "scratch", bytes);
   }
@@ -177,9 +233,11 @@ export class Runtime implements TensorOwner {
       return this.heap.alloc(bytes);
     } catch (e) {
       if (e instanceof OutOfMemoryError) {
-        throw new Error(
+        throw new OutOfMemoryError(
           `Cannot run ${op} as the engine is out of memory: ${what} needs ${bytes} bytes ` +
             `with ${this.heap.bytesLive} in use and a limit of ${this.heap.maxBytes}`,
+          bytes,
+          this.heap.maxBytes,
         );
       }
       throw e;
@@ -190,13 +248,16 @@ export class Runtime implements TensorOwner {
   release(t: Tensor): void {
     if (!this.#live.delete(t)) return;
     for (const s of this.#scopes) s.delete(t);
-    this.heap.free(t.ptr);
+    if (--t.storage.views === 0) {
+      this.#storages--;
+      this.heap.free(t.storage.ptr);
+    }
   }
 
   /** Runs `fn`, then disposes every tensor created inside it except those it returns. */
   scope<R>(fn: () => R): R {
     if (typeof fn !== "function") {
-      throw new Error(`Cannot run scope as 'fn' must be a function: current value is ${typeof fn}`);
+      throw new Error(`Cannot run scope as 'fn' must be a function: current value is ${showValue(fn)}`);
     }
     const frame = new Set<Tensor>();
     this.#scopes.push(frame);
@@ -226,10 +287,51 @@ export class Runtime implements TensorOwner {
   memoryStats(): MemoryStats {
     return {
       tensorsLive: this.#live.size,
+      storagesLive: this.#storages,
       bytesLive: this.heap.bytesLive,
       bytesPeak: this.heap.bytesPeak,
       bytesReserved: this.memory.buffer.byteLength,
     };
+  }
+}
+
+/** One op's allocations (see `Runtime.run`). */
+export class OpCall {
+  #outputs: Tensor[] = [];
+  #scratch: number[] = [];
+  constructor(readonly rt: Runtime, readonly op: string) {}
+
+  /** An uninitialized output tensor, freed if the op fails. */
+  output<D extends DType>(shape: readonly number[], dtype: D): Tensor<D> {
+    const t = this.rt.allocTensor(this.op, shape, dtype);
+    this.#outputs.push(t);
+    return t;
+  }
+
+  /** `bytes` of kernel scratch (64-byte aligned), freed when the op ends. */
+  scratch(bytes: number): number {
+    const p = this.rt.allocScratch(this.op, bytes);
+    this.#scratch.push(p);
+    return p;
+  }
+
+  /** Frees scratch from `scratch` before the op ends (between kernels with different scratch). */
+  freeScratch(ptr: number): void {
+    const i = this.#scratch.indexOf(ptr);
+    if (i < 0) throw new Error(`Cannot free scratch ${ptr} of ${this.op}: it is not this call's`);
+    this.#scratch.splice(i, 1);
+    this.rt.freeScratch(ptr);
+  }
+
+  /** @internal */
+  abort(): void {
+    for (const t of this.#outputs) t.dispose();
+  }
+
+  /** @internal */
+  end(): void {
+    for (const p of this.#scratch) this.rt.freeScratch(p);
+    this.#scratch.length = 0;
   }
 }
 

@@ -1,11 +1,16 @@
 /**
- * Tensors: a shape, a dtype and a buffer in the engine's wasm memory.
+ * Tensors: views (an element offset and a contiguous row-major shape) onto a storage block
+ * in the engine's wasm memory. Many views may share one block; it is freed when the last
+ * view is disposed.
  *
  * @module
  */
 
 /** Element types a tensor can hold. Kernels run on the float types; int32 holds labels and indices. */
 export type DType = "float32" | "float64" | "int32";
+
+/** The float dtypes, which every kernel takes. */
+export type FloatDType = "float32" | "float64";
 
 /** The typed array that views a tensor of each dtype. */
 export type TypedArrayFor<D extends DType> = D extends "float32" ? Float32Array
@@ -25,43 +30,158 @@ export function bytesPerElement(dtype: DType): number {
 /** What a tensor needs from the engine that owns it (implemented by the runtime). */
 export interface TensorOwner {
   readonly memory: WebAssembly.Memory;
+  /** Registers a new view of `storage` (live set, enclosing scope). */
+  view<D extends DType>(storage: Storage<D>, offset: number, shape: readonly number[]): Tensor<D>;
+  /** Drops a view; frees its storage block with the last one. */
   release(t: Tensor): void;
 }
 
 /**
- * An n-dimensional array in row-major (C) order, stored in an engine's memory.
- * Created by `engine.tensor()` or returned by an op; freed by `dispose()` or by
- * the enclosing `engine.scope()`.
+ * A block of the engine's memory holding `size` elements of `dtype`, shared by the views
+ * onto it. Users meet it as `tensor.storage`, to tell whether two tensors share memory.
+ */
+export class Storage<D extends DType = DType> {
+  /** @internal Live views onto this block; the block is freed when it drops to 0. */
+  views = 0;
+  /** @internal Use `engine.tensor()` or an op. */
+  constructor(
+    /** @internal Byte offset of the block in the engine's memory. */
+    readonly ptr: number,
+    /** Elements the block holds. */
+    readonly size: number,
+    /** Element type of the block. */
+    readonly dtype: D,
+  ) {}
+
+  /** Whether the block is still allocated (some view onto it is live). */
+  get live(): boolean {
+    return this.views > 0;
+  }
+}
+
+/** Row-major strides of a contiguous shape, in elements. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+function viewError(op: string, arg: string, constraint: string, detail: string): Error {
+  return new Error(`Cannot run ${op} as '${arg}' ${constraint}: ${detail}`);
+}
+
+/** A new shape for `size` elements: non-negative integers, at most one -1 (inferred). */
+function resolveShape(op: string, shape: unknown, size: number, from: readonly number[]): number[] {
+  const show = () => (Array.isArray(shape) ? `[${Array.from(shape, (d) => String(d)).join(", ")}]` : String(shape));
+  if (!Array.isArray(shape)) throw viewError(op, "shape", "must be an array of integers", `current value is ${show()}`);
+  let infer = -1, known = 1;
+  const out = Array.from(shape, (d, i) => {
+    if (d === -1 && infer < 0) {
+      infer = i;
+      return -1;
+    }
+    if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) {
+      throw viewError(
+        op,
+        "shape",
+        "must hold non-negative integers and at most one -1",
+        `current value is ${show()} (entry ${i})`,
+      );
+    }
+    known *= d;
+    return d;
+  });
+  if (infer >= 0) {
+    if (known === 0 || size % known !== 0) {
+      throw viewError(
+        op,
+        "shape",
+        `cannot infer the -1 for ${size} elements`,
+        `current value is ${show()}, tensor is ${fmtShape(from)}`,
+      );
+    }
+    out[infer] = size / known;
+  } else if (known !== size) {
+    throw viewError(
+      op,
+      "shape",
+      `must have ${size} elements to view the tensor`,
+      `current value is ${show()} (${known} elements), tensor is ${fmtShape(from)}`,
+    );
+  }
+  return out;
+}
+
+/** A dim index in `[-rank, rank)`, normalised to `[0, rank)`. */
+function dimArg(op: string, arg: string, d: unknown, rank: number): number {
+  const r = Math.max(rank, 1);
+  if (typeof d !== "number" || !Number.isInteger(d) || d < -r || d >= r) {
+    throw viewError(
+      op,
+      arg,
+      `must be an integer from ${-r} to ${r - 1}`,
+      `current value is ${String(d)} for rank ${rank}`,
+    );
+  }
+  return d < 0 ? d + r : d;
+}
+
+/**
+ * An n-dimensional array in row-major (C) order: a view onto a {@link Storage} block of an
+ * engine's memory. Created by `engine.tensor()`, returned by an op, or made by `reshape`,
+ * `flatten` or `engine.view` (zero-copy views sharing the block); freed by `dispose()` or by
+ * the enclosing `engine.scope()`. The block lives while any view onto it does.
  *
  * @example
  * ```ts
  * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
  * const engine = await load();
  * const t = engine.tensor([2, 2], [1, 2, 3, 4]);
- * t.data[3]; // 4
- * t.dispose();
+ * const flat = t.flatten();          // shares t's memory
+ * t.data[3] = 40;
+ * assert.deepStrictEqual(Array.from(flat.data), [1, 2, 3, 40]);
+ * t.dispose();                        // flat keeps the block alive
+ * assert.strictEqual(flat.data[3], 40);
  * ```
  */
 export class Tensor<D extends DType = DType> {
   /** Dimensions, outermost first. */
   readonly shape: readonly number[];
+  /** Row-major strides in elements (always contiguous). */
+  readonly strides: readonly number[];
   /** Element type. */
   readonly dtype: D;
   /** Number of elements (the product of `shape`; 1 for a scalar). */
   readonly size: number;
+  /** Offset of the first element in `storage`, in elements. */
+  readonly offset: number;
+  /** The block this tensor views. */
+  readonly storage: Storage<D>;
   /** @internal Byte offset of the first element in the engine's memory. */
   readonly ptr: number;
   #owner: TensorOwner;
   #view: TypedArrayFor<D> | null = null;
   #disposed = false;
 
-  /** @internal Use `engine.tensor()`. */
-  constructor(owner: TensorOwner, shape: readonly number[], dtype: D, ptr: number) {
+  /** @internal Use `engine.tensor()`, an op, or a view method. */
+  constructor(owner: TensorOwner, storage: Storage<D>, offset: number, shape: readonly number[]) {
     this.#owner = owner;
     this.shape = Object.freeze(shape.slice());
-    this.dtype = dtype;
+    this.strides = Object.freeze(contiguousStrides(shape));
+    this.dtype = storage.dtype;
     this.size = shape.reduce((a, b) => a * b, 1);
-    this.ptr = ptr;
+    this.offset = offset;
+    this.storage = storage;
+    this.ptr = storage.ptr + offset * bytesPerElement(storage.dtype);
   }
 
   /**
@@ -70,7 +190,7 @@ export class Tensor<D extends DType = DType> {
    * a view kept in a variable across an engine call may be detached by growth.
    */
   get data(): TypedArrayFor<D> {
-    if (this.#disposed) throw new Error(`Cannot read data of a disposed tensor of shape [${this.shape.join(", ")}]`);
+    if (this.#disposed) throw new Error(`Cannot read data of a disposed tensor of shape ${fmtShape(this.shape)}`);
     const buf = this.#owner.memory.buffer;
     if (this.#view === null || this.#view.buffer !== buf) {
       this.#view = new CTORS[this.dtype](buf, this.ptr, this.size) as TypedArrayFor<D>;
@@ -83,12 +203,64 @@ export class Tensor<D extends DType = DType> {
     return this.data.slice() as TypedArrayFor<D>;
   }
 
+  /**
+   * The same elements with another shape, as a view sharing this tensor's storage
+   * (`torch.Tensor.reshape` on a contiguous tensor). One dim may be -1, inferred from the size.
+   *
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * import assert from "node:assert";
+   * const engine = await load();
+   * const t = engine.tensor([2, 3], [1, 2, 3, 4, 5, 6]);
+   * assert.deepStrictEqual(t.reshape([3, -1]).shape, [3, 2]);
+   * ```
+   */
+  reshape(shape: readonly number[]): Tensor<D> {
+    this.#live("reshape");
+    return this.#owner.view(this.storage, this.offset, resolveShape("reshape", shape, this.size, this.shape));
+  }
+
+  /**
+   * Dims `startDim..endDim` (inclusive, negative counts from the end) merged into one, as a
+   * view sharing this tensor's storage (`torch.flatten`). A scalar becomes `[1]`.
+   *
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * import assert from "node:assert";
+   * const engine = await load();
+   * const x = engine.tensor([8, 50, 7, 7]);
+   * assert.deepStrictEqual(x.flatten(1).shape, [8, 2450]);
+   * ```
+   */
+  flatten(startDim = 0, endDim = -1): Tensor<D> {
+    this.#live("flatten");
+    const rank = this.shape.length;
+    if (rank === 0) {
+      dimArg("flatten", "startDim", startDim, 0);
+      dimArg("flatten", "endDim", endDim, 0);
+      return this.#owner.view(this.storage, this.offset, [1]);
+    }
+    const s = dimArg("flatten", "startDim", startDim, rank), e = dimArg("flatten", "endDim", endDim, rank);
+    if (s > e) {
+      throw viewError(
+        "flatten",
+        "startDim",
+        "must not come after 'endDim'",
+        `startDim is ${startDim}, endDim is ${endDim} for rank ${rank}`,
+      );
+    }
+    const merged = this.shape.slice(s, e + 1).reduce((a, b) => a * b, 1);
+    return this.#owner.view(this.storage, this.offset, [...this.shape.slice(0, s), merged, ...this.shape.slice(e + 1)]);
+  }
+
   /** Whether `dispose()` was called. */
   get disposed(): boolean {
     return this.#disposed;
   }
 
-  /** Frees the buffer. Idempotent; any later use of the tensor throws. */
+  /** Drops this view; the storage block is freed with its last view. Idempotent; any later use throws. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
@@ -103,6 +275,10 @@ export class Tensor<D extends DType = DType> {
 
   /** e.g. `Tensor(float32 [2, 3])`. */
   toString(): string {
-    return `Tensor(${this.dtype} [${this.shape.join(", ")}]${this.#disposed ? ", disposed" : ""})`;
+    return `Tensor(${this.dtype} ${fmtShape(this.shape)}${this.#disposed ? ", disposed" : ""})`;
+  }
+
+  #live(op: string): void {
+    if (this.#disposed) throw viewError(op, "tensor", "is disposed", `shape ${fmtShape(this.shape)}`);
   }
 }

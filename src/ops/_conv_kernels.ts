@@ -1,67 +1,83 @@
-// Calls into the conv kernels of assembly/conv: writes the geometry descriptor, sizes and
-// allocates scratch, runs one kernel, frees the scratch. Validation is done before this.
-import type { Runtime } from "../engine/runtime.ts";
-import type { Tensor } from "../engine/tensor.ts";
+// Calls into the conv kernels of assembly/conv, inside an op's `rt.run` call: writes the
+// geometry descriptor, sizes and allocates the kernel's scratch, runs it, frees the scratch.
+// Validation is done before this.
+import { writeConvGeom } from "../engine/kernels.ts";
+import type { OpCall, Runtime } from "../engine/runtime.ts";
+import type { FloatDType } from "../engine/tensor.ts";
 import type { ConvGeometry } from "./_conv_args.ts";
-import { prefix } from "./_validate.ts";
-
-/** The conv kernels, by the suffix of their `f32_`/`f64_` exports. */
-export type ConvKernel = "conv_forward" | "conv_backward_data" | "conv_backward_filter";
 
 /**
- * Writes `g` into the module's static descriptor slot (assembly/conv/geometry.ts, ConvGeom:
- * 22 i32 in this order) and returns the slot's address. Static data never moves, so the
- * address stays valid across memory growth; the view is made fresh for the same reason.
+ * Writes `g` into the module's static descriptor slot and returns the slot's address. Static
+ * data never moves, so the address stays valid across memory growth (the generated writer
+ * makes its view fresh for the same reason).
  */
-export function writeGeometry(rt: Runtime, g: ConvGeometry): number {
-  const slot = rt.kernels.conv_geom_slot();
-  new Int32Array(rt.memory.buffer, slot, 22).set([
-    g.n,
-    g.c,
-    g.o,
-    g.groups,
-    ...g.input,
-    ...g.kernel,
-    ...g.output,
-    ...g.stride,
-    ...g.dilation,
-    ...g.padBefore,
-  ]);
+function writeGeometry(rt: Runtime, g: ConvGeometry): number {
+  const slot = rt.kernels.convGeomSlot();
+  writeConvGeom(rt.memory.buffer, slot, g);
   return slot;
 }
 
-/**
- * Runs `kernel` for geometry `g` with its scratch: `args(work)` gives the pointer arguments
- * after the descriptor. If the scratch cannot be allocated, every tensor in `outs` is disposed
- * and the error is rethrown, so a failed call leaves nothing behind.
- */
-export function runConvKernel(
-  rt: Runtime,
-  op: string,
-  dtype: Tensor["dtype"],
-  kernel: ConvKernel,
+type Workspaced = "convForward" | "convBackwardData" | "convBackwardFilter";
+
+/** Runs `kernel` for geometry `g` with scratch of its workspace size; `args(work)` follow the descriptor. */
+function runWithScratch(
+  call: OpCall,
+  dtype: FloatDType,
+  kernel: Workspaced,
   g: ConvGeometry,
-  outs: readonly (Tensor | null)[],
-  args: (work: number) => number[],
+  run: (slot: number, work: number) => void,
 ): void {
-  const name = `${prefix(dtype)}_${kernel}`;
-  const slot = writeGeometry(rt, g);
-  const bytes = rt.kernels[`${name}_workspace`](slot);
-  let work: number;
-  try {
-    work = rt.allocScratch(op, bytes);
-  } catch (e) {
-    for (const t of outs) t?.dispose();
-    throw e;
-  }
-  try {
-    rt.kernels[name](slot, ...args(work));
-  } finally {
-    rt.freeScratch(work);
-  }
+  const K = call.rt.kernelsFor(dtype);
+  const slot = writeGeometry(call.rt, g);
+  const work = call.scratch(K[`${kernel}Workspace`](slot));
+  run(slot, work);
+  call.freeScratch(work);
 }
 
-/** Runs the bias-gradient kernel (it needs no scratch). */
-export function runBiasGrad(rt: Runtime, dtype: Tensor["dtype"], g: ConvGeometry, dy: number, db: number): void {
-  rt.kernels[`${prefix(dtype)}_conv_bias_grad`](writeGeometry(rt, g), dy, db);
+/** y = conv(x, w) + bias (0 for none), ReLU when `relu`. */
+export function convForward(
+  call: OpCall,
+  dtype: FloatDType,
+  g: ConvGeometry,
+  x: number,
+  w: number,
+  bias: number,
+  y: number,
+  relu: boolean,
+): void {
+  const K = call.rt.kernelsFor(dtype);
+  runWithScratch(call, dtype, "convForward", g, (slot, work) => K.convForward(slot, x, w, bias, y, work, relu ? 1 : 0));
+}
+
+/** dx = the adjoint of conv applied to dy, plus a bias per input channel (0 for none). */
+export function convBackwardData(
+  call: OpCall,
+  dtype: FloatDType,
+  g: ConvGeometry,
+  dy: number,
+  w: number,
+  bias: number,
+  dx: number,
+): void {
+  const K = call.rt.kernelsFor(dtype);
+  runWithScratch(call, dtype, "convBackwardData", g, (slot, work) => K.convBackwardData(slot, dy, w, bias, dx, work));
+}
+
+/** dw for dy and x; db as well when not 0 (fused for depthwise layers). */
+export function convBackwardFilter(
+  call: OpCall,
+  dtype: FloatDType,
+  g: ConvGeometry,
+  dy: number,
+  x: number,
+  dw: number,
+  db: number,
+): void {
+  const K = call.rt.kernelsFor(dtype);
+  runWithScratch(call, dtype, "convBackwardFilter", g, (slot, work) => K.convBackwardFilter(slot, dy, x, dw, db, work));
+}
+
+/** db = dy summed per output channel (no scratch). */
+export function convBiasGrad(call: OpCall, dtype: FloatDType, g: ConvGeometry, dy: number, db: number): void {
+  call.rt.kernelsFor(dtype).convBiasGrad(writeGeometry(call.rt, g), dy, db);
 }

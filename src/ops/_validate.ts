@@ -1,6 +1,8 @@
 // Argument checks shared by every op. All validation happens here, in src/ops,
 // before a kernel runs: kernels trust their arguments.
-import type { Runtime } from "../engine/runtime.ts";
+import { type Runtime, showValue } from "../engine/runtime.ts";
+
+export { showValue };
 import { type DType, Tensor } from "../engine/tensor.ts";
 
 /** `[2, 3]`. */
@@ -30,7 +32,7 @@ export function floatTensor(rt: Runtime, op: string, arg: string, t: unknown): T
 /** Checks that `t` is a tensor of this engine that has not been disposed. */
 export function liveTensor(rt: Runtime, op: string, arg: string, t: unknown): Tensor {
   if (!(t instanceof Tensor)) {
-    throw opError(op, arg, "must be a Tensor", `current value is ${t === null ? "null" : typeof t}`);
+    throw opError(op, arg, "must be a Tensor", `current value is ${showValue(t)}`);
   }
   if (t.disposed) throw opError(op, arg, "is disposed", `shape ${fmt(t.shape)}`);
   if (!t.ownedBy(rt)) throw opError(op, arg, "belongs to another engine", `shape ${fmt(t.shape)}`);
@@ -38,7 +40,7 @@ export function liveTensor(rt: Runtime, op: string, arg: string, t: unknown): Te
 }
 
 /** Checks that two tensors share a dtype. */
-export function sameDtype(op: string, a: string, ta: Tensor, b: string, tb: Tensor): DType {
+export function sameDtype<D extends DType>(op: string, a: string, ta: Tensor<D>, b: string, tb: Tensor): D {
   if (ta.dtype !== tb.dtype) {
     throw opError(
       op,
@@ -54,7 +56,7 @@ export function sameDtype(op: string, a: string, ta: Tensor, b: string, tb: Tens
 export function options<T extends object>(op: string, opts: unknown, keys: readonly string[]): Partial<T> {
   if (opts === undefined || opts === null) return {};
   if (typeof opts !== "object" || Array.isArray(opts)) {
-    throw opError(op, "options", "must be an object", `current value is ${typeof opts}`);
+    throw opError(op, "options", "must be an object", `current value is ${showValue(opts)}`);
   }
   for (const k of Object.keys(opts)) {
     if (!keys.includes(k)) {
@@ -67,7 +69,7 @@ export function options<T extends object>(op: string, opts: unknown, keys: reado
 /** Checks an optional boolean option. */
 export function boolOption(op: string, name: string, v: unknown, dflt: boolean): boolean {
   if (v === undefined) return dflt;
-  if (typeof v !== "boolean") throw opError(op, name, "must be a boolean", `current value is ${JSON.stringify(v)}`);
+  if (typeof v !== "boolean") throw opError(op, name, "must be a boolean", `current value is ${showValue(v)}`);
   return v;
 }
 
@@ -78,7 +80,7 @@ export function shapeArg(op: string, arg: string, shape: unknown): number[] {
       op,
       arg,
       "must be an array of non-negative integers",
-      `current value is ${JSON.stringify(shape) ?? typeof shape}`,
+      `current value is ${showValue(shape)}`,
     );
   }
   for (const d of shape) {
@@ -87,7 +89,7 @@ export function shapeArg(op: string, arg: string, shape: unknown): number[] {
         op,
         arg,
         "must be an array of non-negative integers",
-        `current value is [${shape.map(String).join(", ")}]`,
+        `current value is ${showValue(shape)}`,
       );
     }
   }
@@ -98,27 +100,6 @@ export function shapeArg(op: string, arg: string, shape: unknown): number[] {
 
 /** Checks a number argument (Infinity and NaN allowed, as PyTorch allows them). */
 export function numberArg(op: string, arg: string, v: unknown): number {
-  if (typeof v !== "number") throw opError(op, arg, "must be a number", `current value is ${String(v)}`);
+  if (typeof v !== "number") throw opError(op, arg, "must be a number", `current value is ${showValue(v)}`);
   return v;
-}
-
-/** Runs `body(ptr)` with `bytes` of kernel scratch, freeing it afterwards; on failure frees `out` too. */
-export function withScratch<R>(rt: Runtime, op: string, bytes: number, out: Tensor, body: (ptr: number) => R): R {
-  let ptr: number;
-  try {
-    ptr = rt.allocScratch(op, bytes);
-  } catch (e) {
-    out.dispose();
-    throw e;
-  }
-  try {
-    return body(ptr);
-  } finally {
-    rt.freeScratch(ptr);
-  }
-}
-
-/** The `f32_`/`f64_` prefix of the kernels for a float dtype. */
-export function prefix(dtype: DType): "f32" | "f64" {
-  return dtype === "float64" ? "f64" : "f32";
 }

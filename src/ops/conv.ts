@@ -5,8 +5,9 @@
  *
  * @module
  */
-import type { Runtime } from "../engine/runtime.ts";
-import type { Tensor } from "../engine/tensor.ts";
+import type { EngineCore } from "../engine/engine.ts";
+import type { OpCall, Runtime } from "../engine/runtime.ts";
+import type { DType, FloatDType, Tensor } from "../engine/tensor.ts";
 import {
   type ConvGeometry,
   convGeometry,
@@ -15,8 +16,8 @@ import {
   convTransposeGeometry,
   spatial,
 } from "./_conv_args.ts";
-import { runBiasGrad, runConvKernel } from "./_conv_kernels.ts";
-import { boolOption, floatTensor, fmt, opError, options, sameDtype } from "./_validate.ts";
+import { convBackwardData, convBackwardFilter, convBiasGrad, convForward } from "./_conv_kernels.ts";
+import { boolOption, floatTensor, fmt, opError, options, sameDtype, showValue } from "./_validate.ts";
 
 export type { ConvPadding } from "./_conv_args.ts";
 
@@ -59,13 +60,13 @@ export interface ConvBackwardOptions {
 }
 
 /** The gradients of `sum(y · dy)` for `y = conv(x, w, b)`, with the shapes of x, w and `[O]`. */
-export interface ConvGradients {
+export interface ConvGradients<D extends DType = DType> {
   /** ∂/∂x, shape of x; `null` when `needs.dx` is false. */
-  dx: Tensor | null;
+  dx: Tensor<D> | null;
   /** ∂/∂w, shape of w; `null` when `needs.dw` is false. */
-  dw: Tensor | null;
+  dw: Tensor<D> | null;
   /** ∂/∂b = dy summed over batch and spatial dims, `[O]`; `null` when `needs.db` is false. */
-  db: Tensor | null;
+  db: Tensor<D> | null;
 }
 
 /** Options of `convTranspose1d` and `convTranspose2d`. */
@@ -114,7 +115,7 @@ function biasArg(rt: Runtime, op: string, b: unknown, x: Tensor, channels: numbe
 function needsArg(op: string, v: unknown): ConvNeeds {
   if (v === undefined || v === null) return {};
   if (typeof v !== "object" || Array.isArray(v)) {
-    throw opError(op, "needs", "must be an object", `current value is ${JSON.stringify(v)}`);
+    throw opError(op, "needs", "must be an object", `current value is ${showValue(v)}`);
   }
   for (const k of Object.keys(v)) {
     if (k !== "dx" && k !== "dw" && k !== "db") {
@@ -133,7 +134,7 @@ function outputShape(g: ConvGeometry, rank: ConvRank): number[] {
  * `y = conv(x, w) + b`, then ReLU when `activation` is `"relu"`: x `[N, C, *in]`,
  * w `[O, C / groups, *k]`, b `[O]` or null → y `[N, O, *out]`.
  */
-export function conv(
+function convN(
   rt: Runtime,
   rank: ConvRank,
   x: Tensor,
@@ -148,7 +149,7 @@ export function conv(
       OP,
       "activation",
       'must be "relu" or undefined',
-      `current value is ${JSON.stringify(o.activation) ?? String(o.activation)}`,
+      `current value is ${showValue(o.activation)}`,
     );
   }
   const tx = floatTensor(rt, OP, "x", x);
@@ -156,25 +157,18 @@ export function conv(
   const dtype = sameDtype(OP, "x", tx, "w", tw);
   const g = convGeometry(OP, rank, tx.shape, tw.shape, o);
   const tb = biasArg(rt, OP, b, tx, g.o);
-  const y = rt.allocTensor(OP, outputShape(g, rank), dtype);
-  if (y.size === 0) return y;
-  runConvKernel(
-    rt,
-    OP,
-    dtype,
-    "conv_forward",
-    g,
-    [y],
-    (work) => [tx.ptr, tw.ptr, tb?.ptr ?? 0, y.ptr, work, o.activation === "relu" ? 1 : 0],
-  );
-  return y;
+  return rt.run(OP, (call) => {
+    const y = call.output(outputShape(g, rank), dtype);
+    if (y.size > 0) convForward(call, dtype, g, tx.ptr, tw.ptr, tb?.ptr ?? 0, y.ptr, o.activation === "relu");
+    return y;
+  });
 }
 
 /**
  * The gradients of `sum(y · dy)` for `y = conv(x, w, b)` with the same options: dx, dw and db.
  * dy must have the forward's output shape. Each gradient is computed only if `needs` asks.
  */
-export function convBackward(
+function convBackwardN(
   rt: Runtime,
   rank: ConvRank,
   dy: Tensor,
@@ -188,27 +182,14 @@ export function convBackward(
   const { tdy, tx, tw, dtype } = gradientOperands(rt, OP, dy, x, w);
   const g = convGeometry(OP, rank, tx.shape, tw.shape, o);
   checkDy(OP, tdy, outputShape(g, rank), tx, tw);
-  const out = allocGradients(rt, OP, want, tx.shape, tw.shape, g.o, dtype);
-  const all = () => [out.dx, out.dw, out.db];
-  const { dx, dw, db } = out;
-  if (dx !== null && dx.size > 0) {
-    runConvKernel(rt, OP, dtype, "conv_backward_data", g, all(), (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work]);
-  }
-  // The weight-gradient kernel also writes db when given it (fused for depthwise layers).
-  if (dw !== null) {
-    runConvKernel(
-      rt,
-      OP,
-      dtype,
-      "conv_backward_filter",
-      g,
-      all(),
-      (work) => [tdy.ptr, tx.ptr, dw.ptr, db?.ptr ?? 0, work],
-    );
-  } else if (db !== null) {
-    runBiasGrad(rt, dtype, g, tdy.ptr, db.ptr);
-  }
-  return out;
+  return rt.run(OP, (call) => {
+    const { dx, dw, db } = allocGradients(call, want, tx.shape, tw.shape, g.o, dtype);
+    if (dx !== null && dx.size > 0) convBackwardData(call, dtype, g, tdy.ptr, tw.ptr, 0, dx.ptr);
+    // The weight-gradient kernel also writes db when given it (fused for depthwise layers).
+    if (dw !== null) convBackwardFilter(call, dtype, g, tdy.ptr, tx.ptr, dw.ptr, db?.ptr ?? 0);
+    else if (db !== null) convBiasGrad(call, dtype, g, tdy.ptr, db.ptr);
+    return { dx, dw, db };
+  });
 }
 
 /** The gradients asked for by `needs` (each defaults to true). */
@@ -243,26 +224,20 @@ function checkDy(op: string, tdy: Tensor, yShape: readonly number[], tx: Tensor,
   }
 }
 
-/** Allocates the wanted gradients (the shapes of x, w and `[channels]`); on failure frees them all. */
+/** Allocates the wanted gradients (the shapes of x, w and `[channels]`) as outputs of `call`. */
 function allocGradients(
-  rt: Runtime,
-  op: string,
+  call: OpCall,
   want: Required<ConvNeeds>,
   xShape: readonly number[],
   wShape: readonly number[],
   channels: number,
-  dtype: Tensor["dtype"],
+  dtype: FloatDType,
 ): ConvGradients {
-  const out: ConvGradients = { dx: null, dw: null, db: null };
-  try {
-    if (want.dx) out.dx = rt.allocTensor(op, xShape, dtype);
-    if (want.dw) out.dw = rt.allocTensor(op, wShape, dtype);
-    if (want.db) out.db = rt.allocTensor(op, [channels], dtype);
-  } catch (e) {
-    for (const t of [out.dx, out.dw, out.db]) t?.dispose();
-    throw e;
-  }
-  return out;
+  return {
+    dx: want.dx ? call.output(xShape, dtype) : null,
+    dw: want.dw ? call.output(wShape, dtype) : null,
+    db: want.db ? call.output([channels], dtype) : null,
+  };
 }
 
 /**
@@ -270,7 +245,7 @@ function allocGradients(
  * w `[Cin, Cout / groups, *k]`, b `[Cout]` or null → `[N, Cout, *out]` with
  * out = (in − 1)·s − 2p + d·(k−1) + outputPadding + 1.
  */
-export function convTranspose(
+function convTransposeN(
   rt: Runtime,
   rank: ConvRank,
   x: Tensor,
@@ -285,10 +260,11 @@ export function convTranspose(
   const dtype = sameDtype(OP, "x", tx, "w", tw);
   const g = convTransposeGeometry(OP, rank, tx.shape, tw.shape, o);
   const tb = biasArg(rt, OP, b, tx, g.c);
-  const y = rt.allocTensor(OP, [g.n, g.c, ...spatial(g.input, rank)], dtype);
-  if (y.size === 0) return y;
-  runConvKernel(rt, OP, dtype, "conv_backward_data", g, [y], (work) => [tx.ptr, tw.ptr, tb?.ptr ?? 0, y.ptr, work]);
-  return y;
+  return rt.run(OP, (call) => {
+    const y = call.output([g.n, g.c, ...spatial(g.input, rank)], dtype);
+    if (y.size > 0) convBackwardData(call, dtype, g, tx.ptr, tw.ptr, tb?.ptr ?? 0, y.ptr);
+    return y;
+  });
 }
 
 /**
@@ -297,7 +273,7 @@ export function convTranspose(
  * convolution's weight gradient with x in the role of its output gradient and dy in the role of
  * its input, db = dy summed over batch and spatial dims. Each is computed only if `needs` asks.
  */
-export function convTransposeBackward(
+function convTransposeBackwardN(
   rt: Runtime,
   rank: ConvRank,
   dy: Tensor,
@@ -311,17 +287,411 @@ export function convTransposeBackward(
   const { tdy, tx, tw, dtype } = gradientOperands(rt, OP, dy, x, w);
   const g = convTransposeGeometry(OP, rank, tx.shape, tw.shape, o);
   checkDy(OP, tdy, [g.n, g.c, ...spatial(g.input, rank)], tx, tw);
-  const out = allocGradients(rt, OP, want, tx.shape, tw.shape, g.c, dtype);
-  const all = () => [out.dx, out.dw, out.db];
-  const { dx, dw, db } = out;
-  if (dx !== null && dx.size > 0) {
-    runConvKernel(rt, OP, dtype, "conv_forward", g, all(), (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work, 0]);
-  }
-  if (dw !== null) {
+  return rt.run(OP, (call) => {
+    const { dx, dw, db } = allocGradients(call, want, tx.shape, tw.shape, g.c, dtype);
+    if (dx !== null && dx.size > 0) convForward(call, dtype, g, tdy.ptr, tw.ptr, 0, dx.ptr, false);
     // No fused db here: the kernel's would sum x, the convolution view's output gradient.
-    runConvKernel(rt, OP, dtype, "conv_backward_filter", g, all(), (work) => [tx.ptr, tdy.ptr, dw.ptr, 0, work]);
-  }
-  // The bias gradient sums dy, the view's input: a geometry whose "output" is that input.
-  if (db !== null) runBiasGrad(rt, dtype, { ...g, o: g.c, output: g.input }, tdy.ptr, db.ptr);
-  return out;
+    if (dw !== null) convBackwardFilter(call, dtype, g, tx.ptr, tdy.ptr, dw.ptr, 0);
+    // The bias gradient sums dy, the view's input: a geometry whose "output" is that input.
+    if (db !== null) convBiasGrad(call, dtype, { ...g, o: g.c, output: g.input }, tdy.ptr, db.ptr);
+    return { dx, dw, db };
+  });
+}
+
+// --- the ops, one per rank: each documented here once; `Engine` exposes them as methods.
+
+/**
+ * 1-D convolution (cross-correlation, as `torch.nn.functional.conv1d`).
+ *
+ * Shape: x `[N, C, L]`, w `[O, C / groups, k]`, b `[O]` or null → `[N, O, Lout]`,
+ * Lout = floor((L + before + after − d·(k−1) − 1) / s) + 1. Asymmetric padding is `[[left, right]]`.
+ *
+ * @param x Input `[N, C, L]`.
+ * @param w Weights `[O, C / groups, k]`.
+ * @param b Bias `[O]`, or null/undefined for none.
+ * @param options Stride, padding, dilation, groups, activation; see {@link ConvOptions}.
+ * @returns `[N, O, Lout]`, the dtype of x.
+ * @throws {Error} On wrong ranks, channel/groups mismatches, a kernel larger than the padded input,
+ * non-positive stride or dilation, malformed padding, mixed dtypes, unknown options.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([1, 1, 4], [1, 2, 3, 4]);
+ * const w = engine.tensor([1, 1, 2], [1, -1]);
+ * assert.deepStrictEqual(Array.from(engine.conv1d(x, w, null, { padding: "same" }).toArray()), [-1, -1, -1, 4]);
+ * ```
+ */
+export function conv1d<D extends DType>(
+  this: EngineCore,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  b?: Tensor<D> | null,
+  options?: ConvOptions,
+): Tensor<D> {
+  return convN(this.runtime, 1, x, w, b, options) as Tensor<D>;
+}
+
+/**
+ * 2-D convolution (cross-correlation, as `torch.nn.functional.conv2d`), in a packed SIMD GEMM
+ * with im2col packed on the fly (a direct SIMD loop for depthwise), bias and ReLU fused.
+ *
+ * Shape: x `[N, C, H, W]`, w `[O, C / groups, kH, kW]`, b `[O]` or null → `[N, O, Hout, Wout]`,
+ * each out = floor((in + before + after − d·(k−1) − 1) / s) + 1. Padding `"same"` keeps
+ * ceil(in / s) (PyTorch's split for stride 1, TensorFlow's SAME for larger strides).
+ *
+ * @param x Input `[N, C, H, W]`.
+ * @param w Weights `[O, C / groups, kH, kW]`.
+ * @param b Bias `[O]`, or null/undefined for none.
+ * @param options Stride, padding, dilation, groups, activation; see {@link ConvOptions}.
+ * @returns `[N, O, Hout, Wout]`, the dtype of x.
+ * @throws {Error} On wrong ranks, channel/groups mismatches, a kernel larger than the padded input,
+ * non-positive stride or dilation, malformed padding, mixed dtypes, unknown options.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+ * const w = engine.tensor([1, 1, 2, 2], [1, 0, 0, 1]);
+ * assert.deepStrictEqual(Array.from(engine.conv2d(x, w).toArray()), [6, 8, 12, 14]);
+ * ```
+ */
+export function conv2d<D extends DType>(
+  this: EngineCore,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  b?: Tensor<D> | null,
+  options?: ConvOptions,
+): Tensor<D> {
+  return convN(this.runtime, 2, x, w, b, options) as Tensor<D>;
+}
+
+/**
+ * 3-D convolution (cross-correlation, as `torch.nn.functional.conv3d`).
+ *
+ * Shape: x `[N, C, D, H, W]`, w `[O, C / groups, kD, kH, kW]`, b `[O]` or null → `[N, O, Dout, Hout, Wout]`.
+ *
+ * @param x Input `[N, C, D, H, W]`.
+ * @param w Weights `[O, C / groups, kD, kH, kW]`.
+ * @param b Bias `[O]`, or null/undefined for none.
+ * @param options Stride, padding, dilation, groups, activation; see {@link ConvOptions}.
+ * @returns `[N, O, Dout, Hout, Wout]`, the dtype of x.
+ * @throws {Error} As `conv2d`.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([1, 1, 2, 2, 2], [1, 1, 1, 1, 1, 1, 1, 1]);
+ * const w = engine.tensor([1, 1, 2, 2, 2], [1, 1, 1, 1, 1, 1, 1, 1]);
+ * assert.deepStrictEqual(Array.from(engine.conv3d(x, w).toArray()), [8]);
+ * ```
+ */
+export function conv3d<D extends DType>(
+  this: EngineCore,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  b?: Tensor<D> | null,
+  options?: ConvOptions,
+): Tensor<D> {
+  return convN(this.runtime, 3, x, w, b, options) as Tensor<D>;
+}
+
+/**
+ * Gradients of `sum(y · dy)` for `y = conv1d(x, w, b, options)`: `{ dx, dw, db }` with the shapes
+ * of x, w and `[O]` (db is returned whether or not the forward had a bias). `options.needs`
+ * skips gradients; a skipped one is null. dx is overwritten, never accumulated.
+ *
+ * @param dy Gradient of the output, `[N, O, Lout]`.
+ * @param x The forward's input `[N, C, L]`.
+ * @param w The forward's weights `[O, C / groups, k]`.
+ * @param options The forward's stride, padding, dilation, groups; `needs`.
+ * @returns The gradients; see {@link ConvGradients}.
+ * @throws {Error} As `conv1d`, and when dy does not have the forward output's shape.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([1, 1, 3], [1, 2, 3]);
+ * const w = engine.tensor([1, 1, 2], [1, 1]);
+ * const { dx } = engine.conv1dBackward(engine.tensor([1, 1, 2], [1, 1]), x, w, { needs: { dw: false, db: false } });
+ * assert.deepStrictEqual(Array.from(dx!.toArray()), [1, 2, 1]);
+ * ```
+ */
+export function conv1dBackward<D extends DType>(
+  this: EngineCore,
+  dy: Tensor<D>,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  options?: ConvBackwardOptions,
+): ConvGradients<D> {
+  return convBackwardN(this.runtime, 1, dy, x, w, options) as ConvGradients<D>;
+}
+
+/**
+ * Gradients of `sum(y · dy)` for `y = conv2d(x, w, b, options)`: `{ dx, dw, db }` with the shapes
+ * of x, w and `[O]` (db is returned whether or not the forward had a bias). `options.needs`
+ * skips gradients (e.g. no dx for a first layer); a skipped one is null.
+ *
+ * @param dy Gradient of the output, `[N, O, Hout, Wout]`.
+ * @param x The forward's input `[N, C, H, W]`.
+ * @param w The forward's weights `[O, C / groups, kH, kW]`.
+ * @param options The forward's stride, padding, dilation, groups; `needs`.
+ * @returns The gradients; see {@link ConvGradients}.
+ * @throws {Error} As `conv2d`, and when dy does not have the forward output's shape.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+ * const w = engine.tensor([1, 1, 2, 2], [1, 0, 0, 1]);
+ * const { dw, db } = engine.conv2dBackward(engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), x, w);
+ * assert.deepStrictEqual(Array.from(dw!.toArray()), [12, 16, 24, 28]);
+ * assert.deepStrictEqual(Array.from(db!.toArray()), [4]);
+ * ```
+ */
+export function conv2dBackward<D extends DType>(
+  this: EngineCore,
+  dy: Tensor<D>,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  options?: ConvBackwardOptions,
+): ConvGradients<D> {
+  return convBackwardN(this.runtime, 2, dy, x, w, options) as ConvGradients<D>;
+}
+
+/**
+ * Gradients of `sum(y · dy)` for `y = conv3d(x, w, b, options)`: `{ dx, dw, db }`, as `conv2dBackward`.
+ *
+ * @param dy Gradient of the output, `[N, O, Dout, Hout, Wout]`.
+ * @param x The forward's input `[N, C, D, H, W]`.
+ * @param w The forward's weights `[O, C / groups, kD, kH, kW]`.
+ * @param options The forward's stride, padding, dilation, groups; `needs`.
+ * @returns The gradients; see {@link ConvGradients}.
+ * @throws {Error} As `conv3d`, and when dy does not have the forward output's shape.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([1, 1, 1, 1, 2], [3, 4]);
+ * const w = engine.tensor([1, 1, 1, 1, 1], [2]);
+ * const { dx } = engine.conv3dBackward(engine.tensor([1, 1, 1, 1, 2], [1, 1]), x, w);
+ * assert.deepStrictEqual(Array.from(dx!.toArray()), [2, 2]);
+ * ```
+ */
+export function conv3dBackward<D extends DType>(
+  this: EngineCore,
+  dy: Tensor<D>,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  options?: ConvBackwardOptions,
+): ConvGradients<D> {
+  return convBackwardN(this.runtime, 3, dy, x, w, options) as ConvGradients<D>;
+}
+
+/**
+ * 1-D transposed convolution (as `torch.nn.functional.conv_transpose1d`): the input gradient
+ * of `conv1d`, as an op, plus a bias. It runs the same kernel as `conv1dBackward`'s dx.
+ *
+ * Shape: x `[N, Cin, L]`, w `[Cin, Cout / groups, k]`, b `[Cout]` or null → `[N, Cout, Lout]`,
+ * Lout = (L − 1)·s − 2p + d·(k−1) + outputPadding + 1.
+ *
+ * @param x Input `[N, Cin, L]`.
+ * @param w Weights `[Cin, Cout / groups, k]`.
+ * @param b Bias `[Cout]`, or null/undefined for none.
+ * @param options Stride, padding, outputPadding, dilation, groups; see {@link ConvTransposeOptions}.
+ * @returns `[N, Cout, Lout]`, the dtype of x.
+ * @throws {Error} On wrong ranks, channel/groups mismatches, outputPadding not smaller than stride or
+ * dilation, an empty output, bad option values, mixed dtypes.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([1, 1, 3], [1, 2, 3]);
+ * const w = engine.tensor([1, 1, 2], [1, 1]);
+ * assert.deepStrictEqual(Array.from(engine.convTranspose1d(x, w).toArray()), [1, 3, 5, 3]);
+ * ```
+ */
+export function convTranspose1d<D extends DType>(
+  this: EngineCore,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  b?: Tensor<D> | null,
+  options?: ConvTransposeOptions,
+): Tensor<D> {
+  return convTransposeN(this.runtime, 1, x, w, b, options) as Tensor<D>;
+}
+
+/**
+ * 2-D transposed convolution (as `torch.nn.functional.conv_transpose2d`): the input gradient
+ * of `conv2d`, as an op, plus a bias. It runs the same kernel as `conv2dBackward`'s dx.
+ *
+ * Shape: x `[N, Cin, H, W]`, w `[Cin, Cout / groups, kH, kW]`, b `[Cout]` or null →
+ * `[N, Cout, Hout, Wout]`, each out = (in − 1)·s − 2p + d·(k−1) + outputPadding + 1.
+ *
+ * @param x Input `[N, Cin, H, W]`.
+ * @param w Weights `[Cin, Cout / groups, kH, kW]`.
+ * @param b Bias `[Cout]`, or null/undefined for none.
+ * @param options Stride, padding, outputPadding, dilation, groups; see {@link ConvTransposeOptions}.
+ * @returns `[N, Cout, Hout, Wout]`, the dtype of x.
+ * @throws {Error} As `convTranspose1d`.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]);
+ * const w = engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]);
+ * const y = engine.convTranspose2d(x, w, null, { stride: 2 }); // each input pixel becomes a 2×2 block
+ * assert.deepStrictEqual(y.shape, [1, 1, 4, 4]);
+ * assert.deepStrictEqual(Array.from(y.data), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+ * ```
+ */
+export function convTranspose2d<D extends DType>(
+  this: EngineCore,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  b?: Tensor<D> | null,
+  options?: ConvTransposeOptions,
+): Tensor<D> {
+  return convTransposeN(this.runtime, 2, x, w, b, options) as Tensor<D>;
+}
+
+/**
+ * 3-D transposed convolution (as `torch.nn.functional.conv_transpose3d`): the input gradient
+ * of `conv3d`, as an op, plus a bias. It runs the same kernel as `conv3dBackward`'s dx.
+ *
+ * Shape: x `[N, Cin, D, H, W]`, w `[Cin, Cout / groups, kD, kH, kW]`, b `[Cout]` or null →
+ * `[N, Cout, Dout, Hout, Wout]`, each out = (in − 1)·s − 2p + d·(k−1) + outputPadding + 1.
+ *
+ * @param x Input `[N, Cin, D, H, W]`.
+ * @param w Weights `[Cin, Cout / groups, kD, kH, kW]`.
+ * @param b Bias `[Cout]`, or null/undefined for none.
+ * @param options Stride, padding, outputPadding, dilation, groups; see {@link ConvTransposeOptions}.
+ * @returns `[N, Cout, Dout, Hout, Wout]`, the dtype of x.
+ * @throws {Error} As `convTranspose1d`.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([1, 1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
+ * const w = engine.tensor([1, 2, 1, 1, 1], [1, -1]);
+ * const y = engine.convTranspose3d(x, w, null, { stride: 2 }); // x at even positions, zeros between
+ * assert.deepStrictEqual(y.shape, [1, 2, 3, 3, 3]);
+ * assert.deepStrictEqual([y.data[0], y.data[26], y.data[27 + 26], y.data[13]], [1, 8, -8, 0]);
+ * ```
+ */
+export function convTranspose3d<D extends DType>(
+  this: EngineCore,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  b?: Tensor<D> | null,
+  options?: ConvTransposeOptions,
+): Tensor<D> {
+  return convTransposeN(this.runtime, 3, x, w, b, options) as Tensor<D>;
+}
+
+/**
+ * Gradients of `sum(y · dy)` for `y = convTranspose1d(x, w, b, options)`: `{ dx, dw, db }` with
+ * the shapes of x, w and `[Cout]` (db whether or not the forward had a bias). dx is a
+ * convolution of dy with w, dw the weight gradient of that convolution, so they run the
+ * forward and weight-gradient kernels. `options.needs` skips gradients; a skipped one is null.
+ *
+ * @param dy Gradient of the output, `[N, Cout, Lout]`.
+ * @param x The forward's input `[N, Cin, L]`.
+ * @param w The forward's weights `[Cin, Cout / groups, k]`.
+ * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`.
+ * @returns The gradients; see {@link ConvGradients}.
+ * @throws {Error} As `convTranspose1d`, and when dy does not have the forward output's shape.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([1, 1, 2], [1, 2]);
+ * const w = engine.tensor([1, 1, 2], [1, 1]);
+ * const { dx, dw, db } = engine.convTranspose1dBackward(engine.tensor([1, 1, 3], [1, 1, 1]), x, w);
+ * assert.deepStrictEqual(Array.from(dx!.toArray()), [2, 2]);
+ * assert.deepStrictEqual(Array.from(dw!.toArray()), [3, 3]);
+ * assert.deepStrictEqual(Array.from(db!.toArray()), [3]);
+ * ```
+ */
+export function convTranspose1dBackward<D extends DType>(
+  this: EngineCore,
+  dy: Tensor<D>,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  options?: ConvTransposeBackwardOptions,
+): ConvGradients<D> {
+  return convTransposeBackwardN(this.runtime, 1, dy, x, w, options) as ConvGradients<D>;
+}
+
+/**
+ * Gradients of `sum(y · dy)` for `y = convTranspose2d(x, w, b, options)`, as
+ * `convTranspose1dBackward`.
+ *
+ * @param dy Gradient of the output, `[N, Cout, Hout, Wout]`.
+ * @param x The forward's input `[N, Cin, H, W]`.
+ * @param w The forward's weights `[Cin, Cout / groups, kH, kW]`.
+ * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`.
+ * @returns The gradients; see {@link ConvGradients}.
+ * @throws {Error} As `convTranspose2d`, and when dy does not have the forward output's shape.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]);
+ * const w = engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]);
+ * const dy = engine.tensor([1, 1, 4, 4], new Array(16).fill(1));
+ * const { dw } = engine.convTranspose2dBackward(dy, x, w, { stride: 2, needs: { dx: false, db: false } });
+ * assert.deepStrictEqual(Array.from(dw!.toArray()), [10, 10, 10, 10]);
+ * ```
+ */
+export function convTranspose2dBackward<D extends DType>(
+  this: EngineCore,
+  dy: Tensor<D>,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  options?: ConvTransposeBackwardOptions,
+): ConvGradients<D> {
+  return convTransposeBackwardN(this.runtime, 2, dy, x, w, options) as ConvGradients<D>;
+}
+
+/**
+ * Gradients of `sum(y · dy)` for `y = convTranspose3d(x, w, b, options)`, as
+ * `convTranspose1dBackward`.
+ *
+ * @param dy Gradient of the output, `[N, Cout, Dout, Hout, Wout]`.
+ * @param x The forward's input `[N, Cin, D, H, W]`.
+ * @param w The forward's weights `[Cin, Cout / groups, kD, kH, kW]`.
+ * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`.
+ * @returns The gradients; see {@link ConvGradients}.
+ * @throws {Error} As `convTranspose3d`, and when dy does not have the forward output's shape.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([1, 1, 1, 1, 2], [1, 2]);
+ * const w = engine.tensor([1, 1, 1, 1, 1], [3]);
+ * const { dx } = engine.convTranspose3dBackward(engine.tensor([1, 1, 1, 1, 2], [1, -1]), x, w);
+ * assert.deepStrictEqual(Array.from(dx!.toArray()), [3, -3]);
+ * ```
+ */
+export function convTranspose3dBackward<D extends DType>(
+  this: EngineCore,
+  dy: Tensor<D>,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  options?: ConvTransposeBackwardOptions,
+): ConvGradients<D> {
+  return convTransposeBackwardN(this.runtime, 3, dy, x, w, options) as ConvGradients<D>;
 }

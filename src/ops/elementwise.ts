@@ -3,12 +3,13 @@
  *
  * @module
  */
+import type { EngineCore } from "../engine/engine.ts";
+import type { FloatKernels } from "../engine/kernels.ts";
 import type { Runtime } from "../engine/runtime.ts";
-import type { Tensor } from "../engine/tensor.ts";
-import { floatTensor, fmt, numberArg, opError, prefix, sameDtype } from "./_validate.ts";
+import type { DType, Tensor } from "../engine/tensor.ts";
+import { floatTensor, fmt, numberArg, opError, sameDtype } from "./_validate.ts";
 
-/** The binary ops, by kernel name. */
-export type BinaryOp = "add" | "sub" | "mul";
+type BinaryKernel = "add" | "sub" | "mul";
 
 function isSuffix(short: readonly number[], long: readonly number[]): boolean {
   if (short.length > long.length) return false;
@@ -21,7 +22,7 @@ function isSuffix(short: readonly number[], long: readonly number[]): boolean {
  * of the other (a bias `[n]` against `[batch, n]`, a `[C, H, W]` map against `[N, C, H, W]`);
  * the result has the larger shape.
  */
-export function binary(rt: Runtime, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+function binary(rt: Runtime, op: BinaryKernel, a: Tensor, b: Tensor): Tensor {
   const ta = floatTensor(rt, op, "a", a);
   const tb = floatTensor(rt, op, "b", b);
   const dtype = sameDtype(op, "a", ta, "b", tb);
@@ -38,25 +39,103 @@ export function binary(rt: Runtime, op: BinaryOp, a: Tensor, b: Tensor): Tensor 
       `'a' is ${fmt(ta.shape)}, 'b' is ${fmt(tb.shape)}`,
     );
   }
-  const out = rt.allocTensor(op, outShape, dtype);
-  if (out.size === 0) return out;
-  rt.kernels[`${prefix(dtype)}_${op}`](out.size / inner, inner, ta.ptr, xs, tb.ptr, ys, out.ptr);
-  return out;
+  return rt.run(op, (call) => {
+    const out = call.output(outShape, dtype);
+    if (out.size > 0) {
+      const K: FloatKernels = rt.kernelsFor(dtype);
+      K[op](out.size / inner, inner, ta.ptr, xs, tb.ptr, ys, out.ptr);
+    }
+    return out;
+  });
 }
 
-/** `x · alpha` elementwise. */
-export function scale(rt: Runtime, x: Tensor, alpha: number): Tensor {
+/**
+ * `a + b`; `b` may be the trailing dims of `a` (a bias) or the other way round.
+ *
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([2, 2], [1, 2, 3, 4]);
+ * assert.deepStrictEqual(Array.from(engine.add(x, engine.tensor([2], [10, 20])).toArray()), [11, 22, 13, 24]);
+ * ```
+ */
+export function add<D extends DType>(this: EngineCore, a: Tensor<D>, b: Tensor<D>): Tensor<D> {
+  return binary(this.runtime, "add", a, b) as Tensor<D>;
+}
+
+/**
+ * `a - b`, broadcasting as `add`.
+ *
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([2], [5, 7]);
+ * assert.deepStrictEqual(Array.from(engine.sub(x, x).toArray()), [0, 0]);
+ * ```
+ */
+export function sub<D extends DType>(this: EngineCore, a: Tensor<D>, b: Tensor<D>): Tensor<D> {
+  return binary(this.runtime, "sub", a, b) as Tensor<D>;
+}
+
+/**
+ * `a · b` elementwise, broadcasting as `add`.
+ *
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([2], [2, 3]);
+ * assert.deepStrictEqual(Array.from(engine.mul(x, x).toArray()), [4, 9]);
+ * ```
+ */
+export function mul<D extends DType>(this: EngineCore, a: Tensor<D>, b: Tensor<D>): Tensor<D> {
+  return binary(this.runtime, "mul", a, b) as Tensor<D>;
+}
+
+/**
+ * `x · alpha` elementwise.
+ *
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * assert.deepStrictEqual(Array.from(engine.scale(engine.tensor([2], [1, -2]), 3).toArray()), [3, -6]);
+ * ```
+ */
+export function scale<D extends DType>(this: EngineCore, x: Tensor<D>, alpha: number): Tensor<D> {
+  const rt = this.runtime;
   const tx = floatTensor(rt, "scale", "x", x);
   const s = numberArg("scale", "alpha", alpha);
-  const out = rt.allocTensor("scale", tx.shape, tx.dtype);
-  if (out.size > 0) rt.kernels[`${prefix(tx.dtype)}_scale`](tx.size, tx.ptr, out.ptr, s);
-  return out;
+  return rt.run("scale", (call) => {
+    const out = call.output(tx.shape, tx.dtype);
+    if (out.size > 0) rt.kernelsFor(tx.dtype).scale(tx.size, tx.ptr, out.ptr, s);
+    return out as Tensor<D>;
+  });
 }
 
-/** `max(x, 0)` elementwise; NaN stays NaN, as in PyTorch. */
-export function relu(rt: Runtime, x: Tensor): Tensor {
+/**
+ * `max(x, 0)` elementwise (NaN propagates, as in `torch.relu`).
+ *
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * assert.deepStrictEqual(Array.from(engine.relu(engine.tensor([3], [-1, 0, 2])).toArray()), [0, 0, 2]);
+ * ```
+ */
+export function relu<D extends DType>(this: EngineCore, x: Tensor<D>): Tensor<D> {
+  const rt = this.runtime;
   const tx = floatTensor(rt, "relu", "x", x);
-  const out = rt.allocTensor("relu", tx.shape, tx.dtype);
-  if (out.size > 0) rt.kernels[`${prefix(tx.dtype)}_relu`](tx.size, tx.ptr, out.ptr);
-  return out;
+  return rt.run("relu", (call) => {
+    const out = call.output(tx.shape, tx.dtype);
+    if (out.size > 0) rt.kernelsFor(tx.dtype).relu(tx.size, tx.ptr, out.ptr);
+    return out as Tensor<D>;
+  });
 }

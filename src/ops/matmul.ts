@@ -3,9 +3,9 @@
  *
  * @module
  */
-import type { Runtime } from "../engine/runtime.ts";
-import type { Tensor } from "../engine/tensor.ts";
-import { boolOption, floatTensor, fmt, opError, options, prefix, sameDtype, withScratch } from "./_validate.ts";
+import type { EngineCore } from "../engine/engine.ts";
+import type { DType, Tensor } from "../engine/tensor.ts";
+import { boolOption, floatTensor, fmt, opError, options, sameDtype } from "./_validate.ts";
 
 /** Options of `matmul`. */
 export interface MatmulOptions {
@@ -16,13 +16,25 @@ export interface MatmulOptions {
 }
 
 /**
- * `op(a) · op(b)` where op transposes the last two dims when asked.
+ * Matrix product `op(a) · op(b)`, 2-D or batched 3-D, in a packed, register-tiled SIMD GEMM.
  *
- * Shapes (after op): a `[m, k]` or `[batch, m, k]`, b `[k, n]` or `[batch, k, n]`,
- * result `[m, n]` or `[batch, m, n]`. As in `torch.matmul`, a 2-D operand or a batch of 1
- * is broadcast over the other's batch.
+ * Shape: a `[m, k]` or `[batch, m, k]` (`[k, m]` with `transA`), b `[k, n]` or `[batch, k, n]`
+ * (`[n, k]` with `transB`) → `[m, n]`, or `[batch, m, n]` when either is 3-D. A 2-D operand or a
+ * batch of 1 broadcasts, as in `torch.matmul`.
+ *
+ * @throws {Error} On ranks other than 2 or 3, mismatched inner dims or batches, mixed dtypes,
+ * int32 tensors, disposed tensors, unknown options.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const a = engine.tensor([2, 2], [1, 2, 3, 4]);
+ * assert.deepStrictEqual(Array.from(engine.matmul(a, a, { transB: true }).toArray()), [5, 11, 11, 25]);
+ * ```
  */
-export function matmul(rt: Runtime, a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor {
+export function matmul<D extends DType>(this: EngineCore, a: Tensor<D>, b: Tensor<D>, opts?: MatmulOptions): Tensor<D> {
+  const rt = this.runtime;
   const OP = "matmul";
   const o = options<MatmulOptions>(OP, opts, ["transA", "transB"]);
   const transA = boolOption(OP, "transA", o.transA, false);
@@ -58,13 +70,12 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, opts?: MatmulOptions):
   }
   const batch = Math.max(batchA, batchB);
   const outShape = ra === 3 || rb === 3 ? [batch, m, n] : [m, n];
-  const out = rt.allocTensor(OP, outShape, dtype);
-  if (out.size === 0) return out;
-  const p = prefix(dtype);
-  const K = rt.kernels;
-  const work = K[`${p}_gemm_workspace`](m, n, k);
-  return withScratch(rt, OP, work, out, (w) => {
-    K[`${p}_gemm`](
+  return rt.run(OP, (call) => {
+    const out = call.output(outShape, dtype);
+    if (out.size === 0) return out as Tensor<D>;
+    const K = rt.kernelsFor(dtype);
+    const work = call.scratch(K.gemmWorkspace(m, n, k));
+    K.gemm(
       batch,
       m,
       n,
@@ -80,8 +91,8 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, opts?: MatmulOptions):
       out.ptr,
       n,
       m * n,
-      w,
+      work,
     );
-    return out;
+    return out as Tensor<D>;
   });
 }

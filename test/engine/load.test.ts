@@ -43,7 +43,7 @@ describe("load", () => {
       "Cannot load as 'initialMemoryBytes' must be an integer from 0 to maxMemoryBytes (1048576): current value is 2097152",
     );
     await expect(load({ module: new Uint8Array(4) as unknown as WebAssembly.Module })).rejects.toThrow(
-      "Cannot load as 'module' must be a WebAssembly.Module: current value is \"object\"",
+      "Cannot load as 'module' must be a WebAssembly.Module: current value is a Uint8Array",
     );
     await expect(load(7 as unknown as object)).rejects.toThrow(
       "Cannot load as 'options' must be an object: current value is 7",

@@ -99,7 +99,7 @@ describe("engine.tensor", () => {
       "Cannot run tensor as 'data' must have 4 elements to fill shape [2, 2]: current length is 3",
     );
     expect(() => e.tensor([2], [1, "x"] as unknown as number[])).toThrow(
-      "Cannot run tensor as 'data' must hold only numbers: element 1 is string",
+      "Cannot run tensor as 'data' must hold only numbers: element 1 is \"x\"",
     );
     expect(() => e.tensor([2], [1, 2], "float16" as "float32")).toThrow(
       "Cannot run tensor as 'dtype' must be one of float32, float64, int32: current value is \"float16\"",
@@ -167,7 +167,7 @@ describe("engine.scope", () => {
     ).toThrow("Cannot run scope as 'fn' returned a Promise: scope() takes a synchronous function");
     expect(e.memoryStats().tensorsLive).toBe(base);
     expect(() => e.scope(5 as unknown as () => void)).toThrow(
-      "Cannot run scope as 'fn' must be a function: current value is number",
+      "Cannot run scope as 'fn' must be a function: current value is 5",
     );
   });
 

@@ -94,11 +94,11 @@ for (const build of builds()) {
         "Cannot run mul as 'a' must have dtype float32 or float64: current dtype is int32 with shape [3]",
       );
       expect(() => e.add(a, [1, 2, 3] as never)).toThrow(
-        "Cannot run add as 'b' must be a Tensor: current value is object",
+        "Cannot run add as 'b' must be a Tensor: current value is [1, 2, 3]",
       );
       expect(() => e.relu(null as never)).toThrow("Cannot run relu as 'x' must be a Tensor: current value is null");
       expect(() => e.scale(a, "2" as never)).toThrow(
-        "Cannot run scale as 'alpha' must be a number: current value is 2",
+        "Cannot run scale as 'alpha' must be a number: current value is \"2\"",
       );
       expect(e.memoryStats()).toEqual(before);
       for (const t of [a, b, d, i]) t.dispose();

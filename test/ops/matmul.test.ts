@@ -123,7 +123,7 @@ describe("matmul bad input", () => {
       "Cannot run matmul as 'transB' must be a boolean: current value is 1",
     );
     expect(() => e.matmul(a, a, 3 as never)).toThrow(
-      "Cannot run matmul as 'options' must be an object: current value is number",
+      "Cannot run matmul as 'options' must be an object: current value is 3",
     );
     expect(e.memoryStats()).toEqual(before);
   });

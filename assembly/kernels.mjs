@@ -1,0 +1,185 @@
+// The kernel table: the one list of simdnn's wasm exports. tools/gen-kernels.mjs turns it
+// into assembly/index.ts (the `f32_`/`f64_` export wrappers around each generic kernel),
+// assembly/shared/descriptors.ts (descriptor classes) and src/engine/kernels.ts (the typed
+// interface the ops call, and the descriptor writers). Adding a kernel is one entry here.
+//
+// Argument kinds: `ptr` a byte offset into memory, `size` an element count or stride (both
+// usize), `flag` an i32 0/1, `i32`, `T` a scalar of the kernel's element type. Results:
+// `void`, `size`, `i32`, `T`, `f64`.
+// `call` is the AssemblyScript expression, with `T` the element type; `workspace` declares the
+// companion `<dtype>_<name>_workspace` export.
+
+/** Modules the wrappers import from, relative to assembly/. */
+export const IMPORTS = {
+  "./gemm/gemm": ["gemm", "gemmWorkspaceBytes"],
+  "./elementwise/binary": ["vbinary", "OP_ADD", "OP_SUB", "OP_MUL"],
+  "./elementwise/unary": ["vunary", "OP_RELU", "OP_SCALE"],
+  "./peak/peak": ["peakMadd10", "peakMadd12"],
+  "./conv/geometry": ["CONV_GEOM_SLOT"],
+  "./conv/forward": ["convForward", "convForwardWorkspace"],
+  "./conv/backward_data": ["convBackwardData", "convBackwardDataWorkspace"],
+  "./conv/backward_filter": ["convBackwardFilter", "convBackwardFilterWorkspace"],
+  "./conv/bias_grad": ["convBiasGrad"],
+  "./gemm/ukernel": ["setGemmVariant as setVariant"],
+};
+
+/**
+ * Descriptors: structs the TS side writes into memory and kernels read through a pointer.
+ * Each field is one value, or a 3-vector (depth, height, width) written from an array.
+ */
+export const DESCRIPTORS = [
+  {
+    name: "ConvGeom",
+    doc: "The geometry of one convolution, every rank carried as 3-D (see assembly/conv/geometry.ts).",
+    type: "i32",
+    fields: [
+      ["n"],
+      ["c"],
+      ["o"],
+      ["groups"],
+      ["input", ["id", "ih", "iw"]],
+      ["kernel", ["kd", "kh", "kw"]],
+      ["output", ["od", "oh", "ow"]],
+      ["stride", ["sd", "sh", "sw"]],
+      ["dilation", ["dd", "dh", "dw"]],
+      ["padBefore", ["pd", "ph", "pw"], "Padding before each dim (the padding after only shows in the output size)."],
+    ],
+  },
+];
+
+const GEMM_ARGS = [
+  ["batch", "size"],
+  ["m", "size"],
+  ["n", "size"],
+  ["k", "size"],
+  ["a", "ptr"],
+  ["rsA", "size"],
+  ["csA", "size"],
+  ["sA", "size"],
+  ["b", "ptr"],
+  ["rsB", "size"],
+  ["csB", "size"],
+  ["sB", "size"],
+  ["c", "ptr"],
+  ["ldc", "size"],
+  ["sC", "size"],
+  ["work", "ptr"],
+];
+const BINARY_ARGS = [
+  ["outer", "size"],
+  ["inner", "size"],
+  ["x", "ptr"],
+  ["xs", "size"],
+  ["y", "ptr"],
+  ["ys", "size"],
+  ["out", "ptr"],
+];
+const binary = (name, op) => ({
+  name,
+  doc: `out = x ${op === "OP_ADD" ? "+" : op === "OP_SUB" ? "−" : "·"} y over outer × inner elements; xs, ys: ` +
+    "the outer strides (0 broadcasts)",
+  args: BINARY_ARGS,
+  call: `vbinary<T>(${op}, outer, inner, x, xs, y, ys, out)`,
+});
+const PEAK_ARGS = [["iters", "size"], ["buf", "ptr"], ["bytes", "size"]];
+const GEOM = ["geom", "ptr"];
+
+/** Kernels instantiated for f32 and f64 (or the listed `dtypes`). */
+export const KERNELS = [
+  {
+    name: "gemm",
+    doc: "C = op(A)·op(B), batched; strides in elements (see assembly/gemm/gemm.ts for the contract)",
+    args: GEMM_ARGS,
+    call: "gemm<T>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work)",
+    workspace: { args: [["m", "size"], ["n", "size"], ["k", "size"]], call: "gemmWorkspaceBytes<T>(m, n, k)" },
+  },
+  binary("add", "OP_ADD"),
+  binary("sub", "OP_SUB"),
+  binary("mul", "OP_MUL"),
+  {
+    name: "relu",
+    doc: "out = max(x, 0) over n elements (NaN stays NaN); out may alias x",
+    args: [["n", "size"], ["x", "ptr"], ["out", "ptr"]],
+    call: "vunary<T>(OP_RELU, n, x, out, 0)",
+  },
+  {
+    name: "scale",
+    doc: "out = x · alpha over n elements; out may alias x",
+    args: [["n", "size"], ["x", "ptr"], ["out", "ptr"], ["alpha", "T"]],
+    call: "vunary<T>(OP_SCALE, n, x, out, alpha)",
+  },
+  {
+    name: "peak_madd10",
+    doc: "Throughput probe for bench/: iters · 10 · 2 · 4 FLOPs per call",
+    dtypes: ["f32"],
+    args: PEAK_ARGS,
+    returns: "T",
+    call: "peakMadd10<T>(iters, buf, bytes)",
+  },
+  {
+    name: "peak_madd12",
+    doc: "Throughput probe for bench/: iters · 12 · 2 · 4 FLOPs per call",
+    dtypes: ["f32"],
+    args: PEAK_ARGS,
+    returns: "T",
+    call: "peakMadd12<T>(iters, buf, bytes)",
+  },
+  {
+    name: "conv_forward",
+    doc: "y = conv(x, w) + bias (bias may be 0), then ReLU when relu is set; implicit GEMM or direct depthwise",
+    args: [GEOM, ["x", "ptr"], ["w", "ptr"], ["bias", "ptr"], ["y", "ptr"], ["work", "ptr"], ["relu", "flag"]],
+    call: "convForward<T>(geom, x, w, bias, y, work, relu != 0)",
+    workspace: { args: [GEOM], call: "convForwardWorkspace<T>(geom)" },
+  },
+  {
+    name: "conv_backward_data",
+    doc: "dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv)",
+    args: [GEOM, ["dy", "ptr"], ["w", "ptr"], ["bias", "ptr"], ["dx", "ptr"], ["work", "ptr"]],
+    call: "convBackwardData<T>(geom, dy, w, bias, dx, work)",
+    workspace: { args: [GEOM], call: "convBackwardDataWorkspace<T>(geom)" },
+  },
+  {
+    name: "conv_backward_filter",
+    doc: "dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0",
+    args: [GEOM, ["dy", "ptr"], ["x", "ptr"], ["dw", "ptr"], ["db", "ptr"], ["work", "ptr"]],
+    call: "convBackwardFilter<T>(geom, dy, x, dw, db, work)",
+    workspace: { args: [GEOM], call: "convBackwardFilterWorkspace<T>(geom)" },
+  },
+  {
+    name: "conv_bias_grad",
+    doc: "db = dy summed over batch and spatial dims, per output channel",
+    args: [GEOM, ["dy", "ptr"], ["db", "ptr"]],
+    call: "convBiasGrad<T>(geom, dy, db)",
+  },
+];
+
+/** Exports with no element type. */
+export const UNTYPED = [
+  {
+    name: "heapBase",
+    doc: "Where the engine's allocator may start: the end of this module's static data",
+    args: [],
+    returns: "size",
+    call: "__heap_base",
+  },
+  {
+    name: "relaxedBuild",
+    doc: "1 in the relaxed build, 0 in the baseline build: identifies a caller-provided module",
+    args: [],
+    returns: "i32",
+    call: "ASC_FEATURE_RELAXED_SIMD ? 1 : 0",
+  },
+  {
+    name: "setGemmVariant",
+    doc: "The GEMM microkernel variant of this instance: 0 = loadsplat, 1 = shuffle (assembly/gemm/ukernel.ts)",
+    args: [["v", "i32"]],
+    call: "setVariant(v)",
+  },
+  {
+    name: "conv_geom_slot",
+    doc: "The static ConvGeom slot the engine writes descriptors into (static data never moves)",
+    args: [],
+    returns: "size",
+    call: "CONV_GEOM_SLOT",
+  },
+];

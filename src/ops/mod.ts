@@ -1,0 +1,51 @@
+/**
+ * Every op, as the methods `Engine` gets (src/load.ts). Each op is a function written and
+ * documented once in its family's module, taking its engine as `this`; adding an op is adding
+ * it to its family and to this list.
+ *
+ * @module
+ */
+import { tensor, view } from "./create.ts";
+import { add, mul, relu, scale, sub } from "./elementwise.ts";
+import { matmul } from "./matmul.ts";
+import {
+  conv1d,
+  conv1dBackward,
+  conv2d,
+  conv2dBackward,
+  conv3d,
+  conv3dBackward,
+  convTranspose1d,
+  convTranspose1dBackward,
+  convTranspose2d,
+  convTranspose2dBackward,
+  convTranspose3d,
+  convTranspose3dBackward,
+} from "./conv.ts";
+
+/** The ops, by method name. */
+export const ops = {
+  tensor,
+  view,
+  matmul,
+  add,
+  sub,
+  mul,
+  scale,
+  relu,
+  conv1d,
+  conv2d,
+  conv3d,
+  conv1dBackward,
+  conv2dBackward,
+  conv3dBackward,
+  convTranspose1d,
+  convTranspose2d,
+  convTranspose3d,
+  convTranspose1dBackward,
+  convTranspose2dBackward,
+  convTranspose3dBackward,
+};
+
+/** The op methods of an `Engine`. */
+export type Ops = typeof ops;
