@@ -48,6 +48,27 @@ describe("load", () => {
     await expect(load(7 as unknown as object)).rejects.toThrow(
       "Cannot load as 'options' must be an object: current value is 7",
     );
+    await expect(load({ simdd: 1 } as never)).rejects.toThrow(
+      "Cannot load as 'options' has an unknown key 'simdd': known keys are simd, module, maxMemoryBytes, " +
+        "initialMemoryBytes, gemmVariant",
+    );
+    await expect(load({ maxMemoryBytes: NaN })).rejects.toThrow(
+      "Cannot load as 'maxMemoryBytes' must be an integer from 65536 to 4294967296: current value is NaN",
+    );
+    await expect(load({ initialMemoryBytes: Infinity })).rejects.toThrow(
+      "Cannot load as 'initialMemoryBytes' must be an integer from 0 to maxMemoryBytes (4294967296): current value is Infinity",
+    );
+  });
+
+  it("rejects a module that is not a simdnn build, naming the missing export", async () => {
+    // A valid module that imports a memory but exports none of the kernels.
+    const bytes = new Uint8Array([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+      0x02, 0x0f, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x00, // env.memory
+    ]);
+    await expect(load({ module: new WebAssembly.Module(bytes) })).rejects.toThrow(
+      "Cannot load as the wasm module has no export 'f32_gemm': it is not a simdnn build of this version",
+    );
   });
 
   it("engines are independent", async () => {
