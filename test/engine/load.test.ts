@@ -63,8 +63,31 @@ describe("load", () => {
   it("rejects a module that is not a simdnn build, naming the missing export", async () => {
     // A valid module that imports a memory but exports none of the kernels.
     const bytes = new Uint8Array([
-      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
-      0x02, 0x0f, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, 0x00, // env.memory
+      0x00,
+      0x61,
+      0x73,
+      0x6d,
+      0x01,
+      0x00,
+      0x00,
+      0x00, // magic, version
+      0x02,
+      0x0f,
+      0x01,
+      0x03,
+      0x65,
+      0x6e,
+      0x76,
+      0x06,
+      0x6d,
+      0x65,
+      0x6d,
+      0x6f,
+      0x72,
+      0x79,
+      0x02,
+      0x00,
+      0x00, // env.memory
     ]);
     await expect(load({ module: new WebAssembly.Module(bytes) })).rejects.toThrow(
       "Cannot load as the wasm module has no export 'f32_gemm': it is not a simdnn build of this version",

@@ -98,7 +98,9 @@ describe("views over shared storage", () => {
       "Cannot run view as 'offset' must be a non-negative integer: current value is -1",
     );
     expect(() => e.view(slab, NaN, [2])).toThrow("current value is NaN");
-    expect(() => e.view(slab, 0, [2, -1])).toThrow("Cannot run view as 'shape' must be an array of non-negative integers");
+    expect(() => e.view(slab, 0, [2, -1])).toThrow(
+      "Cannot run view as 'shape' must be an array of non-negative integers",
+    );
     expect(() => e.view({} as never, 0, [1])).toThrow(
       "Cannot run view as 'source' must be a Tensor: current value is {  }",
     );

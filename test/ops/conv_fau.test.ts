@@ -20,6 +20,7 @@ import type { Engine, Tensor } from "../../src/mod.ts";
 import { builds, engineFor } from "../_util/engines.ts";
 import { rng } from "../_util/reference.ts";
 import { baseInputImage, expectedErrPrev, expectedResult0, expectedResult1 } from "../_util/fau_softconv_data.ts";
+import { centralDifferences } from "../_util/gradcheck.ts";
 
 type Pairs = [number, number][];
 const fauPadding = (kernel: number[]): Pairs =>
@@ -70,16 +71,10 @@ const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
 // §1.3 / §1.4: sum over elements of |analytic − numeric| / max(|analytic|, |numeric|) (0 below 1e-15),
 // numeric by central differences with ε = 1e-5, for L = Σ (y − label)² (the L2Loss).
 function gradientCheckSum(t: Tensor, analytic: ArrayLike<number>, loss: () => number): number {
-  const eps = 1e-5;
+  const numerics = centralDifferences(t, loss, 1e-5);
   let sum = 0;
   for (let i = 0; i < t.size; i++) {
-    const v = t.data[i];
-    t.data[i] = v + eps;
-    const up = loss();
-    t.data[i] = v - eps;
-    const down = loss();
-    t.data[i] = v;
-    const numeric = (up - down) / (2 * eps);
+    const numeric = numerics[i];
     const m = Math.max(Math.abs(analytic[i]), Math.abs(numeric));
     sum += m < 1e-15 ? 0 : Math.abs(analytic[i] - numeric) / m;
   }

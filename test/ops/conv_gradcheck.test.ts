@@ -14,6 +14,7 @@ import type {
 import { builds, engineFor } from "../_util/engines.ts";
 import { convBackwardOf, convOf } from "../_util/conv_tester.ts";
 import { randomArray } from "../_util/reference.ts";
+import { centralDifferences } from "../_util/gradcheck.ts";
 
 interface GradCase {
   name: string;
@@ -133,14 +134,9 @@ function loss(e: Engine, c: GradCase, x: Tensor, w: Tensor, b: Tensor, r: Float6
 // Central differences for every element of t, compared with the analytic gradient g.
 function checkParam(c: GradCase, t: Tensor, g: Tensor, f: () => number, what: string): void {
   const analytic = g.toArray();
+  const numerics = centralDifferences(t, f, EPS);
   for (let i = 0; i < t.size; i++) {
-    const v = t.data[i];
-    t.data[i] = v + EPS;
-    const up = f();
-    t.data[i] = v - EPS;
-    const down = f();
-    t.data[i] = v;
-    const numeric = (up - down) / (2 * EPS);
+    const numeric = numerics[i];
     if (!(Math.abs(numeric - analytic[i]) <= 1e-8 * Math.max(1, Math.abs(numeric)))) {
       throw new Error(`${c.name}: ${what}[${i}] analytic ${analytic[i]}, central difference ${numeric}`);
     }
