@@ -119,7 +119,7 @@ const CASES: Case[] = [
   ],
   [
     "padding triple",
-    (e, x) => e.conv2d(x, e.tensor([6, 4, 3, 3]), null, { padding: [[1, 1, 1], [1, 1]] }),
+    (e, x) => e.conv2d(x, e.tensor([6, 4, 3, 3]), null, { padding: [[1, 1, 1], [1, 1]] as never }),
     'Cannot run conv2d as \'padding\' must be a non-negative integer, "same", "valid", or an array of 2 entries (one non-negative ' +
     "integer or one [before, after] pair per spatial dim): current value is [[1,1,1],[1,1]]",
   ],

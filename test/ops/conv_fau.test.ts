@@ -321,7 +321,7 @@ for (const build of builds()) {
         );
         const b = e.tensor([4], [0.1, 0.1, 0.1, 0.1], "float64");
         const l = layer(e, [3, 2], [5, 8]);
-        const energy = (t: Tensor) => t.data.reduce((s, v) => s + v * v, 0);
+        const energy = (t: Tensor) => Array.from(t.data).reduce((s, v) => s + v * v, 0);
         for (let it = 0; it < 10; it++) {
           e.scope(() => {
             const out = l.forward(x, w, b);
