@@ -1,8 +1,9 @@
 // Builds both wasm variants from assembly/ and embeds them as generated TypeScript
 // modules, so every runtime gets the bytes through a plain `import` (no fetch, no
-// file read, no bundler plugin). The constant is typed `string` so that the emitted
-// .d.ts does not repeat the bytes as a literal type. Run by `npm run build` and by
-// `prepare` on install.
+// file read, no bundler plugin). src/engine/modules.ts imports each build dynamically,
+// so bundlers give each its own chunk. The constant is typed `string` so that the
+// emitted .d.ts does not repeat the bytes as a literal type. Run by `npm run build` and
+// by `prepare` on install.
 // Output is a pure function of the sources and the locked asc version.
 import asc from "assemblyscript/asc";
 import { createHash } from "node:crypto";

@@ -5,12 +5,10 @@
  * @module
  */
 import { instantiate } from "@assemblyscript/loader";
-import { decodeBase64 } from "./base64.ts";
 import { hasRelaxedSimd, hasSimd, type SimdBuild } from "./features.ts";
 import { Heap, OutOfMemoryError } from "./heap.ts";
 import { bytesPerElement, type DType, Tensor, type TensorOwner } from "./tensor.ts";
-import { WASM_BASE64 as BASELINE } from "./wasm/baseline.ts";
-import { WASM_BASE64 as RELAXED } from "./wasm/relaxed.ts";
+import { embeddedModule } from "./modules.ts";
 
 type K = (...args: number[]) => number;
 /** The wasm exports, by name (see assembly/index.ts). */
@@ -61,16 +59,6 @@ export interface MemoryStats {
 
 const PAGE = 65536;
 const MAX_PAGES = 65536;
-const modules = new Map<SimdBuild, WebAssembly.Module>();
-
-function compiled(build: SimdBuild): WebAssembly.Module {
-  let m = modules.get(build);
-  if (!m) {
-    m = new WebAssembly.Module(decodeBase64(build === "relaxed" ? RELAXED : BASELINE));
-    modules.set(build, m);
-  }
-  return m;
-}
 
 function optionError(arg: string, constraint: string, actual: unknown): Error {
   return new Error(
@@ -125,7 +113,7 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
     );
   }
   const build: SimdBuild = simd === "auto" ? (relaxedOk ? "relaxed" : "baseline") : simd;
-  const module = options.module ?? compiled(build);
+  const module = options.module ?? (await embeddedModule(build));
   const memory = new WebAssembly.Memory({ initial: Math.ceil(initBytes / PAGE), maximum: Math.floor(maxBytes / PAGE) });
   const { exports } = await instantiate(module, { env: { memory } });
   const kernels = exports as unknown as Kernels;
