@@ -1,6 +1,7 @@
 // Printed-output parity of examples/demo.mjs: runs the demo with `--simd baseline` in Node,
 // in Deno and in headless Chromium (a page importing the same file through an import map),
-// and requires the same build line, output hash and C[0, 0..3] line from all three.
+// and requires the same build line, output hash and C[0, 0..3] line from all three; the page
+// must fetch only the embedded build it runs.
 // The relaxed build is compared too, for information only: relaxed_madd may or may not
 // fuse, so its result is host-dependent by design. Needs the built package (dist/).
 //   node tools/demo-parity.mjs        (npm run test:demo)
@@ -77,6 +78,12 @@ async function runBrowser(label, query) {
   try {
     const page = await browser.newPage();
     const lines = [];
+    // Which embedded builds the page fetched: only the one it runs (src/engine/modules.ts).
+    const fetched = new Set();
+    page.on("request", (r) => {
+      const m = /\/engine\/wasm\/(baseline|relaxed)\.js$/.exec(new URL(r.url()).pathname);
+      if (m) fetched.add(m[1]);
+    });
     const done = new Promise((ok, fail) => {
       page.on("console", (m) => {
         lines.push(m.text());
@@ -87,7 +94,11 @@ async function runBrowser(label, query) {
     });
     await page.goto(`http://127.0.0.1:${server.address().port}/${query}`);
     await done;
-    return parse(label, lines.join("\n"));
+    const result = parse(label, lines.join("\n"));
+    if (fetched.size !== 1 || !fetched.has(result.build)) {
+      throw new Error(`the page ran the ${result.build} build but fetched: ${[...fetched].join(", ") || "none"}`);
+    }
+    return result;
   } catch (e) {
     console.error(`demo-parity: ${label} failed: ${e?.stack ?? e}`);
     process.exit(1);

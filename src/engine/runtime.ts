@@ -5,13 +5,11 @@
  * @module
  */
 import { instantiate } from "@assemblyscript/loader";
-import { decodeBase64 } from "./base64.ts";
 import { hasRelaxedSimd, hasSimd, type SimdBuild } from "./features.ts";
 import { Heap, OutOfMemoryError } from "./heap.ts";
 import { bindKernels, type FloatKernels, type Kernels } from "./kernels.ts";
+import { embeddedModule } from "./modules.ts";
 import { bytesPerElement, type DType, type FloatDType, Storage, Tensor, type TensorOwner } from "./tensor.ts";
-import { WASM_BASE64 as BASELINE } from "./wasm/baseline.ts";
-import { WASM_BASE64 as RELAXED } from "./wasm/relaxed.ts";
 
 /** Options of `load()`. */
 export interface LoadOptions {
@@ -60,16 +58,6 @@ export interface MemoryStats {
 
 const PAGE = 65536;
 const MAX_PAGES = 65536;
-const modules = new Map<SimdBuild, WebAssembly.Module>();
-
-function compiled(build: SimdBuild): WebAssembly.Module {
-  let m = modules.get(build);
-  if (!m) {
-    m = new WebAssembly.Module(decodeBase64(build === "relaxed" ? RELAXED : BASELINE));
-    modules.set(build, m);
-  }
-  return m;
-}
 
 /** Formats a value for a message: strings quoted, NaN and ±Infinity as such, arrays as arrays. */
 export function showValue(v: unknown): string {
@@ -150,7 +138,7 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
     );
   }
   const build: SimdBuild = simd === "auto" ? (relaxedOk ? "relaxed" : "baseline") : simd;
-  const module = options.module ?? compiled(build);
+  const module = options.module ?? (await embeddedModule(build));
   const memory = new WebAssembly.Memory({ initial: Math.ceil(initBytes / PAGE), maximum: Math.floor(maxBytes / PAGE) });
   const { exports } = await instantiate(module, { env: { memory } });
   const kernels = bindKernels(exports as unknown as Record<string, unknown>);
