@@ -69,7 +69,7 @@ export function showValue(v: unknown): string {
     for (let i = 0; i < v.length; i++) items.push(i in v ? showValue(v[i]) : "<empty>");
     return `[${items.join(", ")}]`;
   }
-  if (v instanceof Tensor) return v.toString();
+  if (v instanceof Tensor) return `Tensor(${v.dtype} [${v.shape.join(", ")}]${v.disposed ? ", disposed" : ""})`;
   if (typeof v === "object") {
     const ctor = (v as object).constructor;
     if (ctor !== Object && ctor !== undefined && ctor !== null) return `a ${ctor.name}`;

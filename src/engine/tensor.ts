@@ -6,6 +6,8 @@
  * @module
  */
 
+import { formatTensor } from "./format.ts";
+
 /** Element types a tensor can hold. Kernels run on the float types; int32 holds labels and indices. */
 export type DType = "float32" | "float64" | "int32";
 
@@ -273,9 +275,31 @@ export class Tensor<D extends DType = DType> {
     return this.#owner === owner;
   }
 
-  /** e.g. `Tensor(float32 [2, 3])`. */
+  /**
+   * The values as PyTorch prints them, then dtype and shape; beyond 1,000 elements the first
+   * and last 3 entries of each dim. `console.log(t)` prints the same in Node and Deno.
+   *
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * import assert from "node:assert";
+   * const engine = await load();
+   * const t = engine.tensor([2, 2], [1, 2, 3, 4.5]);
+   * assert.strictEqual(String(t), "tensor([[1.0000, 2.0000],\n        [3.0000, 4.5000]], dtype=float32, shape=[2, 2])");
+   * ```
+   */
   toString(): string {
-    return `Tensor(${this.dtype} ${fmtShape(this.shape)}${this.#disposed ? ", disposed" : ""})`;
+    return formatTensor(this.#disposed ? null : this.data, this.shape, this.dtype);
+  }
+
+  /** Node's `util.inspect` (and so `console.log`). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  /** Deno's `Deno.inspect` (and so `console.log`). */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
   }
 
   #live(op: string): void {

@@ -23,7 +23,7 @@ describe("engine.tensor", () => {
     const empty = e.tensor([0, 5]);
     expect(empty.size).toBe(0);
     expect(empty.data.length).toBe(0);
-    expect(String(a)).toBe("Tensor(float32 [2, 3])");
+    expect(String(a)).toBe("tensor([[1., 2., 3.],\n        [4., 5., 6.]], dtype=float32, shape=[2, 3])");
   });
 
   it("shape is a frozen copy", async () => {
@@ -71,7 +71,7 @@ describe("engine.tensor", () => {
     expect(() => t.data).toThrow("Cannot read data of a disposed tensor of shape [2, 2]");
     expect(() => e.relu(t)).toThrow("Cannot run relu as 'x' is disposed: shape [2, 2]");
     expect(() => e.matmul(t, t)).toThrow("Cannot run matmul as 'a' is disposed: shape [2, 2]");
-    expect(String(t)).toBe("Tensor(float32 [2, 2], disposed)");
+    expect(String(t)).toBe("tensor(<disposed>, dtype=float32, shape=[2, 2])");
   });
 
   it("rejects tensors of another engine", async () => {
