@@ -4,8 +4,9 @@
  *
  * @module
  */
+import { allocCases } from "./alloc.mjs";
 import { convCases2d } from "./conv.mjs";
 import { gemmCases } from "./gemm.mjs";
 
 /** @type {import("../harness.mjs").BenchCase[]} */
-export const cases = [...gemmCases, ...convCases2d];
+export const cases = [...gemmCases, ...convCases2d, ...allocCases];
