@@ -24,7 +24,7 @@ function allocCase(name, live, fragmented) {
       /** @type {import("../../src/mod.ts").Tensor[]} */
       const keep = [];
       for (let i = 0; i < live * (fragmented ? 2 : 1); i++) keep.push(engine.tensor([16 + (i % 7) * 16]));
-      if (fragmented) for (let i = 0; i < keep.length; i += 2) keep[i].dispose();
+      if (fragmented) { for (let i = 0; i < keep.length; i += 2) keep[i].dispose(); }
       return {
         run: () => engine.tensor([64]).dispose(),
         dispose: () => keep.forEach((t) => t.dispose()),

@@ -170,6 +170,12 @@ export class Tensor<D extends DType = DType> {
   readonly storage: Storage<D>;
   /** @internal Byte offset of the first element in the engine's memory. */
   readonly ptr: number;
+  /** @internal The engine's live-tensor bookkeeping (positions in its arrays; -1 when not there). */
+  liveIndex = -1;
+  /** @internal The scope frame holding this tensor, and its position there. */
+  frame: Tensor[] | null = null;
+  /** @internal */
+  frameIndex = -1;
   #owner: TensorOwner;
   #view: TypedArrayFor<D> | null = null;
   #disposed = false;

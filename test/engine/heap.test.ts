@@ -95,5 +95,24 @@ describe("Heap", () => {
       const want = [...live.values()].reduce((s, n) => s + Math.ceil(n / 64) * 64, 0);
       if (h.bytesLive !== want) throw new Error(`bytesLive ${h.bytesLive}, expected ${want} after step ${i}`);
     }
+    // Freeing everything coalesces every hole back into the bump pointer.
+    for (const k of live.keys()) h.free(k);
+    expect(h.bytesLive).toBe(0);
+    expect(h.freeBlocks).toBe(0);
+    expect(h.alloc(64)).toBe(128);
+  });
+
+  it("never leaves two free blocks adjacent, and reuses holes of every size class", () => {
+    const h = heap(1, 64);
+    const blocks = Array.from({ length: 64 }, (_, i) => h.alloc(64 * (1 + (i % 9))));
+    for (let i = 0; i < blocks.length; i += 2) h.free(blocks[i]); // 32 separate holes
+    expect(h.freeBlocks).toBe(32);
+    for (let i = 1; i < blocks.length; i += 4) h.free(blocks[i]); // joins holes around them
+    expect(h.freeBlocks).toBe(16);
+    // A request that fits only in a larger class's hole takes one and splits it; bytes stay consistent.
+    const before = h.bytesLive;
+    const p = h.alloc(64 * 9);
+    expect(h.bytesLive).toBe(before + 64 * 9);
+    expect(p).toBeLessThan(blocks[63]);
   });
 });
