@@ -39,8 +39,38 @@ function isInt(v: unknown, min: number): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= min;
 }
 
-function show(v: unknown): string {
-  return JSON.stringify(v) ?? String(v);
+/**
+ * An option's value as error messages print it, one way everywhere: strings quoted, numbers as
+ * JavaScript prints them (NaN, Infinity, -Infinity, where JSON.stringify gives null), arrays as
+ * `[1, 2]` with holes shown as `<empty>`, plain objects as `{ key: value }`. Never throws (a
+ * BigInt or a cycle would make JSON.stringify throw).
+ */
+export function showValue(v: unknown): string {
+  return show(v, 0);
+}
+
+function show(v: unknown, depth: number): string {
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
+  if (typeof v === "function") return "a function";
+  if (typeof v !== "object" || v === null) return String(v);
+  if (depth >= 3) return Array.isArray(v) ? "[…]" : "{…}";
+  if (Array.isArray(v)) {
+    const items: string[] = [];
+    for (let i = 0; i < v.length; i++) items.push(i in v ? show(v[i], depth + 1) : "<empty>");
+    return `[${items.join(", ")}]`;
+  }
+  const entries = Object.keys(v).map((k) => `${k}: ${show((v as Record<string, unknown>)[k], depth + 1)}`);
+  return entries.length === 0 ? "{}" : `{ ${entries.join(", ")} }`;
+}
+
+/** Whether v is an array of n entries, none of them a hole, each satisfying `ok`. */
+function arrayOf(v: unknown, n: number, ok: (e: unknown) => boolean): v is unknown[] {
+  if (!Array.isArray(v) || v.length !== n) return false;
+  // An index loop, not every(): every() skips holes, so `[, 1]` would pass.
+  for (let i = 0; i < n; i++) if (!(i in v) || !ok(v[i])) return false;
+  return true;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -58,14 +88,23 @@ export function dimName(rank: ConvRank, i: number): string {
  */
 export function spatialInts(op: string, name: string, v: unknown, rank: ConvRank, dflt: number, min: number): number[] {
   if (v === undefined) return new Array(rank).fill(dflt);
-  if (isInt(v, min)) return new Array(rank).fill(v);
-  if (Array.isArray(v) && v.length === rank && v.every((e) => isInt(e, min))) return v.slice();
+  let out: number[] | null = null;
+  if (isInt(v, min)) out = new Array(rank).fill(v);
+  else if (arrayOf(v, rank, (e) => isInt(e, min))) out = v.slice() as number[];
+  if (out !== null) {
+    // The kernels hold each of these in an i32.
+    const i = out.findIndex((e) => e > MAX_EXTENT);
+    if (i >= 0) {
+      throw opError(op, name, `must be below 2^31 along ${dimName(rank, i)}`, `current value is ${showValue(v)}`);
+    }
+    return out;
+  }
   const what = min > 0 ? "positive integer" : "non-negative integer";
   const constraint = `must be a ${what} or an array of ${plural(rank, what)} (one per spatial dim)`;
   if (Array.isArray(v) && v.length !== rank) {
-    throw opError(op, name, constraint, `current value is ${show(v)} with ${v.length} entries`);
+    throw opError(op, name, constraint, `current value is ${showValue(v)} with ${v.length} entries`);
   }
-  throw opError(op, name, constraint, `current value is ${show(v)}`);
+  throw opError(op, name, constraint, `current value is ${showValue(v)}`);
 }
 
 /**
@@ -96,15 +135,19 @@ export function resolvePadding(
   const constraint =
     `must be a non-negative integer, "same", "valid", or an array of ${plural(rank, "entry", "entries")} ` +
     `(one non-negative integer or one [before, after] pair per spatial dim)`;
-  if (!Array.isArray(v)) throw opError(op, "padding", constraint, `current value is ${show(v)}`);
+  if (!Array.isArray(v)) throw opError(op, "padding", constraint, `current value is ${showValue(v)}`);
   if (v.length !== rank) {
-    throw opError(op, "padding", constraint, `current value is ${show(v)} with ${v.length} entries`);
+    throw opError(op, "padding", constraint, `current value is ${showValue(v)} with ${v.length} entries`);
   }
-  return v.map((e): [number, number] => {
-    if (isInt(e, 0)) return [e, e];
-    if (Array.isArray(e) && e.length === 2 && isInt(e[0], 0) && isInt(e[1], 0)) return [e[0], e[1]];
-    throw opError(op, "padding", constraint, `current value is ${show(v)}`);
-  });
+  const pads: [number, number][] = [];
+  // An index loop, not map(): map() skips holes.
+  for (let i = 0; i < rank; i++) {
+    const e: unknown = v[i];
+    if (i in v && isInt(e, 0)) pads.push([e, e]);
+    else if (arrayOf(e, 2, (q) => isInt(q, 0))) pads.push([e[0] as number, e[1] as number]);
+    else throw opError(op, "padding", constraint, `current value is ${showValue(v)}`);
+  }
+  return pads;
 }
 
 /** Pads a per-dim list of a rank-r op to 3 dims with `unit` in front. */
@@ -134,7 +177,7 @@ function checkRanks(op: string, rank: ConvRank, x: readonly number[], w: readonl
 
 function groupsArg(op: string, v: unknown): number {
   if (v === undefined) return 1;
-  if (!isInt(v, 1)) throw opError(op, "groups", "must be a positive integer", `current value is ${show(v)}`);
+  if (!isInt(v, 1)) throw opError(op, "groups", "must be a positive integer", `current value is ${showValue(v)}`);
   return v;
 }
 
@@ -186,12 +229,13 @@ export function convGeometry(
   const output = input.map((len, i) => {
     const ext = dilation[i] * (kernel[i] - 1) + 1;
     const padded = len + pads[i][0] + pads[i][1];
-    if (padded > MAX_EXTENT || ext > MAX_EXTENT) {
+    if (ext > MAX_EXTENT) throw kernelExtentError(op, rank, i, kernel[i], dilation[i], shapes());
+    if (padded > MAX_EXTENT) {
       throw opError(
         op,
         "padding",
-        `must keep the padded input and the kernel extent below 2^31 along ${dimName(rank, i)}`,
-        shapes(),
+        `must keep the padded input below 2^31 along ${dimName(rank, i)}`,
+        `it is ${padded} (input ${len}, padding ${pads[i][0]} + ${pads[i][1]}); ${shapes()}`,
       );
     }
     if (ext > padded) {
@@ -219,6 +263,16 @@ export function convGeometry(
     dilation: to3(dilation, 1),
     padBefore: to3(pads.map((p) => p[0]), 0),
   };
+}
+
+/** The kernel's dilated extent d·(k − 1) + 1 passes 2^31 (the dilation is what makes it so). */
+function kernelExtentError(op: string, rank: ConvRank, i: number, k: number, d: number, shapes: string): Error {
+  return opError(
+    op,
+    "dilation",
+    `must keep the kernel extent dilation·(k − 1) + 1 below 2^31 along ${dimName(rank, i)}`,
+    `it is ${d}·(${k} − 1) + 1 = ${d * (k - 1) + 1}; ${shapes}`,
+  );
 }
 
 /** Options of the transposed convolution. */
@@ -267,9 +321,21 @@ export function convTransposeGeometry(
         }`,
       );
     }
-    const size = (len - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1;
-    if (size > MAX_EXTENT || padding[i] > MAX_EXTENT) {
-      throw opError(op, "x", `must give an output below 2^31 along ${dimName(rank, i)}`, shapes());
+    if (dilation[i] * (kernel[i] - 1) + 1 > MAX_EXTENT) {
+      throw kernelExtentError(op, rank, i, kernel[i], dilation[i], shapes());
+    }
+    // Before the crop by padding: the kernels index this extent (the convolution view's padded input).
+    const uncropped = (len - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1;
+    const size = uncropped - 2 * padding[i];
+    if (size > MAX_EXTENT || uncropped > MAX_EXTENT) {
+      throw opError(
+        op,
+        "x",
+        `must give an output below 2^31 along ${dimName(rank, i)}, before and after the crop by padding`,
+        `(${len} − 1)·${stride[i]} + ${dilation[i]}·(${kernel[i]} − 1) + ${
+          outputPadding[i]
+        } + 1 is ${uncropped}; ${shapes()}`,
+      );
     }
     if (size < 1) {
       throw opError(

@@ -13,6 +13,7 @@ import {
   type ConvPadding,
   type ConvRank,
   convTransposeGeometry,
+  showValue,
   spatial,
 } from "./_conv_args.ts";
 import { runBiasGrad, runConvKernel } from "./_conv_kernels.ts";
@@ -114,7 +115,7 @@ function biasArg(rt: Runtime, op: string, b: unknown, x: Tensor, channels: numbe
 function needsArg(op: string, v: unknown): ConvNeeds {
   if (v === undefined || v === null) return {};
   if (typeof v !== "object" || Array.isArray(v)) {
-    throw opError(op, "needs", "must be an object", `current value is ${JSON.stringify(v)}`);
+    throw opError(op, "needs", "must be an object", `current value is ${showValue(v)}`);
   }
   for (const k of Object.keys(v)) {
     if (k !== "dx" && k !== "dw" && k !== "db") {
@@ -148,7 +149,7 @@ export function conv(
       OP,
       "activation",
       'must be "relu" or undefined',
-      `current value is ${JSON.stringify(o.activation) ?? String(o.activation)}`,
+      `current value is ${showValue(o.activation)}`,
     );
   }
   const tx = floatTensor(rt, OP, "x", x);
