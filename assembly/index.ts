@@ -50,18 +50,19 @@ export function f32_peak_madd12(iters: usize, buf: usize, bytes: usize): f32 { r
 
 // --- conv family (issue 3). Every kernel takes `geom`, a byte pointer to a ConvGeom
 // descriptor (assembly/conv/geometry.ts), normally the static slot `conv_geom_slot()`.
-// Each `*_workspace(geom)` returns the scratch bytes of its kernel; bias pointers may be 0.
+// Each `*_workspace(geom)` returns the scratch bytes of its kernel as an f64 (it may pass 2^32,
+// which the engine must see as out of memory, not wrapped); bias pointers may be 0.
 export function conv_geom_slot(): usize { return CONV_GEOM_SLOT; }
-export function f32_conv_forward_workspace(geom: usize): usize { return convForwardWorkspace<f32>(geom); }
-export function f64_conv_forward_workspace(geom: usize): usize { return convForwardWorkspace<f64>(geom); }
+export function f32_conv_forward_workspace(geom: usize): f64 { return convForwardWorkspace<f32>(geom); }
+export function f64_conv_forward_workspace(geom: usize): f64 { return convForwardWorkspace<f64>(geom); }
 export function f32_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32): void { convForward<f32>(geom, x, w, bias, y, work, relu != 0); }
 export function f64_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32): void { convForward<f64>(geom, x, w, bias, y, work, relu != 0); }
-export function f32_conv_backward_data_workspace(geom: usize): usize { return convBackwardDataWorkspace<f32>(geom); }
-export function f64_conv_backward_data_workspace(geom: usize): usize { return convBackwardDataWorkspace<f64>(geom); }
+export function f32_conv_backward_data_workspace(geom: usize): f64 { return convBackwardDataWorkspace<f32>(geom); }
+export function f64_conv_backward_data_workspace(geom: usize): f64 { return convBackwardDataWorkspace<f64>(geom); }
 export function f32_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void { convBackwardData<f32>(geom, dy, w, bias, dx, work); }
 export function f64_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void { convBackwardData<f64>(geom, dy, w, bias, dx, work); }
-export function f32_conv_backward_filter_workspace(geom: usize): usize { return convBackwardFilterWorkspace<f32>(geom); }
-export function f64_conv_backward_filter_workspace(geom: usize): usize { return convBackwardFilterWorkspace<f64>(geom); }
+export function f32_conv_backward_filter_workspace(geom: usize): f64 { return convBackwardFilterWorkspace<f32>(geom); }
+export function f64_conv_backward_filter_workspace(geom: usize): f64 { return convBackwardFilterWorkspace<f64>(geom); }
 export function f32_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize): void { convBackwardFilter<f32>(geom, dy, x, dw, db, work); }
 export function f64_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize): void { convBackwardFilter<f64>(geom, dy, x, dw, db, work); }
 export function f32_conv_bias_grad(geom: usize, dy: usize, db: usize): void { convBiasGrad<f32>(geom, dy, db); }
