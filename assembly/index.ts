@@ -59,21 +59,21 @@ export function f32_peak_madd12(iters: usize, buf: usize, bytes: usize): f32 { r
 
 // --- conv_forward: y = conv(x, w) + bias (bias may be 0), then ReLU when relu is set; implicit GEMM or direct depthwise
 export function f32_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32): void { convForward<f32>(geom, x, w, bias, y, work, relu != 0); }
-export function f32_conv_forward_workspace(geom: usize): usize { return convForwardWorkspace<f32>(geom); }
+export function f32_conv_forward_workspace(geom: usize): f64 { return convForwardWorkspace<f32>(geom); }
 export function f64_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32): void { convForward<f64>(geom, x, w, bias, y, work, relu != 0); }
-export function f64_conv_forward_workspace(geom: usize): usize { return convForwardWorkspace<f64>(geom); }
+export function f64_conv_forward_workspace(geom: usize): f64 { return convForwardWorkspace<f64>(geom); }
 
 // --- conv_backward_data: dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv)
 export function f32_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void { convBackwardData<f32>(geom, dy, w, bias, dx, work); }
-export function f32_conv_backward_data_workspace(geom: usize): usize { return convBackwardDataWorkspace<f32>(geom); }
+export function f32_conv_backward_data_workspace(geom: usize): f64 { return convBackwardDataWorkspace<f32>(geom); }
 export function f64_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void { convBackwardData<f64>(geom, dy, w, bias, dx, work); }
-export function f64_conv_backward_data_workspace(geom: usize): usize { return convBackwardDataWorkspace<f64>(geom); }
+export function f64_conv_backward_data_workspace(geom: usize): f64 { return convBackwardDataWorkspace<f64>(geom); }
 
 // --- conv_backward_filter: dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0
 export function f32_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize): void { convBackwardFilter<f32>(geom, dy, x, dw, db, work); }
-export function f32_conv_backward_filter_workspace(geom: usize): usize { return convBackwardFilterWorkspace<f32>(geom); }
+export function f32_conv_backward_filter_workspace(geom: usize): f64 { return convBackwardFilterWorkspace<f32>(geom); }
 export function f64_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize): void { convBackwardFilter<f64>(geom, dy, x, dw, db, work); }
-export function f64_conv_backward_filter_workspace(geom: usize): usize { return convBackwardFilterWorkspace<f64>(geom); }
+export function f64_conv_backward_filter_workspace(geom: usize): f64 { return convBackwardFilterWorkspace<f64>(geom); }
 
 // --- conv_bias_grad: db = dy summed over batch and spatial dims, per output channel
 export function f32_conv_bias_grad(geom: usize, dy: usize, db: usize): void { convBiasGrad<f32>(geom, dy, db); }

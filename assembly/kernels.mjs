@@ -7,7 +7,8 @@
 // usize), `flag` an i32 0/1, `i32`, `T` a scalar of the kernel's element type. Results:
 // `void`, `size`, `i32`, `T`, `f64`.
 // `call` is the AssemblyScript expression, with `T` the element type; `workspace` declares the
-// companion `<dtype>_<name>_workspace` export.
+// companion `<dtype>_<name>_workspace` export. Workspaces that grow with the geometry return
+// f64: they may pass 2^32, which the engine must see as out of memory, not as a wrapped size.
 
 /** Modules the wrappers import from, relative to assembly/. */
 export const IMPORTS = {
@@ -129,21 +130,21 @@ export const KERNELS = [
     doc: "y = conv(x, w) + bias (bias may be 0), then ReLU when relu is set; implicit GEMM or direct depthwise",
     args: [GEOM, ["x", "ptr"], ["w", "ptr"], ["bias", "ptr"], ["y", "ptr"], ["work", "ptr"], ["relu", "flag"]],
     call: "convForward<T>(geom, x, w, bias, y, work, relu != 0)",
-    workspace: { args: [GEOM], call: "convForwardWorkspace<T>(geom)" },
+    workspace: { args: [GEOM], returns: "f64", call: "convForwardWorkspace<T>(geom)" },
   },
   {
     name: "conv_backward_data",
     doc: "dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv)",
     args: [GEOM, ["dy", "ptr"], ["w", "ptr"], ["bias", "ptr"], ["dx", "ptr"], ["work", "ptr"]],
     call: "convBackwardData<T>(geom, dy, w, bias, dx, work)",
-    workspace: { args: [GEOM], call: "convBackwardDataWorkspace<T>(geom)" },
+    workspace: { args: [GEOM], returns: "f64", call: "convBackwardDataWorkspace<T>(geom)" },
   },
   {
     name: "conv_backward_filter",
     doc: "dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0",
     args: [GEOM, ["dy", "ptr"], ["x", "ptr"], ["dw", "ptr"], ["db", "ptr"], ["work", "ptr"]],
     call: "convBackwardFilter<T>(geom, dy, x, dw, db, work)",
-    workspace: { args: [GEOM], call: "convBackwardFilterWorkspace<T>(geom)" },
+    workspace: { args: [GEOM], returns: "f64", call: "convBackwardFilterWorkspace<T>(geom)" },
   },
   {
     name: "conv_bias_grad",

@@ -2,7 +2,7 @@ import { lanes } from "../shared/simd";
 import { KC, MR, NV, packA, packB } from "../gemm/gemm";
 import { gemm_ukernel_4x2v } from "../gemm/ukernel";
 import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, taps } from "./geometry";
-import { buildTapTable, scatterIm2col, tapTableBytes } from "./im2col";
+import { buildTapTable, positionBlock, scatterIm2col, tapTableBytes } from "./im2col";
 import { align16 } from "../shared/align";
 import { PB } from "./forward";
 import { dwBackwardData, dwBackwardDataWorkspace } from "./depthwise";
@@ -21,15 +21,15 @@ const MB: usize = 128;
   return roundUp(<usize>(g.c / g.groups) * taps(g), MR);
 }
 
-/** Scratch bytes `convBackwardData<T>` needs for the geometry at `gp`. */
-export function convBackwardDataWorkspace<T>(gp: usize): usize {
+/** Scratch bytes `convBackwardData<T>` needs for the geometry at `gp`; f64 as in convForwardWorkspace. */
+export function convBackwardDataWorkspace<T>(gp: usize): f64 {
   const g = changetype<ConvGeom>(gp);
   if (isDepthwise(g)) return dwBackwardDataWorkspace<T>(g);
-  const S = sizeof<T>();
+  const S = <f64>sizeof<T>();
   const NR = NV * lanes<T>();
-  const og = <usize>(g.o / g.groups), kg = <usize>(g.c / g.groups) * taps(g);
-  const pb = roundUp(min(outPlane(g), PB), NR);
-  return <usize>g.groups * kgPadded(g) * og * S + og * pb * S + roundUp(min(kg, MB), MR) * pb * S +
+  const og = <f64>(g.o / g.groups), kg = <usize>(g.c / g.groups) * taps(g);
+  const pb = roundUp(min(outPlane(g), positionBlock(g, PB, NR)), NR);
+  return <f64>g.groups * <f64>kgPadded(g) * og * S + og * <f64>pb * S + <f64>(roundUp(min(kg, MB), MR) * pb) * S +
     tapTableBytes(g, pb, NR) + 4 * 16;
 }
 
@@ -50,7 +50,8 @@ export function convBackwardData<T>(gp: usize, dy: usize, w: usize, bias: usize,
   const og = <usize>(g.o / g.groups), cg = <usize>(g.c / g.groups);
   const T_ = taps(g), plane = inPlane(g), P = outPlane(g);
   const kg = cg * T_, mk = kgPadded(g);
-  const pbMax = roundUp(min(P, PB), NR);
+  const PBg = positionBlock(g, PB, NR);
+  const pbMax = roundUp(min(P, PBg), NR);
 
   const apT = align16(work);
   const bpY = align16(apT + G * mk * og * S);
@@ -76,8 +77,8 @@ export function convBackwardData<T>(gp: usize, dy: usize, w: usize, bias: usize,
     }
   }
 
-  for (let jc: usize = 0; jc < P; jc += PB) {
-    const nc = min(PB, P - jc);
+  for (let jc: usize = 0; jc < P; jc += PBg) {
+    const nc = min(PBg, P - jc);
     const panels = (nc + NR - 1) / NR;
     const ldt = panels * NR;
     const cls = buildTapTable(g, jc, nc, NR, tab);

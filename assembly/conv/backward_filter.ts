@@ -1,7 +1,7 @@
 import { lanes } from "../shared/simd";
 import { DOT_MR, DOT_NR, gemm_dot_ukernel_2x4, gemm_dot_ukernel_2x4_rows } from "../gemm/dot_ukernel";
-import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, taps } from "./geometry";
-import { ROW_CONTIGUOUS, ROW_MASKED, ROW_STRIDED, ROW_STRIDED2, ROW_ZERO, buildTapTable, evenLanes, maskHigh, maskLow, tapTableBytes } from "./im2col";
+import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, roundUpF, taps, windowSpan } from "./geometry";
+import { ROW_CONTIGUOUS, ROW_MASKED, ROW_STRIDED, ROW_STRIDED2, ROW_ZERO, buildTapTable, evenLanes, maskHigh, maskLow, positionBlock, tapTableBytes } from "./im2col";
 import { align16 } from "../shared/align";
 import { convBiasGrad } from "./bias_grad";
 import { copyBytes, dwBackwardFilter, dwPlaneWorkspace, padH, padPlane, padW, zeroBytes } from "./depthwise";
@@ -20,14 +20,20 @@ import { copyBytes, dwBackwardFilter, dwPlaneWorkspace, padH, padPlane, padW, ze
 /** Output positions per depth block (a multiple of every NR). */
 const PD: usize = 1024;
 
-// Depth layout: segments of `seg` positions (one image's block, padded to NR), `ipb` per block.
+// Depth layout: blocks of `blockPositions` positions of one image (PD, fewer for a kernel with
+// thousands of taps: see positionBlock), segments of `seg` positions (one image's block, padded
+// to NR), `ipb` per block.
+// @ts-ignore: decorator
+@inline function blockPositions<T>(g: ConvGeom): usize {
+  return positionBlock(g, PD, 2 * lanes<T>());
+}
 // @ts-ignore: decorator
 @inline function segment<T>(g: ConvGeom): usize {
-  return roundUp(min(outPlane(g), PD), 2 * lanes<T>());
+  return roundUp(min(outPlane(g), blockPositions<T>(g)), 2 * lanes<T>());
 }
 // @ts-ignore: decorator
 @inline function imagesPerBlock<T>(g: ConvGeom): usize {
-  return outPlane(g) <= PD ? max<usize>(1, PD / segment<T>(g)) : 1;
+  return outPlane(g) <= blockPositions<T>(g) ? max<usize>(1, PD / segment<T>(g)) : 1;
 }
 /** im2col rows per packed block. */
 const KB: usize = 128;
@@ -45,18 +51,21 @@ const KB: usize = 128;
 // reduction per tile for several images; here one per image) win. So: extra columns at most a
 // quarter of a row, C·k·k ≤ KB, at least 256 output positions per image, and the per-image
 // scratch (a widened dY and a padded x, which grow with the image) within WIDE_MAX bytes.
-const WIDE_MAX: usize = 8 << 20;
+// The tests are in f64: a huge dilation or padding must fail them, not wrap past them.
+const WIDE_MAX: f64 = 8388608; // 8 MiB
 // @ts-ignore: decorator
 @inline function useWide<T>(g: ConvGeom): bool {
-  return g.id == 1 && g.kd == 1 && g.od == 1 && g.sh == 1 && g.sw == 1 && (g.kw - 1) * g.dw * 4 <= g.ow &&
+  return g.id == 1 && g.kd == 1 && g.od == 1 && g.sh == 1 && g.sw == 1 && <f64>(g.kw - 1) * <f64>g.dw * 4 <= <f64>g.ow &&
     <usize>(g.c / g.groups) * taps(g) <= KB && outPlane(g) >= 256 && wideBytes<T>(g) <= WIDE_MAX;
 }
-/** Scratch bytes of the wide form. */
+/** Scratch bytes of the wide form (the f64 mirror of widePositions and widePlane). */
 // @ts-ignore: decorator
-@inline function wideBytes<T>(g: ConvGeom): usize {
-  const Pw = widePositions<T>(g);
-  return (roundUp(<usize>(g.o / g.groups), DOT_NR) * Pw + <usize>(g.c / g.groups) * widePlane<T>(g, Pw)) * sizeof<T>() +
-    DOT_MR * DOT_NR * sizeof<T>() + 3 * 16;
+@inline function wideBytes<T>(g: ConvGeom): f64 {
+  const L = <f64>lanes<T>(), Wp = windowSpan(g.ow, g.sw, g.kw, g.dw);
+  const Pw = roundUpF(<f64>g.oh * Wp, L);
+  const XP = roundUpF(Pw + <f64>(g.kh - 1) * <f64>g.dh * Wp + <f64>(g.kw - 1) * <f64>g.dw, L);
+  return (<f64>roundUp(<usize>(g.o / g.groups), DOT_NR) * Pw + <f64>(g.c / g.groups) * XP) * <f64>sizeof<T>() +
+    <f64>(DOT_MR * DOT_NR * sizeof<T>()) + 3 * 16;
 }
 /** Wide output positions per image, oh·Wp rounded up to a vector. */
 // @ts-ignore: decorator
@@ -131,17 +140,17 @@ function convBackwardFilterWide<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, 
   }
 }
 
-/** Scratch bytes `convBackwardFilter<T>` needs for the geometry at `gp`. */
-export function convBackwardFilterWorkspace<T>(gp: usize): usize {
+/** Scratch bytes `convBackwardFilter<T>` needs for the geometry at `gp`; f64 as in convForwardWorkspace. */
+export function convBackwardFilterWorkspace<T>(gp: usize): f64 {
   const g = changetype<ConvGeom>(gp);
   if (isDepthwise(g)) return dwPlaneWorkspace<T>(g);
-  const S = sizeof<T>();
+  const S = <f64>sizeof<T>();
   if (useWide<T>(g)) return wideBytes<T>(g);
   const NR: usize = 2 * lanes<T>();
   const og = <usize>(g.o / g.groups), kg = <usize>(g.c / g.groups) * taps(g);
-  const seg = segment<T>(g), ldp = seg * imagesPerBlock<T>(g);
+  const seg = segment<T>(g), ldp = <f64>(seg * imagesPerBlock<T>(g));
   // Panels padded to 4 rows on both sides, enough for either orientation.
-  return roundUp(og, DOT_NR) * ldp * S + roundUp(min(kg, KB), DOT_NR) * ldp * S + DOT_MR * DOT_NR * S +
+  return <f64>roundUp(og, DOT_NR) * ldp * S + <f64>roundUp(min(kg, KB), DOT_NR) * ldp * S + <f64>(DOT_MR * DOT_NR) * S +
     tapTableBytes(g, seg, NR) + 4 * 16;
 }
 
@@ -267,7 +276,7 @@ export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize,
   const og = <usize>(g.o / g.groups), cg = <usize>(g.c / g.groups);
   const T_ = taps(g), plane = inPlane(g), P = outPlane(g);
   const kg = cg * T_;
-  const seg = segment<T>(g), ipb = imagesPerBlock<T>(g), ldpMax = seg * ipb;
+  const seg = segment<T>(g), ipb = imagesPerBlock<T>(g), ldpMax = seg * ipb, blk = blockPositions<T>(g);
 
   // The dot tile is DOT_MR × DOT_NR (2 × 4). dY rows take the 2-row side and im2col rows the
   // 4-row side, unless the other way pads less: first layers have odd im2col row counts
@@ -281,8 +290,8 @@ export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize,
   const tab = align16(tile + DOT_MR * DOT_NR * S);
 
   memory.fill(dw, 0, <usize>g.o * kg * S);
-  for (let pc: usize = 0; pc < P; pc += PD) {
-    const kc = min(PD, P - pc);
+  for (let pc: usize = 0; pc < P; pc += blk) {
+    const kc = min(blk, P - pc);
     const panels = (kc + NR - 1) / NR;
     const kcp = panels * NR;
     const cls = buildTapTable(g, pc, kc, NR, tab);

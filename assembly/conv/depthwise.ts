@@ -1,5 +1,5 @@
 import { lanes, madd } from "../shared/simd";
-import { CONV_GEOM_BYTES, ConvGeom, inPlane, outPlane, taps } from "./geometry";
+import { CONV_GEOM_BYTES, ConvGeom, dwPlaneElements, inPlane, outPlane, taps } from "./geometry";
 import { align16 } from "../shared/align";
 
 // Depthwise convolution (groups = C, m = O / C output channels per input channel, m < 4):
@@ -14,6 +14,12 @@ import { align16 } from "../shared/align";
 //   dx[i] = Σ_t w[t] · dy[i + p − t·d] = Σ_t w[T−1−t] · dyPadded[i + t·d],
 // a forward pass over dy with the flipped kernel and padding d·(k−1) − p. With a larger stride
 // the gradient is scattered into a padded plane instead (dxPadded[o·s + t·d] += w[t]·dy[o]).
+// The scatter also serves stride 1 when a channel's weights hold a NaN or ±Inf: the forward
+// form multiplies every weight by dy's zero padding too, and 0·∞ = NaN would reach inputs
+// no window pairs with that weight (PyTorch sums only the real pairs).
+//
+// Planes are bounded before any of this runs (isDepthwise, geometry.ts): at most 2^30
+// elements, so the i32 extents and offsets below cannot wrap.
 
 // Padded extent of the windows of geometry g along each dim.
 // @ts-ignore: decorator
@@ -216,8 +222,8 @@ function dwPlaneStrided<T>(g: ConvGeom, pp: usize, offs: usize, wt: usize, bias:
 }
 
 /** Scratch of dwForward and dwBackwardFilter: the tap offsets, then one padded input plane. */
-export function dwPlaneWorkspace<T>(g: ConvGeom): usize {
-  return taps(g) * 4 + paddedBytes<T>(g) + 2 * 16;
+export function dwPlaneWorkspace<T>(g: ConvGeom): f64 {
+  return <f64>taps(g) * 4 + <f64>paddedBytes<T>(g) + 2 * 16;
 }
 
 /** Lays out dwPlaneWorkspace at work: writes the tap offsets at align16(work), returns the plane. */
@@ -262,13 +268,23 @@ function gradientGeometry(g: ConvGeom, gt: ConvGeom): void {
   gt.pd = (g.kd - 1) * g.dd - g.pd; gt.ph = (g.kh - 1) * g.dh - g.ph; gt.pw = (g.kw - 1) * g.dw - g.pw;
 }
 
-/** Scratch of dwBackwardData: a padded plane (of dy, or of dx when strided), flipped taps and their offsets, a descriptor. */
-export function dwBackwardDataWorkspace<T>(g: ConvGeom): usize {
-  // The forward-pass geometry's padded extent is (input − 1)·1 + (k − 1)·d + 1 per dim.
-  const plane = gradientAsForward(g)
-    ? <usize>(g.id + (g.kd - 1) * g.dd) * <usize>(g.ih + (g.kh - 1) * g.dh) * <usize>(g.iw + (g.kw - 1) * g.dw) * sizeof<T>()
-    : paddedBytes<T>(g);
-  return plane + taps(g) * (sizeof<T>() + 4) + CONV_GEOM_BYTES + 4 * 16;
+/**
+ * Scratch of dwBackwardData: a padded plane (of dy in the forward form, of dx in the scatter
+ * form; at stride 1 either may run, so the larger), flipped taps and their offsets, a descriptor.
+ */
+export function dwBackwardDataWorkspace<T>(g: ConvGeom): f64 {
+  return dwPlaneElements(g) * <f64>sizeof<T>() + <f64>taps(g) * <f64>(sizeof<T>() + 4) + <f64>CONV_GEOM_BYTES + 4 * 16;
+}
+
+/** Whether the n values of T at p are all finite (x − x is 0 only for a finite x). */
+// @ts-ignore: decorator
+@inline function allFinite<T>(p: usize, n: usize): bool {
+  let z: T = 0;
+  for (let i: usize = 0; i < n; i++) {
+    const v = load<T>(p + i * sizeof<T>());
+    z += v - v;
+  }
+  return z == 0;
 }
 
 /**
@@ -283,11 +299,17 @@ export function dwBackwardData<T>(g: ConvGeom, dy: usize, w: usize, bias: usize,
   const wflip = align16(changetype<usize>(gt) + CONV_GEOM_BYTES);
   const offs = align16(wflip + T_ * S);
   const pp = align16(offs + T_ * 4);
-  if (gradientAsForward(g)) {
+  const asForward = gradientAsForward(g);
+  if (asForward) {
     gradientGeometry(g, gt);
     tapOffsets<T>(gt, offs);
-    for (let n: usize = 0; n < <usize>g.n; n++) {
-      for (let c: usize = 0; c < <usize>g.c; c++) {
+  }
+  const PH = padH(g), PW = padW(g);
+  const rowBytes = PW * S, planeRowBytes = PH * rowBytes;
+  const padded = paddedBytes<T>(g);
+  for (let n: usize = 0; n < <usize>g.n; n++) {
+    for (let c: usize = 0; c < <usize>g.c; c++) {
+      if (asForward && allFinite<T>(w + c * m * T_ * S, m * T_)) {
         const b: T = bias != 0 ? load<T>(bias + c * S) : 0;
         const dxc = dx + (n * <usize>g.c + c) * inP * S;
         for (let j: usize = 0; j < m; j++) {
@@ -296,15 +318,8 @@ export function dwBackwardData<T>(g: ConvGeom, dy: usize, w: usize, bias: usize,
           padPlane<T>(gt, dy + (n * <usize>g.o + oc) * outP * S, pp);
           dwPlane<T>(gt, pp, offs, wflip, b, dxc, j > 0, false);
         }
+        continue;
       }
-    }
-    return;
-  }
-  const PH = padH(g), PW = padW(g);
-  const rowBytes = PW * S, planeRowBytes = PH * rowBytes;
-  const padded = paddedBytes<T>(g);
-  for (let n: usize = 0; n < <usize>g.n; n++) {
-    for (let c: usize = 0; c < <usize>g.c; c++) {
       memory.fill(pp, 0, padded);
       for (let j: usize = 0; j < m; j++) {
         const oc = c * m + j;

@@ -2,7 +2,7 @@ import { lanes } from "../shared/simd";
 import { KC, MR, NV, packA } from "../gemm/gemm";
 import { gemm_ukernel_4x2v, storeEdgeTile } from "../gemm/ukernel";
 import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, taps } from "./geometry";
-import { buildTapTable, packIm2col, tapTableBytes } from "./im2col";
+import { buildTapTable, packIm2col, positionBlock, tapTableBytes } from "./im2col";
 import { align16 } from "../shared/align";
 import { dwForward, dwPlaneWorkspace } from "./depthwise";
 
@@ -12,7 +12,8 @@ import { dwForward, dwPlaneWorkspace } from "./depthwise";
 // block by block straight from the input (see im2col.ts). Scratch is the packed weights, a
 // KC × PB im2col block and the tap table for PB positions: independent of the batch size.
 // Bias and ReLU are the microkernel's epilogue: bias seeds the accumulators of the first depth
-// block, ReLU clamps the last one's stores.
+// block, ReLU clamps the last one's stores. A kernel with thousands of taps gets fewer positions
+// per block, so the tap table stays small (positionBlock).
 
 /** Output positions per column block (the GEMM's NC). */
 export const PB: usize = 512;
@@ -28,16 +29,21 @@ export const PB: usize = 512;
   return <usize>g.groups * rowsPadded(g) * (<usize>(g.c / g.groups) * taps(g)) * sizeof<T>();
 }
 
-/** Scratch bytes `convForward<T>` needs for the geometry at `gp`. */
-export function convForwardWorkspace<T>(gp: usize): usize {
+/**
+ * Scratch bytes `convForward<T>` needs for the geometry at `gp`. f64, computed in f64: the packed
+ * weights of a large layer may pass 2^32 bytes, which the caller must see as out of memory
+ * rather than wrapped to a small size. Below 2^32 the kernel's usize offsets into it are exact.
+ */
+export function convForwardWorkspace<T>(gp: usize): f64 {
   const g = changetype<ConvGeom>(gp);
   if (isDepthwise(g)) return dwPlaneWorkspace<T>(g);
-  const S = sizeof<T>();
+  const S = <f64>sizeof<T>();
   const NR = NV * lanes<T>();
-  const kg = <usize>(g.c / g.groups) * taps(g);
-  const pb = roundUp(min(outPlane(g), PB), NR);
-  return packedWeightsBytes<T>(g) + <usize>g.groups * rowsPadded(g) * S + min(kg, KC) * pb * S +
-    MR * NR * S + tapTableBytes(g, pb, NR) + 5 * 16;
+  const kg = <f64>(g.c / g.groups) * <f64>taps(g);
+  const pb = roundUp(min(outPlane(g), positionBlock(g, PB, NR)), NR);
+  const rows = <f64>g.groups * <f64>rowsPadded(g);
+  return rows * kg * S + rows * S + min(kg, <f64>KC) * <f64>pb * S + <f64>(MR * NR) * S + tapTableBytes(g, pb, NR) +
+    5 * 16;
 }
 
 /**
@@ -57,11 +63,12 @@ export function convForward<T>(gp: usize, x: usize, w: usize, bias: usize, y: us
   const T_ = taps(g), plane = inPlane(g), P = outPlane(g);
   const kg = cg * T_;
   const mp = rowsPadded(g);
+  const PBg = positionBlock(g, PB, NR);
 
   const ap = align16(work);
   const pbias = align16(ap + packedWeightsBytes<T>(g));
   const bp = align16(pbias + G * mp * S);
-  const tile = align16(bp + min(kg, KC) * roundUp(min(P, PB), NR) * S);
+  const tile = align16(bp + min(kg, KC) * roundUp(min(P, PBg), NR) * S);
   const tab = align16(tile + MR * NR * S);
 
   // Weights of group gi, depth block pc: MR-row panels at ap + (gi·mp·kg + pc·mp)·S.
@@ -74,8 +81,8 @@ export function convForward<T>(gp: usize, x: usize, w: usize, bias: usize, y: us
     }
   }
 
-  for (let jc: usize = 0; jc < P; jc += PB) {
-    const nc = min(PB, P - jc);
+  for (let jc: usize = 0; jc < P; jc += PBg) {
+    const nc = min(PBg, P - jc);
     const panels = (nc + NR - 1) / NR;
     const cls = buildTapTable(g, jc, nc, NR, tab);
     for (let n: usize = 0; n < N; n++) {

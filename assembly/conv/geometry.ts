@@ -33,17 +33,50 @@ export const CONV_GEOM_SLOT: usize = memory.data(128, 16);
   return <usize>(g.od * g.oh * g.ow);
 }
 
+/** Extent of the windows along one dim, (out − 1)·s + (k − 1)·d + 1, in f64 (it may pass 2^31). */
+// @ts-ignore: decorator
+@inline export function windowSpan(out: i32, s: i32, k: i32, d: i32): f64 {
+  return <f64>(out - 1) * <f64>s + <f64>(k - 1) * <f64>d + 1;
+}
+
+/**
+ * Elements of the largest zero-padded plane the depthwise kernels (depthwise.ts) would build:
+ * the windows' extent (forward, weight gradient, strided input gradient) or, at stride 1, the
+ * input gradient's forward-pass plane (input + (k − 1)·d per dim). f64: it may pass 2^32.
+ */
+export function dwPlaneElements(g: ConvGeom): f64 {
+  let e = windowSpan(g.od, g.sd, g.kd, g.dd) * windowSpan(g.oh, g.sh, g.kh, g.dh) * windowSpan(g.ow, g.sw, g.kw, g.dw);
+  if (g.sd == 1 && g.sh == 1 && g.sw == 1) {
+    const f = (<f64>g.id + <f64>(g.kd - 1) * <f64>g.dd) * (<f64>g.ih + <f64>(g.kh - 1) * <f64>g.dh) *
+      (<f64>g.iw + <f64>(g.kw - 1) * <f64>g.dw);
+    e = max(e, f);
+  }
+  return e;
+}
+
 /**
  * Depthwise: every group has one input channel and fewer output channels than a GEMM tile
  * has rows (MR = 4), so a GEMM would waste most of each tile; a direct SIMD loop runs instead.
  * Forward, both gradients and the workspace sizes all route with this one test.
+ * The direct loops copy each plane into a zero-padded one; when padding, stride or dilation
+ * make that plane far larger than input and output together (a 2×2 output of stride 10⁴ would
+ * pad to 10⁸ elements), the GEMM path runs instead, whose scratch does not grow with them. The
+ * cap of 2^30 elements also keeps every extent and offset inside those loops within i32.
  */
 // @ts-ignore: decorator
 @inline export function isDepthwise(g: ConvGeom): bool {
-  return g.groups > 1 && g.c == g.groups && g.o / g.groups < 4;
+  if (!(g.groups > 1 && g.c == g.groups && g.o / g.groups < 4)) return false;
+  const e = dwPlaneElements(g);
+  return e <= 4 * (<f64>inPlane(g) + <f64>outPlane(g)) + 65536 && e <= <f64>(1 << 30);
 }
 
 // @ts-ignore: decorator
 @inline export function roundUp(x: usize, m: usize): usize {
   return (x + m - 1) / m * m;
+}
+
+/** roundUp in f64, for scratch sizes that may pass 2^32. */
+// @ts-ignore: decorator
+@inline export function roundUpF(x: f64, m: f64): f64 {
+  return Math.ceil(x / m) * m;
 }

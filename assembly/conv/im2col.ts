@@ -72,9 +72,23 @@ const MASKS2: usize = memory.data<u32>([0, 0, 0, 0, ~0, ~0, 0, 0, 0, 0, ~0, ~0, 
 }
 
 /** Bytes of the table for np positions in panels of NR: the offsets, then the class bytes after them. */
-export function tapTableBytes(g: ConvGeom, np: usize, NR: usize): usize {
+export function tapTableBytes(g: ConvGeom, np: usize, NR: usize): f64 {
   const panels = (np + NR - 1) / NR;
-  return panels * taps(g) * (NR * 4 + 1);
+  return <f64>panels * <f64>taps(g) * <f64>(NR * 4 + 1);
+}
+
+/** Bytes a tap table may take before a block gets fewer positions (see positionBlock). */
+const TABLE_MAX: f64 = 4194304; // 4 MiB
+
+/**
+ * Output positions per block for a tap table of at most TABLE_MAX bytes: `pbMax` (a multiple of
+ * NR) unless the kernel has so many taps (a 2^20-tap conv1d: 33 MB per panel) that fewer panels
+ * must do; at least one panel. The table grows with taps × positions, everything else with one.
+ */
+export function positionBlock(g: ConvGeom, pbMax: usize, NR: usize): usize {
+  const perPanel = <f64>taps(g) * <f64>(NR * 4 + 1);
+  const panels = Math.floor(TABLE_MAX / perPanel);
+  return panels >= <f64>(pbMax / NR) ? pbMax : max<usize>(1, <usize>panels) * NR;
 }
 
 /**
@@ -150,7 +164,8 @@ function rowPanel(g: ConvGeom, z: i32, y: i32, x: i32, NR: usize, rows: usize, k
   const kd = g.kd, kh = g.kh, kw = g.kw, id = g.id, ih = g.ih, iw = g.iw;
   const dd = g.dd, dh = g.dh, dw = g.dw, sw = g.sw;
   const z0 = z * g.sd - g.pd, y0 = y * g.sh - g.ph, x0 = x * sw - g.pw;
-  const span = (<i32>NR - 1) * sw;
+  // i64: the panel's last column may lie past 2^31 under a huge stride (only its first is inside).
+  const span = <i64>(NR - 1) * <i64>sw;
   const plane = id * ih * iw;
   const rowStep = NR * 4;
   let row = rows, kind = kinds;
@@ -158,17 +173,17 @@ function rowPanel(g: ConvGeom, z: i32, y: i32, x: i32, NR: usize, rows: usize, k
     for (let b = 0; b < kh; b++) {
       const rowOff = inputRow(z0 + a * dd, y0 + b * dh, id, ih, iw);
       for (let e = 0; e < kw; e++) {
-        const first = x0 + e * dw, last = first + span;
+        const first = x0 + e * dw, last = <i64>first + span;
         let k = ROW_GATHER;
         if (rowOff < 0 || last < 0 || first >= iw) {
           k = ROW_ZERO;
-        } else if (first >= 0 && last < iw) {
+        } else if (first >= 0 && last < <i64>iw) {
           store<i32>(row, rowOff + first);
           k = sw == 1 ? ROW_CONTIGUOUS : sw == 2 && rowOff + first + 2 * <i32>NR <= plane ? ROW_STRIDED2 : ROW_STRIDED;
         } else {
           for (let j: usize = 0; j < NR; j++) {
-            const xx = first + <i32>j * sw;
-            store<i32>(row + j * 4, <u32>xx < <u32>iw ? rowOff + xx : -1);
+            const xx = <i64>first + <i64>j * <i64>sw;
+            store<i32>(row + j * 4, <u64>xx < <u64>iw ? rowOff + <i32>xx : -1);
           }
           k = classify(row, NR, plane);
         }

@@ -59,23 +59,32 @@ export interface MemoryStats {
 const PAGE = 65536;
 const MAX_PAGES = 65536;
 
-/** Formats a value for a message: strings quoted, NaN and ±Infinity as such, arrays as arrays. */
+/**
+ * Formats a value for a message, one way everywhere: strings quoted, NaN, ±Infinity and -0 as
+ * such, arrays as arrays with holes shown as `<empty>`, plain objects as `{ k: v }`, tensors
+ * by dtype and shape, other objects by class ("a Uint8Array").
+ */
 export function showValue(v: unknown): string {
+  return show(v, 0);
+}
+
+function show(v: unknown, depth: number): string {
   if (typeof v === "string") return JSON.stringify(v);
-  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean" || v == null) return String(v);
+  if (typeof v === "bigint") return `${v}n`;
+  if (typeof v === "number") return Object.is(v, -0) ? "-0" : String(v);
   if (typeof v === "function") return "a function";
+  if (typeof v !== "object" || v === null) return String(v);
+  if (v instanceof Tensor) return `Tensor(${v.dtype} [${v.shape.join(", ")}]${v.disposed ? ", disposed" : ""})`;
+  if (depth >= 3) return Array.isArray(v) ? "[…]" : "{…}";
   if (Array.isArray(v)) {
     const items: string[] = [];
-    for (let i = 0; i < v.length; i++) items.push(i in v ? showValue(v[i]) : "<empty>");
+    for (let i = 0; i < v.length; i++) items.push(i in v ? show(v[i], depth + 1) : "<empty>");
     return `[${items.join(", ")}]`;
   }
-  if (v instanceof Tensor) return `Tensor(${v.dtype} [${v.shape.join(", ")}]${v.disposed ? ", disposed" : ""})`;
-  if (typeof v === "object") {
-    const ctor = (v as object).constructor;
-    if (ctor !== Object && ctor !== undefined && ctor !== null) return `a ${ctor.name}`;
-    return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${showValue(x)}`).join(", ")} }`;
-  }
-  return String(v);
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) return `a ${(v as object).constructor?.name ?? "object"}`;
+  const entries = Object.keys(v).map((k) => `${k}: ${show((v as Record<string, unknown>)[k], depth + 1)}`);
+  return entries.length === 0 ? "{}" : `{ ${entries.join(", ")} }`;
 }
 
 function optionError(arg: string, constraint: string, actual: unknown): Error {

@@ -2,7 +2,8 @@
 // form, groups, and the output size. Pure functions of shapes and options; they throw the
 // project's errors and never touch the engine. Everything is resolved to 3 spatial dims
 // (depth, height, width), the form the kernels take: conv1d and conv2d get leading unit dims.
-import { fmt, opError } from "./_validate.ts";
+import type { ConvGeomFields } from "../engine/kernels.ts";
+import { fmt, opError, showValue } from "./_validate.ts";
 
 /** Spatial rank of a conv op: 1 (`[N, C, L]`), 2 (`[N, C, H, W]`) or 3 (`[N, C, D, H, W]`). */
 export type ConvRank = 1 | 2 | 3;
@@ -15,22 +16,11 @@ export type ConvRank = 1 | 2 | 3;
 export type ConvPadding = number | readonly (number | readonly [number, number])[] | "same" | "valid";
 
 /**
- * A convolution fully resolved to 3 spatial dims `[d, h, w]` (unit dims first for rank < 3).
- * This is the ConvGeom descriptor of assembly/conv/geometry.ts, field for field.
+ * A convolution fully resolved to 3 spatial dims `[d, h, w]` (unit dims first for rank < 3):
+ * the ConvGeom descriptor the kernels read, whose one definition is the kernel table
+ * (assembly/kernels.mjs).
  */
-export interface ConvGeometry {
-  n: number;
-  c: number;
-  o: number;
-  groups: number;
-  input: number[];
-  kernel: number[];
-  output: number[];
-  stride: number[];
-  dilation: number[];
-  /** Padding before each dim (the padding after only shows in `output`). */
-  padBefore: number[];
-}
+export type ConvGeometry = ConvGeomFields;
 
 // Coordinates are i32 in the kernels; every extent is checked against this bound.
 const MAX_EXTENT = 2 ** 31 - 1;
@@ -39,8 +29,12 @@ function isInt(v: unknown, min: number): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= min;
 }
 
-function show(v: unknown): string {
-  return JSON.stringify(v) ?? String(v);
+/** Whether v is an array of n entries, none of them a hole, each satisfying `ok`. */
+function arrayOf(v: unknown, n: number, ok: (e: unknown) => boolean): v is unknown[] {
+  if (!Array.isArray(v) || v.length !== n) return false;
+  // An index loop, not every(): every() skips holes, so `[, 1]` would pass.
+  for (let i = 0; i < n; i++) if (!(i in v) || !ok(v[i])) return false;
+  return true;
 }
 
 function plural(n: number, one: string, many = `${one}s`): string {
@@ -58,14 +52,23 @@ export function dimName(rank: ConvRank, i: number): string {
  */
 export function spatialInts(op: string, name: string, v: unknown, rank: ConvRank, dflt: number, min: number): number[] {
   if (v === undefined) return new Array(rank).fill(dflt);
-  if (isInt(v, min)) return new Array(rank).fill(v);
-  if (Array.isArray(v) && v.length === rank && v.every((e) => isInt(e, min))) return v.slice();
+  let out: number[] | null = null;
+  if (isInt(v, min)) out = new Array(rank).fill(v);
+  else if (arrayOf(v, rank, (e) => isInt(e, min))) out = v.slice() as number[];
+  if (out !== null) {
+    // The kernels hold each of these in an i32.
+    const i = out.findIndex((e) => e > MAX_EXTENT);
+    if (i >= 0) {
+      throw opError(op, name, `must be below 2^31 along ${dimName(rank, i)}`, `current value is ${showValue(v)}`);
+    }
+    return out;
+  }
   const what = min > 0 ? "positive integer" : "non-negative integer";
   const constraint = `must be a ${what} or an array of ${plural(rank, what)} (one per spatial dim)`;
   if (Array.isArray(v) && v.length !== rank) {
-    throw opError(op, name, constraint, `current value is ${show(v)} with ${v.length} entries`);
+    throw opError(op, name, constraint, `current value is ${showValue(v)} with ${v.length} entries`);
   }
-  throw opError(op, name, constraint, `current value is ${show(v)}`);
+  throw opError(op, name, constraint, `current value is ${showValue(v)}`);
 }
 
 /**
@@ -96,15 +99,19 @@ export function resolvePadding(
   const constraint =
     `must be a non-negative integer, "same", "valid", or an array of ${plural(rank, "entry", "entries")} ` +
     `(one non-negative integer or one [before, after] pair per spatial dim)`;
-  if (!Array.isArray(v)) throw opError(op, "padding", constraint, `current value is ${show(v)}`);
+  if (!Array.isArray(v)) throw opError(op, "padding", constraint, `current value is ${showValue(v)}`);
   if (v.length !== rank) {
-    throw opError(op, "padding", constraint, `current value is ${show(v)} with ${v.length} entries`);
+    throw opError(op, "padding", constraint, `current value is ${showValue(v)} with ${v.length} entries`);
   }
-  return v.map((e): [number, number] => {
-    if (isInt(e, 0)) return [e, e];
-    if (Array.isArray(e) && e.length === 2 && isInt(e[0], 0) && isInt(e[1], 0)) return [e[0], e[1]];
-    throw opError(op, "padding", constraint, `current value is ${show(v)}`);
-  });
+  const pads: [number, number][] = [];
+  // An index loop, not map(): map() skips holes.
+  for (let i = 0; i < rank; i++) {
+    const e: unknown = v[i];
+    if (i in v && isInt(e, 0)) pads.push([e, e]);
+    else if (arrayOf(e, 2, (q) => isInt(q, 0))) pads.push([e[0] as number, e[1] as number]);
+    else throw opError(op, "padding", constraint, `current value is ${showValue(v)}`);
+  }
+  return pads;
 }
 
 /** Pads a per-dim list of a rank-r op to 3 dims with `unit` in front. */
@@ -134,7 +141,7 @@ function checkRanks(op: string, rank: ConvRank, x: readonly number[], w: readonl
 
 function groupsArg(op: string, v: unknown): number {
   if (v === undefined) return 1;
-  if (!isInt(v, 1)) throw opError(op, "groups", "must be a positive integer", `current value is ${show(v)}`);
+  if (!isInt(v, 1)) throw opError(op, "groups", "must be a positive integer", `current value is ${showValue(v)}`);
   return v;
 }
 
@@ -186,12 +193,13 @@ export function convGeometry(
   const output = input.map((len, i) => {
     const ext = dilation[i] * (kernel[i] - 1) + 1;
     const padded = len + pads[i][0] + pads[i][1];
-    if (padded > MAX_EXTENT || ext > MAX_EXTENT) {
+    if (ext > MAX_EXTENT) throw kernelExtentError(op, rank, i, kernel[i], dilation[i], shapes());
+    if (padded > MAX_EXTENT) {
       throw opError(
         op,
         "padding",
-        `must keep the padded input and the kernel extent below 2^31 along ${dimName(rank, i)}`,
-        shapes(),
+        `must keep the padded input below 2^31 along ${dimName(rank, i)}`,
+        `it is ${padded} (input ${len}, padding ${pads[i][0]} + ${pads[i][1]}); ${shapes()}`,
       );
     }
     if (ext > padded) {
@@ -219,6 +227,16 @@ export function convGeometry(
     dilation: to3(dilation, 1),
     padBefore: to3(pads.map((p) => p[0]), 0),
   };
+}
+
+/** The kernel's dilated extent d·(k − 1) + 1 passes 2^31 (the dilation is what makes it so). */
+function kernelExtentError(op: string, rank: ConvRank, i: number, k: number, d: number, shapes: string): Error {
+  return opError(
+    op,
+    "dilation",
+    `must keep the kernel extent dilation·(k − 1) + 1 below 2^31 along ${dimName(rank, i)}`,
+    `it is ${d}·(${k} − 1) + 1 = ${d * (k - 1) + 1}; ${shapes}`,
+  );
 }
 
 /** Options of the transposed convolution. */
@@ -267,9 +285,21 @@ export function convTransposeGeometry(
         }`,
       );
     }
-    const size = (len - 1) * stride[i] - 2 * padding[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1;
-    if (size > MAX_EXTENT || padding[i] > MAX_EXTENT) {
-      throw opError(op, "x", `must give an output below 2^31 along ${dimName(rank, i)}`, shapes());
+    if (dilation[i] * (kernel[i] - 1) + 1 > MAX_EXTENT) {
+      throw kernelExtentError(op, rank, i, kernel[i], dilation[i], shapes());
+    }
+    // Before the crop by padding: the kernels index this extent (the convolution view's padded input).
+    const uncropped = (len - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1;
+    const size = uncropped - 2 * padding[i];
+    if (size > MAX_EXTENT || uncropped > MAX_EXTENT) {
+      throw opError(
+        op,
+        "x",
+        `must give an output below 2^31 along ${dimName(rank, i)}, before and after the crop by padding`,
+        `(${len} − 1)·${stride[i]} + ${dilation[i]}·(${kernel[i]} − 1) + ${
+          outputPadding[i]
+        } + 1 is ${uncropped}; ${shapes()}`,
+      );
     }
     if (size < 1) {
       throw opError(

@@ -104,3 +104,70 @@ export function refConvBackward(
   }
   return { dx, dw, db };
 }
+
+/** A transposed convolution's parameters (x `[n, cin, *input]`, w `[cin, cout / groups, *kernel]`). */
+export interface RefConvTranspose {
+  n: number;
+  cin: number;
+  cout: number;
+  groups: number;
+  input: number[];
+  kernel: number[];
+  stride: number[];
+  dilation: number[];
+  padding: number[];
+  outputPadding: number[];
+}
+
+/** Output size per dim: (in − 1)·s − 2p + d·(k − 1) + outputPadding + 1. */
+export function refTransposeOutput(p: RefConvTranspose): number[] {
+  return p.input.map((n, i) =>
+    (n - 1) * p.stride[i] - 2 * p.padding[i] + p.dilation[i] * (p.kernel[i] - 1) + p.outputPadding[i] + 1
+  );
+}
+
+/**
+ * The convolution whose input gradient the transposed convolution is: input = the transposed
+ * output, output = x (padding after p − outputPadding makes its output size exactly x's).
+ */
+export function refTransposeView(p: RefConvTranspose): RefConv {
+  return {
+    n: p.n,
+    c: p.cout,
+    o: p.cin,
+    groups: p.groups,
+    input: refTransposeOutput(p),
+    kernel: p.kernel,
+    stride: p.stride,
+    dilation: p.dilation,
+    pad: p.padding.map((q, i) => [q, q - p.outputPadding[i]] as [number, number]),
+  };
+}
+
+/** y = convTranspose(x, w) + b in float64. */
+export function refConvTransposeForward(
+  p: RefConvTranspose,
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+): Float64Array {
+  const v = refTransposeView(p);
+  const plane = prod(v.input);
+  const y = refConvBackward(v, x, new Float64Array(p.n * p.cout * plane), w).dx;
+  if (b) { for (let i = 0; i < y.length; i++) y[i] += b[Math.floor(i / plane) % p.cout]; }
+  return y;
+}
+
+/** dx, dw, db of sum(y · dy) for y = convTranspose(x, w, b), in float64. */
+export function refConvTransposeBackward(
+  p: RefConvTranspose,
+  dy: ArrayLike<number>,
+  x: ArrayLike<number>,
+  w: ArrayLike<number>,
+): { dx: Float64Array; dw: Float64Array; db: Float64Array } {
+  const v = refTransposeView(p);
+  const plane = prod(v.input);
+  const db = new Float64Array(p.cout);
+  for (let i = 0; i < dy.length; i++) db[Math.floor(i / plane) % p.cout] += dy[i];
+  return { dx: refConvForward(v, dy, w, null), dw: refConvBackward(v, x, dy, w).dw, db };
+}

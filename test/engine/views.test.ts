@@ -102,7 +102,7 @@ describe("views over shared storage", () => {
       "Cannot run view as 'shape' must be an array of non-negative integers",
     );
     expect(() => e.view({} as never, 0, [1])).toThrow(
-      "Cannot run view as 'source' must be a Tensor: current value is {  }",
+      "Cannot run view as 'source' must be a Tensor: current value is {}",
     );
     const other = await load({ simd: "baseline" });
     expect(() => other.view(slab, 0, [1])).toThrow("Cannot run view as 'source' belongs to another engine");

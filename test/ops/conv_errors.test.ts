@@ -53,7 +53,7 @@ const CASES: Case[] = [
   [
     "negative stride in a list",
     (e, x) => e.conv2d(x, e.tensor([6, 4, 3, 3]), null, { stride: [1, -1] }),
-    "Cannot run conv2d as 'stride' must be a positive integer or an array of 2 positive integers (one per spatial dim): current value is [1,-1]",
+    "Cannot run conv2d as 'stride' must be a positive integer or an array of 2 positive integers (one per spatial dim): current value is [1, -1]",
   ],
   [
     "dilation 0",
@@ -73,7 +73,7 @@ const CASES: Case[] = [
   [
     "stride list of the wrong length",
     (e, x) => e.conv2d(x, e.tensor([6, 4, 3, 3]), null, { stride: [1, 1, 1] }),
-    "Cannot run conv2d as 'stride' must be a positive integer or an array of 2 positive integers (one per spatial dim): current value is [1,1,1] with 3 entries",
+    "Cannot run conv2d as 'stride' must be a positive integer or an array of 2 positive integers (one per spatial dim): current value is [1, 1, 1] with 3 entries",
   ],
   [
     "x of the wrong rank",
@@ -109,25 +109,25 @@ const CASES: Case[] = [
     "flat padding [t, b, l, r] for conv2d",
     (e, x) => e.conv2d(x, e.tensor([6, 4, 3, 3]), null, { padding: [1, 1, 1, 1] }),
     'Cannot run conv2d as \'padding\' must be a non-negative integer, "same", "valid", or an array of 2 entries (one non-negative ' +
-    "integer or one [before, after] pair per spatial dim): current value is [1,1,1,1] with 4 entries",
+    "integer or one [before, after] pair per spatial dim): current value is [1, 1, 1, 1] with 4 entries",
   ],
   [
     "flat pair for conv1d",
     (e) => e.conv1d(e.tensor([1, 1, 5]), e.tensor([1, 1, 3]), null, { padding: [1, 2] }),
     'Cannot run conv1d as \'padding\' must be a non-negative integer, "same", "valid", or an array of 1 entry (one non-negative ' +
-    "integer or one [before, after] pair per spatial dim): current value is [1,2] with 2 entries",
+    "integer or one [before, after] pair per spatial dim): current value is [1, 2] with 2 entries",
   ],
   [
     "padding triple",
     (e, x) => e.conv2d(x, e.tensor([6, 4, 3, 3]), null, { padding: [[1, 1, 1], [1, 1]] as never }),
     'Cannot run conv2d as \'padding\' must be a non-negative integer, "same", "valid", or an array of 2 entries (one non-negative ' +
-    "integer or one [before, after] pair per spatial dim): current value is [[1,1,1],[1,1]]",
+    "integer or one [before, after] pair per spatial dim): current value is [[1, 1, 1], [1, 1]]",
   ],
   [
     "negative padding in a pair",
     (e, x) => e.conv2d(x, e.tensor([6, 4, 3, 3]), null, { padding: [[1, -1], [0, 0]] }),
     'Cannot run conv2d as \'padding\' must be a non-negative integer, "same", "valid", or an array of 2 entries (one non-negative ' +
-    "integer or one [before, after] pair per spatial dim): current value is [[1,-1],[0,0]]",
+    "integer or one [before, after] pair per spatial dim): current value is [[1, -1], [0, 0]]",
   ],
   [
     "unknown padding word",
