@@ -16,12 +16,12 @@ export function heapBase(): usize {
   return __heap_base;
 }
 
-// --- gemm: C = op(A)·op(B), batched (see gemm/gemm.ts for the stride contract)
-export function f32_gemm(batch: usize, m: usize, n: usize, k: usize, a: usize, rsA: usize, csA: usize, sA: usize, b: usize, rsB: usize, csB: usize, sB: usize, c: usize, ldc: usize, sC: usize, work: usize): void {
-  gemm<f32>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work);
+// --- gemm: C = op(A)·op(B), batched (see gemm/gemm.ts for the stride contract); C += … when accumulate ≠ 0
+export function f32_gemm(batch: usize, m: usize, n: usize, k: usize, a: usize, rsA: usize, csA: usize, sA: usize, b: usize, rsB: usize, csB: usize, sB: usize, c: usize, ldc: usize, sC: usize, work: usize, accumulate: i32): void {
+  gemm<f32>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work, accumulate != 0);
 }
-export function f64_gemm(batch: usize, m: usize, n: usize, k: usize, a: usize, rsA: usize, csA: usize, sA: usize, b: usize, rsB: usize, csB: usize, sB: usize, c: usize, ldc: usize, sC: usize, work: usize): void {
-  gemm<f64>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work);
+export function f64_gemm(batch: usize, m: usize, n: usize, k: usize, a: usize, rsA: usize, csA: usize, sA: usize, b: usize, rsB: usize, csB: usize, sB: usize, c: usize, ldc: usize, sC: usize, work: usize, accumulate: i32): void {
+  gemm<f64>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work, accumulate != 0);
 }
 export function f32_gemm_workspace(m: usize, n: usize, k: usize): usize {
   return gemmWorkspaceBytes<f32>(m, n, k);
@@ -51,21 +51,22 @@ export function f32_peak_madd12(iters: usize, buf: usize, bytes: usize): f32 { r
 // --- conv family (issue 3). Every kernel takes `geom`, a byte pointer to a ConvGeom
 // descriptor (assembly/conv/geometry.ts), normally the static slot `conv_geom_slot()`.
 // Each `*_workspace(geom)` returns the scratch bytes of its kernel; bias pointers may be 0.
+// `accumulate` ≠ 0 adds the result into the output tensor instead of overwriting it (bias 0 then).
 export function conv_geom_slot(): usize { return CONV_GEOM_SLOT; }
 export function f32_conv_forward_workspace(geom: usize): usize { return convForwardWorkspace<f32>(geom); }
 export function f64_conv_forward_workspace(geom: usize): usize { return convForwardWorkspace<f64>(geom); }
-export function f32_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32): void { convForward<f32>(geom, x, w, bias, y, work, relu != 0); }
-export function f64_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32): void { convForward<f64>(geom, x, w, bias, y, work, relu != 0); }
+export function f32_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32, accumulate: i32): void { convForward<f32>(geom, x, w, bias, y, work, relu != 0, accumulate != 0); }
+export function f64_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32, accumulate: i32): void { convForward<f64>(geom, x, w, bias, y, work, relu != 0, accumulate != 0); }
 export function f32_conv_backward_data_workspace(geom: usize): usize { return convBackwardDataWorkspace<f32>(geom); }
 export function f64_conv_backward_data_workspace(geom: usize): usize { return convBackwardDataWorkspace<f64>(geom); }
-export function f32_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void { convBackwardData<f32>(geom, dy, w, bias, dx, work); }
-export function f64_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void { convBackwardData<f64>(geom, dy, w, bias, dx, work); }
+export function f32_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: i32): void { convBackwardData<f32>(geom, dy, w, bias, dx, work, accumulate != 0); }
+export function f64_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: i32): void { convBackwardData<f64>(geom, dy, w, bias, dx, work, accumulate != 0); }
 export function f32_conv_backward_filter_workspace(geom: usize): usize { return convBackwardFilterWorkspace<f32>(geom); }
 export function f64_conv_backward_filter_workspace(geom: usize): usize { return convBackwardFilterWorkspace<f64>(geom); }
-export function f32_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize): void { convBackwardFilter<f32>(geom, dy, x, dw, db, work); }
-export function f64_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize): void { convBackwardFilter<f64>(geom, dy, x, dw, db, work); }
-export function f32_conv_bias_grad(geom: usize, dy: usize, db: usize): void { convBiasGrad<f32>(geom, dy, db); }
-export function f64_conv_bias_grad(geom: usize, dy: usize, db: usize): void { convBiasGrad<f64>(geom, dy, db); }
+export function f32_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: i32): void { convBackwardFilter<f32>(geom, dy, x, dw, db, work, accumulate != 0); }
+export function f64_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: i32): void { convBackwardFilter<f64>(geom, dy, x, dw, db, work, accumulate != 0); }
+export function f32_conv_bias_grad(geom: usize, dy: usize, db: usize, accumulate: i32): void { convBiasGrad<f32>(geom, dy, db, accumulate != 0); }
+export function f64_conv_bias_grad(geom: usize, dy: usize, db: usize, accumulate: i32): void { convBiasGrad<f64>(geom, dy, db, accumulate != 0); }
 // --- end conv family
 
 /** 1 in the relaxed build, 0 in the baseline build: lets the engine identify a caller-provided module. */

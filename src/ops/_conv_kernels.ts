@@ -61,7 +61,14 @@ export function runConvKernel(
   }
 }
 
-/** Runs the bias-gradient kernel (it needs no scratch). */
-export function runBiasGrad(rt: Runtime, dtype: Tensor["dtype"], g: ConvGeometry, dy: number, db: number): void {
-  rt.kernels[`${prefix(dtype)}_conv_bias_grad`](writeGeometry(rt, g), dy, db);
+/** Runs the bias-gradient kernel (it needs no scratch); `accumulate` = 1 adds into db. */
+export function runBiasGrad(
+  rt: Runtime,
+  dtype: Tensor["dtype"],
+  g: ConvGeometry,
+  dy: number,
+  db: number,
+  accumulate = 0,
+): void {
+  rt.kernels[`${prefix(dtype)}_conv_bias_grad`](writeGeometry(rt, g), dy, db, accumulate);
 }

@@ -165,7 +165,7 @@ export function conv(
     "conv_forward",
     g,
     [y],
-    (work) => [tx.ptr, tw.ptr, tb?.ptr ?? 0, y.ptr, work, o.activation === "relu" ? 1 : 0],
+    (work) => [tx.ptr, tw.ptr, tb?.ptr ?? 0, y.ptr, work, o.activation === "relu" ? 1 : 0, 0],
   );
   return y;
 }
@@ -192,7 +192,7 @@ export function convBackward(
   const all = () => [out.dx, out.dw, out.db];
   const { dx, dw, db } = out;
   if (dx !== null && dx.size > 0) {
-    runConvKernel(rt, OP, dtype, "conv_backward_data", g, all(), (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work]);
+    runConvKernel(rt, OP, dtype, "conv_backward_data", g, all(), (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work, 0]);
   }
   // The weight-gradient kernel also writes db when given it (fused for depthwise layers).
   if (dw !== null) {
@@ -203,7 +203,7 @@ export function convBackward(
       "conv_backward_filter",
       g,
       all(),
-      (work) => [tdy.ptr, tx.ptr, dw.ptr, db?.ptr ?? 0, work],
+      (work) => [tdy.ptr, tx.ptr, dw.ptr, db?.ptr ?? 0, work, 0],
     );
   } else if (db !== null) {
     runBiasGrad(rt, dtype, g, tdy.ptr, db.ptr);
@@ -287,7 +287,7 @@ export function convTranspose(
   const tb = biasArg(rt, OP, b, tx, g.c);
   const y = rt.allocTensor(OP, [g.n, g.c, ...spatial(g.input, rank)], dtype);
   if (y.size === 0) return y;
-  runConvKernel(rt, OP, dtype, "conv_backward_data", g, [y], (work) => [tx.ptr, tw.ptr, tb?.ptr ?? 0, y.ptr, work]);
+  runConvKernel(rt, OP, dtype, "conv_backward_data", g, [y], (work) => [tx.ptr, tw.ptr, tb?.ptr ?? 0, y.ptr, work, 0]);
   return y;
 }
 
@@ -315,11 +315,11 @@ export function convTransposeBackward(
   const all = () => [out.dx, out.dw, out.db];
   const { dx, dw, db } = out;
   if (dx !== null && dx.size > 0) {
-    runConvKernel(rt, OP, dtype, "conv_forward", g, all(), (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work, 0]);
+    runConvKernel(rt, OP, dtype, "conv_forward", g, all(), (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work, 0, 0]);
   }
   if (dw !== null) {
     // No fused db here: the kernel's would sum x, the convolution view's output gradient.
-    runConvKernel(rt, OP, dtype, "conv_backward_filter", g, all(), (work) => [tx.ptr, tdy.ptr, dw.ptr, 0, work]);
+    runConvKernel(rt, OP, dtype, "conv_backward_filter", g, all(), (work) => [tx.ptr, tdy.ptr, dw.ptr, 0, work, 0]);
   }
   // The bias gradient sums dy, the view's input: a geometry whose "output" is that input.
   if (db !== null) runBiasGrad(rt, dtype, { ...g, o: g.c, output: g.input }, tdy.ptr, db.ptr);

@@ -81,6 +81,7 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, opts?: MatmulOptions):
       n,
       m * n,
       w,
+      0,
     );
     return out;
   });
