@@ -129,16 +129,22 @@ export class Engine {
    *
    * Shape: a `[m, k]` or `[batch, m, k]` (`[k, m]` with `transA`), b `[k, n]` or `[batch, k, n]`
    * (`[n, k]` with `transB`) → `[m, n]`, or `[batch, m, n]` when either is 3-D. A 2-D operand or a
-   * batch of 1 broadcasts, as in `torch.matmul`.
+   * batch of 1 broadcasts, as in `torch.matmul`. `options.out` is a tensor of the result's shape
+   * and dtype to write into and return instead of a new one; with `options.accumulate` the
+   * product is added into it (`out += op(a) · op(b)`, at no extra cost).
    *
    * @throws {Error} On ranks other than 2 or 3, mismatched inner dims or batches, mixed dtypes,
-   * int32 tensors, disposed tensors, unknown options.
+   * int32 tensors, disposed tensors, unknown options; an `out` of another shape, dtype or engine,
+   * disposed, or that is `a` or `b`; `accumulate` without `out`.
    * @example
    * ```ts
    * import { load } from "@simdnn/simdnn";
    * const engine = await load();
    * const a = engine.tensor([2, 2], [1, 2, 3, 4]);
    * engine.matmul(a, a, { transB: true }).toArray(); // Float32Array [5, 11, 11, 25]
+   * const c = engine.tensor([2, 2], [1, 1, 1, 1]);
+   * engine.matmul(a, a, { transB: true, out: c, accumulate: true });
+   * c.toArray(); // Float32Array [6, 12, 12, 26]
    * ```
    */
   matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor {
@@ -301,14 +307,19 @@ export class Engine {
   /**
    * Gradients of `sum(y · dy)` for `y = conv1d(x, w, b, options)`: `{ dx, dw, db }` with the shapes
    * of x, w and `[O]` (db is returned whether or not the forward had a bias). `options.needs`
-   * skips gradients; a skipped one is null. dx is overwritten, never accumulated.
+   * skips gradients; a skipped one is null. `options.out` gives tensors to write gradients into
+   * (and return) instead of new ones; `options.accumulate` adds into them instead of overwriting
+   * (micro-batches, shared weights, an input that feeds several layers), at no extra cost.
    *
    * @param dy Gradient of the output, `[N, O, Lout]`.
    * @param x The forward's input `[N, C, L]`.
    * @param w The forward's weights `[O, C / groups, k]`.
-   * @param options The forward's stride, padding, dilation, groups; `needs`.
+   * @param options The forward's stride, padding, dilation, groups; `needs`, `out`, `accumulate`.
    * @returns The gradients; see {@link ConvGradients}.
-   * @throws {Error} As `conv1d`, and when dy does not have the forward output's shape.
+   * @throws {Error} As `conv1d`, when dy does not have the forward output's shape, on an `out`
+   * tensor of the wrong shape, dtype or engine, disposed, sharing memory with an operand or
+   * another `out` tensor, or given for a gradient `needs` skips, and on `accumulate` without an
+   * `out` tensor for every gradient computed.
    * @example
    * ```ts
    * import { load } from "@simdnn/simdnn";
@@ -326,14 +337,15 @@ export class Engine {
   /**
    * Gradients of `sum(y · dy)` for `y = conv2d(x, w, b, options)`: `{ dx, dw, db }` with the shapes
    * of x, w and `[O]` (db is returned whether or not the forward had a bias). `options.needs`
-   * skips gradients (e.g. no dx for a first layer); a skipped one is null.
+   * skips gradients (e.g. no dx for a first layer); a skipped one is null. `options.out` and
+   * `options.accumulate` write or add gradients into given tensors, as in `conv1dBackward`.
    *
    * @param dy Gradient of the output, `[N, O, Hout, Wout]`.
    * @param x The forward's input `[N, C, H, W]`.
    * @param w The forward's weights `[O, C / groups, kH, kW]`.
-   * @param options The forward's stride, padding, dilation, groups; `needs`.
+   * @param options The forward's stride, padding, dilation, groups; `needs`, `out`, `accumulate`.
    * @returns The gradients; see {@link ConvGradients}.
-   * @throws {Error} As `conv2d`, and when dy does not have the forward output's shape.
+   * @throws {Error} As `conv2d`, and as `conv1dBackward` (dy's shape, `out`, `accumulate`).
    * @example
    * ```ts
    * import { load } from "@simdnn/simdnn";
@@ -343,6 +355,10 @@ export class Engine {
    * const { dw, db } = engine.conv2dBackward(engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), x, w);
    * dw!.toArray(); // Float32Array [12, 16, 24, 28]
    * db!.toArray(); // Float32Array [4]
+   * // A second micro-batch (here the same one) adds its gradients into dw and db:
+   * const more = { needs: { dx: false }, out: { dw: dw!, db: db! }, accumulate: true };
+   * engine.conv2dBackward(engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), x, w, more);
+   * dw!.toArray(); // Float32Array [24, 32, 48, 56]
    * ```
    */
   conv2dBackward(dy: Tensor, x: Tensor, w: Tensor, options?: ConvBackwardOptions): ConvGradients {
@@ -355,9 +371,9 @@ export class Engine {
    * @param dy Gradient of the output, `[N, O, Dout, Hout, Wout]`.
    * @param x The forward's input `[N, C, D, H, W]`.
    * @param w The forward's weights `[O, C / groups, kD, kH, kW]`.
-   * @param options The forward's stride, padding, dilation, groups; `needs`.
+   * @param options The forward's stride, padding, dilation, groups; `needs`, `out`, `accumulate`.
    * @returns The gradients; see {@link ConvGradients}.
-   * @throws {Error} As `conv3d`, and when dy does not have the forward output's shape.
+   * @throws {Error} As `conv3d`, and as `conv1dBackward` (dy's shape, `out`, `accumulate`).
    * @example
    * ```ts
    * import { load } from "@simdnn/simdnn";
@@ -456,13 +472,15 @@ export class Engine {
    * the shapes of x, w and `[Cout]` (db whether or not the forward had a bias). dx is a
    * convolution of dy with w, dw the weight gradient of that convolution, so they run the
    * forward and weight-gradient kernels. `options.needs` skips gradients; a skipped one is null.
+   * `options.out` and `options.accumulate` write or add gradients into given tensors, as in
+   * `conv1dBackward`.
    *
    * @param dy Gradient of the output, `[N, Cout, Lout]`.
    * @param x The forward's input `[N, Cin, L]`.
    * @param w The forward's weights `[Cin, Cout / groups, k]`.
-   * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`.
+   * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`, `out`, `accumulate`.
    * @returns The gradients; see {@link ConvGradients}.
-   * @throws {Error} As `convTranspose1d`, and when dy does not have the forward output's shape.
+   * @throws {Error} As `convTranspose1d`, and as `conv1dBackward` (dy's shape, `out`, `accumulate`).
    * @example
    * ```ts
    * import { load } from "@simdnn/simdnn";
@@ -486,9 +504,9 @@ export class Engine {
    * @param dy Gradient of the output, `[N, Cout, Hout, Wout]`.
    * @param x The forward's input `[N, Cin, H, W]`.
    * @param w The forward's weights `[Cin, Cout / groups, kH, kW]`.
-   * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`.
+   * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`, `out`, `accumulate`.
    * @returns The gradients; see {@link ConvGradients}.
-   * @throws {Error} As `convTranspose2d`, and when dy does not have the forward output's shape.
+   * @throws {Error} As `convTranspose2d`, and as `conv1dBackward` (dy's shape, `out`, `accumulate`).
    * @example
    * ```ts
    * import { load } from "@simdnn/simdnn";
@@ -511,9 +529,9 @@ export class Engine {
    * @param dy Gradient of the output, `[N, Cout, Dout, Hout, Wout]`.
    * @param x The forward's input `[N, Cin, D, H, W]`.
    * @param w The forward's weights `[Cin, Cout / groups, kD, kH, kW]`.
-   * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`.
+   * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`, `out`, `accumulate`.
    * @returns The gradients; see {@link ConvGradients}.
-   * @throws {Error} As `convTranspose3d`, and when dy does not have the forward output's shape.
+   * @throws {Error} As `convTranspose3d`, and as `conv1dBackward` (dy's shape, `out`, `accumulate`).
    * @example
    * ```ts
    * import { load } from "@simdnn/simdnn";

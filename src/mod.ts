@@ -22,6 +22,8 @@ export type { TensorInit } from "./ops/create.ts";
 export type { MatmulOptions } from "./ops/matmul.ts";
 export type {
   ConvBackwardOptions,
+  ConvGradientDestination,
+  ConvGradientOut,
   ConvGradients,
   ConvNeeds,
   ConvOptions,

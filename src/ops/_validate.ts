@@ -102,13 +102,19 @@ export function numberArg(op: string, arg: string, v: unknown): number {
   return v;
 }
 
-/** Runs `body(ptr)` with `bytes` of kernel scratch, freeing it afterwards; on failure frees `out` too. */
-export function withScratch<R>(rt: Runtime, op: string, bytes: number, out: Tensor, body: (ptr: number) => R): R {
+/** Runs `body(ptr)` with `bytes` of kernel scratch, freeing it afterwards; on failure frees `out` too (if any). */
+export function withScratch<R>(
+  rt: Runtime,
+  op: string,
+  bytes: number,
+  out: Tensor | null,
+  body: (ptr: number) => R,
+): R {
   let ptr: number;
   try {
     ptr = rt.allocScratch(op, bytes);
   } catch (e) {
-    out.dispose();
+    out?.dispose();
     throw e;
   }
   try {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Runtime } from "../engine/runtime.ts";
-import type { Tensor } from "../engine/tensor.ts";
+import { Tensor } from "../engine/tensor.ts";
 import {
   type ConvGeometry,
   convGeometry,
@@ -17,6 +17,7 @@ import {
 } from "./_conv_args.ts";
 import { runBiasGrad, runConvKernel } from "./_conv_kernels.ts";
 import { boolOption, floatTensor, fmt, opError, options, sameDtype } from "./_validate.ts";
+import { noOverlap, outTensor } from "./_out.ts";
 
 export type { ConvPadding } from "./_conv_args.ts";
 
@@ -44,8 +45,32 @@ export interface ConvNeeds {
   db?: boolean;
 }
 
-/** Options of `conv1dBackward`, `conv2dBackward` and `conv3dBackward`: the forward's geometry, and `needs`. */
-export interface ConvBackwardOptions {
+/** Tensors to write gradients into (and return) instead of new ones, each of its gradient's shape and dtype. */
+export interface ConvGradientOut {
+  /** For dx: the shape of x. */
+  dx?: Tensor;
+  /** For dw: the shape of w. */
+  dw?: Tensor;
+  /** For db: `[O]` (the output channels). */
+  db?: Tensor;
+}
+
+/**
+ * Where the gradients go, for micro-batches, shared weights and shared inputs: `out` names
+ * tensors to write them into, `accumulate` adds them into those tensors instead of overwriting.
+ */
+export interface ConvGradientDestination {
+  /** Given tensors for some of the gradients (none for one that `needs` skips). @default {{}} */
+  out?: ConvGradientOut;
+  /**
+   * Add each gradient into its `out` tensor (`out.dw += ∂/∂w`, …); every gradient computed must
+   * then have one. @default {false}
+   */
+  accumulate?: boolean;
+}
+
+/** Options of `conv1dBackward`, `conv2dBackward` and `conv3dBackward`: the forward's geometry, `needs`, `out` and `accumulate`. */
+export interface ConvBackwardOptions extends ConvGradientDestination {
   /** As in {@link ConvOptions}. @default {1} */
   stride?: number | readonly number[];
   /** As in {@link ConvOptions}. @default {0} */
@@ -82,13 +107,14 @@ export interface ConvTransposeOptions {
   groups?: number;
 }
 
-/** Options of `convTranspose1dBackward`, `…2dBackward` and `…3dBackward`: the forward's, and `needs`. */
-export interface ConvTransposeBackwardOptions extends ConvTransposeOptions {
+/** Options of `convTranspose1dBackward`, `…2dBackward` and `…3dBackward`: the forward's, `needs`, `out` and `accumulate`. */
+export interface ConvTransposeBackwardOptions extends ConvTransposeOptions, ConvGradientDestination {
   /** Gradients to compute. @default {{ dx: true, dw: true, db: true }} */
   needs?: ConvNeeds;
 }
 
 const GEOMETRY_KEYS = ["stride", "padding", "dilation", "groups"] as const;
+const GRADIENT_KEYS = ["needs", "out", "accumulate"] as const;
 
 function opName(kind: "conv" | "convTranspose", rank: ConvRank, suffix = ""): string {
   return `${kind}${rank}d${suffix}`;
@@ -172,7 +198,8 @@ export function conv(
 
 /**
  * The gradients of `sum(y · dy)` for `y = conv(x, w, b)` with the same options: dx, dw and db.
- * dy must have the forward's output shape. Each gradient is computed only if `needs` asks.
+ * dy must have the forward's output shape. Each gradient is computed only if `needs` asks, into
+ * `out`'s tensor when given (added to it with `accumulate`).
  */
 export function convBackward(
   rt: Runtime,
@@ -183,16 +210,18 @@ export function convBackward(
   opts?: ConvBackwardOptions,
 ): ConvGradients {
   const OP = opName("conv", rank, "Backward");
-  const o = options<ConvBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, "needs"]);
+  const o = options<ConvBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, ...GRADIENT_KEYS]);
   const want = wanted(OP, o.needs);
+  const acc = boolOption(OP, "accumulate", o.accumulate, false) ? 1 : 0;
   const { tdy, tx, tw, dtype } = gradientOperands(rt, OP, dy, x, w);
   const g = convGeometry(OP, rank, tx.shape, tw.shape, o);
   checkDy(OP, tdy, outputShape(g, rank), tx, tw);
-  const out = allocGradients(rt, OP, want, tx.shape, tw.shape, g.o, dtype);
-  const all = () => [out.dx, out.dw, out.db];
+  const shapes = { dx: tx.shape, dw: tw.shape, db: [g.o] };
+  const given = givenGradients(rt, OP, o.out, acc === 1, want, shapes, dtype, [["dy", tdy], ["x", tx], ["w", tw]]);
+  const { out, fresh } = allocGradients(rt, OP, want, shapes, dtype, given);
   const { dx, dw, db } = out;
   if (dx !== null && dx.size > 0) {
-    runConvKernel(rt, OP, dtype, "conv_backward_data", g, all(), (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work, 0]);
+    runConvKernel(rt, OP, dtype, "conv_backward_data", g, fresh, (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work, acc]);
   }
   // The weight-gradient kernel also writes db when given it (fused for depthwise layers).
   if (dw !== null) {
@@ -202,11 +231,11 @@ export function convBackward(
       dtype,
       "conv_backward_filter",
       g,
-      all(),
-      (work) => [tdy.ptr, tx.ptr, dw.ptr, db?.ptr ?? 0, work, 0],
+      fresh,
+      (work) => [tdy.ptr, tx.ptr, dw.ptr, db?.ptr ?? 0, work, acc],
     );
   } else if (db !== null) {
-    runBiasGrad(rt, dtype, g, tdy.ptr, db.ptr);
+    runBiasGrad(rt, dtype, g, tdy.ptr, db.ptr, acc);
   }
   return out;
 }
@@ -243,26 +272,89 @@ function checkDy(op: string, tdy: Tensor, yShape: readonly number[], tx: Tensor,
   }
 }
 
-/** Allocates the wanted gradients (the shapes of x, w and `[channels]`); on failure frees them all. */
+type GradientShapes = Record<keyof ConvNeeds, readonly number[]>;
+const GRADIENTS = ["dx", "dw", "db"] as const;
+
+/**
+ * Checks `out` and `accumulate`: `out` holds tensors for wanted gradients only, each live, of
+ * this engine, of its gradient's shape and dtype, sharing memory with no operand and no other
+ * `out` tensor; with `accumulate` every wanted gradient has one. Returns them (null = none).
+ */
+function givenGradients(
+  rt: Runtime,
+  op: string,
+  v: unknown,
+  accumulate: boolean,
+  want: Required<ConvNeeds>,
+  shapes: GradientShapes,
+  dtype: Tensor["dtype"],
+  operands: readonly (readonly [string, Tensor])[],
+): ConvGradients {
+  const given: ConvGradients = { dx: null, dw: null, db: null };
+  let o: Record<string, unknown> = {};
+  if (v !== undefined && v !== null) {
+    // A tensor here is a likely mistake for { dx: tensor } etc.
+    if (typeof v !== "object" || Array.isArray(v) || v instanceof Tensor) {
+      throw opError(op, "out", "must be an object { dx?, dw?, db? } of tensors", `current value is ${String(v)}`);
+    }
+    o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (!(GRADIENTS as readonly string[]).includes(k)) {
+        throw opError(op, "out", `has an unknown key '${k}'`, "known keys are dx, dw, db");
+      }
+    }
+  }
+  for (const k of GRADIENTS) {
+    const t = o[k];
+    if (t === undefined || t === null) {
+      if (accumulate && want[k]) {
+        throw opError(
+          op,
+          `out.${k}`,
+          "must be a tensor when 'accumulate' is true",
+          `it is what the ${k} gradient is added into (or skip it with needs.${k}: false)`,
+        );
+      }
+      continue;
+    }
+    if (!want[k]) {
+      throw opError(op, `out.${k}`, `must be absent as needs.${k} is false`, `current value is ${String(t)}`);
+    }
+    const what = k === "dx" ? "the shape of 'x'" : k === "dw" ? "the shape of 'w'" : "the bias's shape";
+    given[k] = outTensor(rt, op, `out.${k}`, t, shapes[k], what, dtype, "x");
+  }
+  for (const k of GRADIENTS) {
+    const t = given[k];
+    if (t === null) continue;
+    const earlier = GRADIENTS.slice(0, GRADIENTS.indexOf(k)).map((j) => [`out.${j}`, given[j]] as const);
+    noOverlap(op, `out.${k}`, t, [...operands, ...earlier]);
+  }
+  return given;
+}
+
+/**
+ * The wanted gradients: the given tensors, and new ones (`fresh`) for the rest; if an
+ * allocation fails, frees the new ones. A failing kernel call frees `fresh` only.
+ */
 function allocGradients(
   rt: Runtime,
   op: string,
   want: Required<ConvNeeds>,
-  xShape: readonly number[],
-  wShape: readonly number[],
-  channels: number,
+  shapes: GradientShapes,
   dtype: Tensor["dtype"],
-): ConvGradients {
-  const out: ConvGradients = { dx: null, dw: null, db: null };
+  given: ConvGradients,
+): { out: ConvGradients; fresh: Tensor[] } {
+  const out: ConvGradients = { ...given };
+  const fresh: Tensor[] = [];
   try {
-    if (want.dx) out.dx = rt.allocTensor(op, xShape, dtype);
-    if (want.dw) out.dw = rt.allocTensor(op, wShape, dtype);
-    if (want.db) out.db = rt.allocTensor(op, [channels], dtype);
+    for (const k of GRADIENTS) {
+      if (want[k] && out[k] === null) fresh.push(out[k] = rt.allocTensor(op, shapes[k], dtype));
+    }
   } catch (e) {
-    for (const t of [out.dx, out.dw, out.db]) t?.dispose();
+    for (const t of fresh) t.dispose();
     throw e;
   }
-  return out;
+  return { out, fresh };
 }
 
 /**
@@ -295,7 +387,8 @@ export function convTranspose(
  * The gradients of `sum(y · dy)` for `y = convTranspose(x, w, b)` with the same options. With
  * the convolution view of the op (its input is y, its output is x): dx = conv(dy, w), dw is that
  * convolution's weight gradient with x in the role of its output gradient and dy in the role of
- * its input, db = dy summed over batch and spatial dims. Each is computed only if `needs` asks.
+ * its input, db = dy summed over batch and spatial dims. Each is computed only if `needs` asks,
+ * into `out`'s tensor when given (added to it with `accumulate`).
  */
 export function convTransposeBackward(
   rt: Runtime,
@@ -306,22 +399,24 @@ export function convTransposeBackward(
   opts?: ConvTransposeBackwardOptions,
 ): ConvGradients {
   const OP = opName("convTranspose", rank, "Backward");
-  const o = options<ConvTransposeBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, "outputPadding", "needs"]);
+  const o = options<ConvTransposeBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, "outputPadding", ...GRADIENT_KEYS]);
   const want = wanted(OP, o.needs);
+  const acc = boolOption(OP, "accumulate", o.accumulate, false) ? 1 : 0;
   const { tdy, tx, tw, dtype } = gradientOperands(rt, OP, dy, x, w);
   const g = convTransposeGeometry(OP, rank, tx.shape, tw.shape, o);
   checkDy(OP, tdy, [g.n, g.c, ...spatial(g.input, rank)], tx, tw);
-  const out = allocGradients(rt, OP, want, tx.shape, tw.shape, g.c, dtype);
-  const all = () => [out.dx, out.dw, out.db];
+  const shapes = { dx: tx.shape, dw: tw.shape, db: [g.c] };
+  const given = givenGradients(rt, OP, o.out, acc === 1, want, shapes, dtype, [["dy", tdy], ["x", tx], ["w", tw]]);
+  const { out, fresh } = allocGradients(rt, OP, want, shapes, dtype, given);
   const { dx, dw, db } = out;
   if (dx !== null && dx.size > 0) {
-    runConvKernel(rt, OP, dtype, "conv_forward", g, all(), (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work, 0, 0]);
+    runConvKernel(rt, OP, dtype, "conv_forward", g, fresh, (work) => [tdy.ptr, tw.ptr, 0, dx.ptr, work, 0, acc]);
   }
   if (dw !== null) {
     // No fused db here: the kernel's would sum x, the convolution view's output gradient.
-    runConvKernel(rt, OP, dtype, "conv_backward_filter", g, all(), (work) => [tx.ptr, tdy.ptr, dw.ptr, 0, work, 0]);
+    runConvKernel(rt, OP, dtype, "conv_backward_filter", g, fresh, (work) => [tx.ptr, tdy.ptr, dw.ptr, 0, work, acc]);
   }
   // The bias gradient sums dy, the view's input: a geometry whose "output" is that input.
-  if (db !== null) runBiasGrad(rt, dtype, { ...g, o: g.c, output: g.input }, tdy.ptr, db.ptr);
+  if (db !== null) runBiasGrad(rt, dtype, { ...g, o: g.c, output: g.input }, tdy.ptr, db.ptr, acc);
   return out;
 }

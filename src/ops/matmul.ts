@@ -6,6 +6,7 @@
 import type { Runtime } from "../engine/runtime.ts";
 import type { Tensor } from "../engine/tensor.ts";
 import { boolOption, floatTensor, fmt, opError, options, prefix, sameDtype, withScratch } from "./_validate.ts";
+import { noOverlap, outTensor } from "./_out.ts";
 
 /** Options of `matmul`. */
 export interface MatmulOptions {
@@ -13,6 +14,13 @@ export interface MatmulOptions {
   transA?: boolean;
   /** Use the transpose of the last two dims of `b`. @default {false} */
   transB?: boolean;
+  /**
+   * A tensor of the result's shape and dtype to write the result into (and return) instead of a
+   * new one; it must not be `a` or `b`. @default {undefined}
+   */
+  out?: Tensor;
+  /** Add the product into `out` (`out += op(a) · op(b)`); requires `out`. @default {false} */
+  accumulate?: boolean;
 }
 
 /**
@@ -24,9 +32,10 @@ export interface MatmulOptions {
  */
 export function matmul(rt: Runtime, a: Tensor, b: Tensor, opts?: MatmulOptions): Tensor {
   const OP = "matmul";
-  const o = options<MatmulOptions>(OP, opts, ["transA", "transB"]);
+  const o = options<MatmulOptions>(OP, opts, ["transA", "transB", "out", "accumulate"]);
   const transA = boolOption(OP, "transA", o.transA, false);
   const transB = boolOption(OP, "transB", o.transB, false);
+  const accumulate = boolOption(OP, "accumulate", o.accumulate, false);
   const ta = floatTensor(rt, OP, "a", a);
   const tb = floatTensor(rt, OP, "b", b);
   const dtype = sameDtype(OP, "a", ta, "b", tb);
@@ -58,12 +67,20 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, opts?: MatmulOptions):
   }
   const batch = Math.max(batchA, batchB);
   const outShape = ra === 3 || rb === 3 ? [batch, m, n] : [m, n];
-  const out = rt.allocTensor(OP, outShape, dtype);
+  let given: Tensor | null = null;
+  if (o.out !== undefined && o.out !== null) {
+    given = outTensor(rt, OP, "out", o.out, outShape, "the result's shape", dtype, "a");
+    noOverlap(OP, "out", given, [["a", ta], ["b", tb]]);
+  } else if (accumulate) {
+    throw opError(OP, "accumulate", "requires 'out'", "there is no tensor to add the product into");
+  }
+  const out = given ?? rt.allocTensor(OP, outShape, dtype);
   if (out.size === 0) return out;
   const p = prefix(dtype);
   const K = rt.kernels;
   const work = K[`${p}_gemm_workspace`](m, n, k);
-  return withScratch(rt, OP, work, out, (w) => {
+  // A failed scratch allocation frees a new result, never the caller's `out`.
+  return withScratch(rt, OP, work, given === null ? out : null, (w) => {
     K[`${p}_gemm`](
       batch,
       m,
@@ -81,7 +98,7 @@ export function matmul(rt: Runtime, a: Tensor, b: Tensor, opts?: MatmulOptions):
       n,
       m * n,
       w,
-      0,
+      accumulate ? 1 : 0,
     );
     return out;
   });
