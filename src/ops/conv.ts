@@ -64,7 +64,9 @@ export interface ConvGradientDestination {
   out?: ConvGradientOut;
   /**
    * Add each gradient into its `out` tensor (`out.dw += ∂/∂w`, …); every gradient computed must
-   * then have one. @default {false}
+   * then have one. The gradients run one after another, each with its own scratch: if the
+   * engine runs out of memory for a later one, the earlier ones have already been added.
+   * @default {false}
    */
   accumulate?: boolean;
 }
