@@ -25,10 +25,10 @@ export function setGemmVariant(v: i32): void { setVariant(v); }
 // The static ConvGeom slot the engine writes descriptors into (static data never moves)
 export function conv_geom_slot(): usize { return CONV_GEOM_SLOT; }
 
-// --- gemm: C = op(A)·op(B), batched; strides in elements (see assembly/gemm/gemm.ts for the contract)
-export function f32_gemm(batch: usize, m: usize, n: usize, k: usize, a: usize, rsA: usize, csA: usize, sA: usize, b: usize, rsB: usize, csB: usize, sB: usize, c: usize, ldc: usize, sC: usize, work: usize): void { gemm<f32>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work); }
+// --- gemm: C = op(A)·op(B), batched, or C += … when accumulate is set; strides in elements (see assembly/gemm/gemm.ts)
+export function f32_gemm(batch: usize, m: usize, n: usize, k: usize, a: usize, rsA: usize, csA: usize, sA: usize, b: usize, rsB: usize, csB: usize, sB: usize, c: usize, ldc: usize, sC: usize, work: usize, accumulate: i32): void { gemm<f32>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work, accumulate != 0); }
 export function f32_gemm_workspace(m: usize, n: usize, k: usize): usize { return gemmWorkspaceBytes<f32>(m, n, k); }
-export function f64_gemm(batch: usize, m: usize, n: usize, k: usize, a: usize, rsA: usize, csA: usize, sA: usize, b: usize, rsB: usize, csB: usize, sB: usize, c: usize, ldc: usize, sC: usize, work: usize): void { gemm<f64>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work); }
+export function f64_gemm(batch: usize, m: usize, n: usize, k: usize, a: usize, rsA: usize, csA: usize, sA: usize, b: usize, rsB: usize, csB: usize, sB: usize, c: usize, ldc: usize, sC: usize, work: usize, accumulate: i32): void { gemm<f64>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work, accumulate != 0); }
 export function f64_gemm_workspace(m: usize, n: usize, k: usize): usize { return gemmWorkspaceBytes<f64>(m, n, k); }
 
 // --- add: out = x + y over outer × inner elements; xs, ys: the outer strides (0 broadcasts)
@@ -57,24 +57,24 @@ export function f32_peak_madd10(iters: usize, buf: usize, bytes: usize): f32 { r
 // --- peak_madd12: Throughput probe for bench/: iters · 12 · 2 · 4 FLOPs per call
 export function f32_peak_madd12(iters: usize, buf: usize, bytes: usize): f32 { return peakMadd12<f32>(iters, buf, bytes); }
 
-// --- conv_forward: y = conv(x, w) + bias (bias may be 0), then ReLU when relu is set; implicit GEMM or direct depthwise
-export function f32_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32): void { convForward<f32>(geom, x, w, bias, y, work, relu != 0); }
+// --- conv_forward: y = conv(x, w) + bias (bias may be 0), then ReLU when relu is set, or y += conv(x, w) when accumulate is set (bias 0, no ReLU); implicit GEMM or direct depthwise
+export function f32_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32, accumulate: i32): void { convForward<f32>(geom, x, w, bias, y, work, relu != 0, accumulate != 0); }
 export function f32_conv_forward_workspace(geom: usize): f64 { return convForwardWorkspace<f32>(geom); }
-export function f64_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32): void { convForward<f64>(geom, x, w, bias, y, work, relu != 0); }
+export function f64_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32, accumulate: i32): void { convForward<f64>(geom, x, w, bias, y, work, relu != 0, accumulate != 0); }
 export function f64_conv_forward_workspace(geom: usize): f64 { return convForwardWorkspace<f64>(geom); }
 
-// --- conv_backward_data: dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv)
-export function f32_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void { convBackwardData<f32>(geom, dy, w, bias, dx, work); }
+// --- conv_backward_data: dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv), or dx += … when accumulate is set (bias 0)
+export function f32_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: i32): void { convBackwardData<f32>(geom, dy, w, bias, dx, work, accumulate != 0); }
 export function f32_conv_backward_data_workspace(geom: usize): f64 { return convBackwardDataWorkspace<f32>(geom); }
-export function f64_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void { convBackwardData<f64>(geom, dy, w, bias, dx, work); }
+export function f64_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: i32): void { convBackwardData<f64>(geom, dy, w, bias, dx, work, accumulate != 0); }
 export function f64_conv_backward_data_workspace(geom: usize): f64 { return convBackwardDataWorkspace<f64>(geom); }
 
-// --- conv_backward_filter: dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0
-export function f32_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize): void { convBackwardFilter<f32>(geom, dy, x, dw, db, work); }
+// --- conv_backward_filter: dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0; added into dw (and db) when accumulate is set
+export function f32_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: i32): void { convBackwardFilter<f32>(geom, dy, x, dw, db, work, accumulate != 0); }
 export function f32_conv_backward_filter_workspace(geom: usize): f64 { return convBackwardFilterWorkspace<f32>(geom); }
-export function f64_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize): void { convBackwardFilter<f64>(geom, dy, x, dw, db, work); }
+export function f64_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: i32): void { convBackwardFilter<f64>(geom, dy, x, dw, db, work, accumulate != 0); }
 export function f64_conv_backward_filter_workspace(geom: usize): f64 { return convBackwardFilterWorkspace<f64>(geom); }
 
-// --- conv_bias_grad: db = dy summed over batch and spatial dims, per output channel
-export function f32_conv_bias_grad(geom: usize, dy: usize, db: usize): void { convBiasGrad<f32>(geom, dy, db); }
-export function f64_conv_bias_grad(geom: usize, dy: usize, db: usize): void { convBiasGrad<f64>(geom, dy, db); }
+// --- conv_bias_grad: db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set)
+export function f32_conv_bias_grad(geom: usize, dy: usize, db: usize, accumulate: i32): void { convBiasGrad<f32>(geom, dy, db, accumulate != 0); }
+export function f64_conv_bias_grad(geom: usize, dy: usize, db: usize, accumulate: i32): void { convBiasGrad<f64>(geom, dy, db, accumulate != 0); }

@@ -65,6 +65,7 @@ const GEMM_ARGS = [
   ["ldc", "size"],
   ["sC", "size"],
   ["work", "ptr"],
+  ["accumulate", "flag"],
 ];
 const BINARY_ARGS = [
   ["outer", "size"],
@@ -89,9 +90,9 @@ const GEOM = ["geom", "ptr"];
 export const KERNELS = [
   {
     name: "gemm",
-    doc: "C = op(A)·op(B), batched; strides in elements (see assembly/gemm/gemm.ts for the contract)",
+    doc: "C = op(A)·op(B), batched, or C += … when accumulate is set; strides in elements (see assembly/gemm/gemm.ts)",
     args: GEMM_ARGS,
-    call: "gemm<T>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work)",
+    call: "gemm<T>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work, accumulate != 0)",
     workspace: { args: [["m", "size"], ["n", "size"], ["k", "size"]], call: "gemmWorkspaceBytes<T>(m, n, k)" },
   },
   binary("add", "OP_ADD"),
@@ -127,30 +128,42 @@ export const KERNELS = [
   },
   {
     name: "conv_forward",
-    doc: "y = conv(x, w) + bias (bias may be 0), then ReLU when relu is set; implicit GEMM or direct depthwise",
-    args: [GEOM, ["x", "ptr"], ["w", "ptr"], ["bias", "ptr"], ["y", "ptr"], ["work", "ptr"], ["relu", "flag"]],
-    call: "convForward<T>(geom, x, w, bias, y, work, relu != 0)",
+    doc: "y = conv(x, w) + bias (bias may be 0), then ReLU when relu is set, or y += conv(x, w) when accumulate " +
+      "is set (bias 0, no ReLU); implicit GEMM or direct depthwise",
+    args: [
+      GEOM,
+      ["x", "ptr"],
+      ["w", "ptr"],
+      ["bias", "ptr"],
+      ["y", "ptr"],
+      ["work", "ptr"],
+      ["relu", "flag"],
+      ["accumulate", "flag"],
+    ],
+    call: "convForward<T>(geom, x, w, bias, y, work, relu != 0, accumulate != 0)",
     workspace: { args: [GEOM], returns: "f64", call: "convForwardWorkspace<T>(geom)" },
   },
   {
     name: "conv_backward_data",
-    doc: "dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv)",
-    args: [GEOM, ["dy", "ptr"], ["w", "ptr"], ["bias", "ptr"], ["dx", "ptr"], ["work", "ptr"]],
-    call: "convBackwardData<T>(geom, dy, w, bias, dx, work)",
+    doc: "dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv), or " +
+      "dx += … when accumulate is set (bias 0)",
+    args: [GEOM, ["dy", "ptr"], ["w", "ptr"], ["bias", "ptr"], ["dx", "ptr"], ["work", "ptr"], ["accumulate", "flag"]],
+    call: "convBackwardData<T>(geom, dy, w, bias, dx, work, accumulate != 0)",
     workspace: { args: [GEOM], returns: "f64", call: "convBackwardDataWorkspace<T>(geom)" },
   },
   {
     name: "conv_backward_filter",
-    doc: "dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0",
-    args: [GEOM, ["dy", "ptr"], ["x", "ptr"], ["dw", "ptr"], ["db", "ptr"], ["work", "ptr"]],
-    call: "convBackwardFilter<T>(geom, dy, x, dw, db, work)",
+    doc: "dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0; " +
+      "added into dw (and db) when accumulate is set",
+    args: [GEOM, ["dy", "ptr"], ["x", "ptr"], ["dw", "ptr"], ["db", "ptr"], ["work", "ptr"], ["accumulate", "flag"]],
+    call: "convBackwardFilter<T>(geom, dy, x, dw, db, work, accumulate != 0)",
     workspace: { args: [GEOM], returns: "f64", call: "convBackwardFilterWorkspace<T>(geom)" },
   },
   {
     name: "conv_bias_grad",
-    doc: "db = dy summed over batch and spatial dims, per output channel",
-    args: [GEOM, ["dy", "ptr"], ["db", "ptr"]],
-    call: "convBiasGrad<T>(geom, dy, db)",
+    doc: "db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set)",
+    args: [GEOM, ["dy", "ptr"], ["db", "ptr"], ["accumulate", "flag"]],
+    call: "convBiasGrad<T>(geom, dy, db, accumulate != 0)",
   },
 ];
 

@@ -25,6 +25,8 @@ export type { TensorInit } from "./ops/create.ts";
 export type { MatmulOptions } from "./ops/matmul.ts";
 export type {
   ConvBackwardOptions,
+  ConvGradientDestination,
+  ConvGradientOut,
   ConvGradients,
   ConvNeeds,
   ConvOptions,

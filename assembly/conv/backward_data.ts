@@ -36,12 +36,13 @@ export function convBackwardDataWorkspace<T>(gp: usize): f64 {
 /**
  * dx = ∂(Σ y·dy)/∂x for y = conv(x, w); with `bias` ≠ 0 (O values of the transposed
  * convolution's output channels, i.e. C here), dx starts from the bias instead of zero.
+ * With `accumulate`, dx += ∂/∂x instead (bias must be 0): dx starts from its old values.
  * `work` holds convBackwardDataWorkspace<T>(gp) bytes.
  */
-export function convBackwardData<T>(gp: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void {
+export function convBackwardData<T>(gp: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: bool = false): void {
   const g = changetype<ConvGeom>(gp);
   if (isDepthwise(g)) {
-    dwBackwardData<T>(g, dy, w, bias, dx, work);
+    dwBackwardData<T>(g, dy, w, bias, dx, work, accumulate);
     return;
   }
   const S = sizeof<T>();
@@ -58,8 +59,8 @@ export function convBackwardData<T>(gp: usize, dy: usize, w: usize, bias: usize,
   const dcol = align16(bpY + og * pbMax * S);
   const tab = align16(dcol + roundUp(min(kg, MB), MR) * pbMax * S);
 
-  // dx starts at the bias (transposed convolution) or zero; col2im adds into it.
-  for (let n: usize = 0; n < N; n++) {
+  // dx starts at the bias (transposed convolution), zero, or its old values; col2im adds into it.
+  for (let n: usize = 0; n < N && !accumulate; n++) {
     for (let c: usize = 0; c < C; c++) {
       const dst = dx + (n * C + c) * plane * S;
       if (bias == 0) {

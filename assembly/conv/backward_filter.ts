@@ -78,7 +78,7 @@ const WIDE_MAX: f64 = 8388608; // 8 MiB
   return roundUp(Pw + <usize>((g.kh - 1) * g.dh) * padW(g) + <usize>((g.kw - 1) * g.dw), lanes<T>());
 }
 
-function convBackwardFilterWide<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, work: usize): void {
+function convBackwardFilterWide<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, work: usize, accumulate: bool): void {
   const S = sizeof<T>();
   const G = <usize>g.groups, N = <usize>g.n;
   const og = <usize>(g.o / g.groups), cg = <usize>(g.c / g.groups);
@@ -94,7 +94,8 @@ function convBackwardFilterWide<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, 
   const xw = align16(yw + ogp * Pw * S);
   const tile = align16(xw + cg * XP * S);
 
-  memory.fill(dw, 0, <usize>g.o * kg * S);
+  // Every tile is added into dw: accumulating is not zeroing it first.
+  if (!accumulate) memory.fill(dw, 0, <usize>g.o * kg * S);
   for (let n: usize = 0; n < N; n++) {
     for (let gi: usize = 0; gi < G; gi++) {
       // x's channels of this group, padded, each followed by zeros up to XP.
@@ -257,17 +258,18 @@ function packDotIm2col<T>(R: usize, T_: usize, plane: usize, sw: usize, k0: usiz
 /**
  * dw = ∂(Σ y·dy)/∂w for y = conv(x, w), overwritten; with db ≠ 0 also the bias gradient
  * db[o] = Σ dy[·, o, ·], overwritten (fused into the depthwise loops, which read all of dy
- * anyway; a separate pass otherwise). `work` holds convBackwardFilterWorkspace<T>(gp) bytes.
+ * anyway; a separate pass otherwise). With `accumulate`, both are added to instead.
+ * `work` holds convBackwardFilterWorkspace<T>(gp) bytes.
  */
-export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize): void {
+export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: bool = false): void {
   const g = changetype<ConvGeom>(gp);
   if (isDepthwise(g)) {
-    dwBackwardFilter<T>(g, dy, x, dw, db, work);
+    dwBackwardFilter<T>(g, dy, x, dw, db, work, accumulate);
     return;
   }
-  if (db != 0) convBiasGrad<T>(gp, dy, db);
+  if (db != 0) convBiasGrad<T>(gp, dy, db, accumulate);
   if (useWide<T>(g)) {
-    convBackwardFilterWide<T>(g, dy, x, dw, work);
+    convBackwardFilterWide<T>(g, dy, x, dw, work, accumulate);
     return;
   }
   const S = sizeof<T>();
@@ -289,7 +291,8 @@ export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize,
   const tile = align16(xp + roundUp(min(kg, KB), DOT_NR) * ldpMax * S);
   const tab = align16(tile + DOT_MR * DOT_NR * S);
 
-  memory.fill(dw, 0, <usize>g.o * kg * S);
+  // Every tile is added into dw: accumulating is not zeroing it first.
+  if (!accumulate) memory.fill(dw, 0, <usize>g.o * kg * S);
   for (let pc: usize = 0; pc < P; pc += blk) {
     const kc = min(blk, P - pc);
     const panels = (kc + NR - 1) / NR;

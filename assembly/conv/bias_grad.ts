@@ -3,8 +3,8 @@ import { ConvGeom, outPlane } from "./geometry";
 
 // Bias gradient: db[o] = Σ_n Σ_p dy[n, o, p], the same for every conv variant.
 
-/** db (O values) from dy [n, o, od·oh·ow]; overwritten. */
-export function convBiasGrad<T>(gp: usize, dy: usize, db: usize): void {
+/** db (O values) from dy [n, o, od·oh·ow]; overwritten, or added to when `accumulate`. */
+export function convBiasGrad<T>(gp: usize, dy: usize, db: usize, accumulate: bool = false): void {
   const g = changetype<ConvGeom>(gp);
   const S = sizeof<T>();
   const L = lanes<T>();
@@ -28,6 +28,7 @@ export function convBiasGrad<T>(gp: usize, dy: usize, db: usize): void {
     const s = v128.add<T>(v128.add<T>(a0, a1), v128.add<T>(a2, a3));
     let sum = tail + v128.extract_lane<T>(s, 0) + v128.extract_lane<T>(s, 1);
     if (sizeof<T>() == 4) sum += v128.extract_lane<T>(s, 2) + v128.extract_lane<T>(s, 3);
+    if (accumulate) sum += load<T>(db + o * S);
     store<T>(db + o * S, sum);
   }
 }

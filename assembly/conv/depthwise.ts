@@ -233,8 +233,8 @@ function planeScratch<T>(g: ConvGeom, work: usize): usize {
   return align16(offs + taps(g) * 4);
 }
 
-/** Depthwise forward: y[n, c·m + j] = conv(x[n, c], w[c·m + j]) + bias, ReLU when asked. */
-export function dwForward<T>(g: ConvGeom, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: bool): void {
+/** Depthwise forward: y[n, c·m + j] = conv(x[n, c], w[c·m + j]) + bias, ReLU when asked; y += conv(…) when `accumulate` (bias 0). */
+export function dwForward<T>(g: ConvGeom, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: bool, accumulate: bool): void {
   const S = sizeof<T>();
   const m = <usize>(g.o / g.c), T_ = taps(g);
   const inP = inPlane(g), outP = outPlane(g);
@@ -245,7 +245,7 @@ export function dwForward<T>(g: ConvGeom, x: usize, w: usize, bias: usize, y: us
       for (let j: usize = 0; j < m; j++) {
         const oc = c * m + j;
         const b: T = bias != 0 ? load<T>(bias + oc * S) : 0;
-        dwPlane<T>(g, pp, offs, w + oc * T_ * S, b, y + (n * <usize>g.o + oc) * outP * S, false, relu);
+        dwPlane<T>(g, pp, offs, w + oc * T_ * S, b, y + (n * <usize>g.o + oc) * outP * S, accumulate, relu);
       }
     }
   }
@@ -289,9 +289,9 @@ export function dwBackwardDataWorkspace<T>(g: ConvGeom): f64 {
 
 /**
  * Depthwise input gradient: dx[n, c] = Σ_j convᵀ(dy[n, c·m + j], w[c·m + j]) (+ bias[c] when
- * bias ≠ 0, for the transposed convolution).
+ * bias ≠ 0, for the transposed convolution); dx += that sum when `accumulate` (bias 0).
  */
-export function dwBackwardData<T>(g: ConvGeom, dy: usize, w: usize, bias: usize, dx: usize, work: usize): void {
+export function dwBackwardData<T>(g: ConvGeom, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: bool): void {
   const S = sizeof<T>();
   const m = <usize>(g.o / g.c), T_ = taps(g);
   const inP = inPlane(g), outP = outPlane(g);
@@ -316,7 +316,7 @@ export function dwBackwardData<T>(g: ConvGeom, dy: usize, w: usize, bias: usize,
           const oc = c * m + j;
           for (let t: usize = 0; t < T_; t++) store<T>(wflip + t * S, load<T>(w + (oc * T_ + T_ - 1 - t) * S));
           padPlane<T>(gt, dy + (n * <usize>g.o + oc) * outP * S, pp);
-          dwPlane<T>(gt, pp, offs, wflip, b, dxc, j > 0, false);
+          dwPlane<T>(gt, pp, offs, wflip, b, dxc, j > 0 || accumulate, false);
         }
         continue;
       }
@@ -328,7 +328,7 @@ export function dwBackwardData<T>(g: ConvGeom, dy: usize, w: usize, bias: usize,
         else scatterPlane<T>(g, dyc, w + oc * T_ * S, pp, rowBytes, planeRowBytes, false);
       }
       const b: T = bias != 0 ? load<T>(bias + c * S) : 0;
-      cropPlane<T>(g, pp, dx + (n * <usize>g.c + c) * inP * S, b);
+      cropPlane<T>(g, pp, dx + (n * <usize>g.c + c) * inP * S, b, accumulate);
     }
   }
 }
@@ -370,8 +370,9 @@ export function dwBackwardData<T>(g: ConvGeom, dy: usize, w: usize, bias: usize,
 }
 
 // dx plane from the padded gradient plane: dx[z][y][x] = bias + pp[z + pd][y + ph][x + pw], or
-// bias alone where no window reached (inputs the forward never read).
-function cropPlane<T>(g: ConvGeom, pp: usize, dxc: usize, bias: T): void {
+// bias alone where no window reached (inputs the forward never read); with `accumulate`, the old
+// dx[z][y][x] in place of the bias.
+function cropPlane<T>(g: ConvGeom, pp: usize, dxc: usize, bias: T, accumulate: bool): void {
   const S = sizeof<T>();
   const PD = <i32>padD(g), PH = <i32>padH(g), PW = <i32>padW(g);
   for (let z = 0; z < g.id; z++) {
@@ -382,7 +383,7 @@ function cropPlane<T>(g: ConvGeom, pp: usize, dxc: usize, bias: T): void {
       const inRow = <u32>pz < <u32>PD && <u32>py < <u32>PH;
       const src = pp + <usize>((pz * PH + py) * PW + g.pw) * S;
       for (let x = 0; x < g.iw; x++) {
-        let v = bias;
+        let v = accumulate ? load<T>(row + <usize>x * S) : bias;
         if (inRow && <u32>(x + g.pw) < <u32>PW) v += load<T>(src + <usize>x * S);
         store<T>(row + <usize>x * S, v);
       }
@@ -393,14 +394,17 @@ function cropPlane<T>(g: ConvGeom, pp: usize, dxc: usize, bias: T): void {
 /**
  * Depthwise weight gradient: dw[c·m + j, t] = Σ_n Σ_o dy[n, c·m + j, o] · xPadded[n, c][o·s + t·d];
  * with db ≠ 0 also db[oc] = Σ_n Σ_o dy[n, oc, o], summed from the dy loads of the first tap group.
+ * The tap loops add into dw and db, so `accumulate` only skips zeroing them.
  */
-export function dwBackwardFilter<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, db: usize, work: usize): void {
+export function dwBackwardFilter<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: bool): void {
   const S = sizeof<T>();
   const m = <usize>(g.o / g.c), T_ = taps(g);
   const inP = inPlane(g), outP = outPlane(g);
   const offs = align16(work), pp = planeScratch<T>(g, work);
-  memory.fill(dw, 0, <usize>g.o * T_ * S);
-  if (db != 0) memory.fill(db, 0, <usize>g.o * S);
+  if (!accumulate) {
+    memory.fill(dw, 0, <usize>g.o * T_ * S);
+    if (db != 0) memory.fill(db, 0, <usize>g.o * S);
+  }
   for (let n: usize = 0; n < <usize>g.n; n++) {
     for (let c: usize = 0; c < <usize>g.c; c++) {
       padPlane<T>(g, x + (n * <usize>g.c + c) * inP * S, pp);

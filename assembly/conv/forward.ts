@@ -48,12 +48,13 @@ export function convForwardWorkspace<T>(gp: usize): f64 {
 
 /**
  * y = conv(x, w) + bias, then ReLU when `relu`. `bias` is a byte pointer to O values or 0 for none.
- * `work` holds convForwardWorkspace<T>(gp) bytes.
+ * `work` holds convForwardWorkspace<T>(gp) bytes. With `accumulate`, y += conv(x, w) (the
+ * transposed convolution's input gradient into an existing tensor); bias must be 0 and relu off.
  */
-export function convForward<T>(gp: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: bool): void {
+export function convForward<T>(gp: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: bool, accumulate: bool = false): void {
   const g = changetype<ConvGeom>(gp);
   if (isDepthwise(g)) {
-    dwForward<T>(g, x, w, bias, y, work, relu);
+    dwForward<T>(g, x, w, bias, y, work, relu, accumulate);
     return;
   }
   const S = sizeof<T>();
@@ -91,7 +92,8 @@ export function convForward<T>(gp: usize, x: usize, w: usize, bias: usize, y: us
         const yg = y + ((n * <usize>g.o + gi * og) * P + jc) * S;
         for (let pc: usize = 0; pc < kg; pc += KC) {
           const kc = min(KC, kg - pc);
-          const first = pc == 0, last = pc + kc == kg;
+          // The first depth block adds into y too when accumulating: the microkernel's own flag.
+          const first = pc == 0 && !accumulate, last = pc + kc == kg;
           packIm2col<T>(T_, plane, <usize>g.sw, pc, kc, panels, NR, xg, tab, cls, bp);
           const apg = ap + (gi * mp * kg + pc * mp) * S;
           for (let jr: usize = 0; jr < nc; jr += NR) {
@@ -101,7 +103,7 @@ export function convForward<T>(gp: usize, x: usize, w: usize, bias: usize, y: us
               const mr = min(MR, og - ir);
               const apanel = apg + ir * kc * S;
               const cij = yg + (ir * P + jr) * S;
-              const bptr = first && bias != 0 ? pbias + (gi * mp + ir) * S : 0;
+              const bptr = pc == 0 && bias != 0 ? pbias + (gi * mp + ir) * S : 0;
               const act = relu && last;
               // Full tile or edge tile, spelled out here as in gemm.ts: one shared @inline helper
               // for both let Binaryen merge the two microkernel bodies (conv forward at 0.6–0.7×

@@ -90,14 +90,15 @@ export function packB<T>(kc: usize, nc: usize, b: usize, rsB: usize, csB: usize,
  * A's element (i, p) is at a + (i·rsA + p·csA)·S; likewise B with rsB/csB; C is row-major with
  * row stride ldc. Batch strides sA, sB, sC are in elements (0 broadcasts an operand).
  * `work` must hold gemmWorkspaceBytes<T>(m, n, k) bytes, 16-byte aligned.
- * k = 0 writes zeros.
+ * k = 0 writes zeros. With `accumulate`, C += A·B instead (k = 0 leaves C as it is): the first
+ * k block then adds into C like every later one, so it costs no extra pass or branch per element.
  */
 export function gemm<T>(
   batch: usize, m: usize, n: usize, k: usize,
   a: usize, rsA: usize, csA: usize, sA: usize,
   b: usize, rsB: usize, csB: usize, sB: usize,
   c: usize, ldc: usize, sC: usize,
-  work: usize,
+  work: usize, accumulate: bool = false,
 ): void {
   const S = sizeof<T>();
   const NR = NV * lanes<T>();
@@ -110,14 +111,14 @@ export function gemm<T>(
   for (let t: usize = 0; t < batch; t++) {
     const at = a + t * sA * S, bt = b + t * sB * S, ct = c + t * sC * S;
     if (k == 0) {
-      for (let i: usize = 0; i < m; i++) memory.fill(ct + i * ldc * S, 0, n * S);
+      if (!accumulate) for (let i: usize = 0; i < m; i++) memory.fill(ct + i * ldc * S, 0, n * S);
       continue;
     }
     for (let jc: usize = 0; jc < n; jc += NC) {
       const nc = min(NC, n - jc);
       for (let pc: usize = 0; pc < k; pc += KC) {
         const kc = min(KC, k - pc);
-        const accumulate = pc > 0;
+        const addC = accumulate || pc > 0;
         packB<T>(kc, nc, bt + (pc * rsB + jc * csB) * S, rsB, csB, bp);
         for (let ic: usize = 0; ic < m; ic += MC) {
           const mc = min(MC, m - ic);
@@ -130,11 +131,11 @@ export function gemm<T>(
               const apanel = ap + ir * kc * S;
               const cij = ct + ((ic + ir) * ldc + jc + jr) * S;
               if (mr == MR && nr == NR) {
-                gemm_ukernel_4x2v<T>(kc, apanel, bpanel, cij, ldc, accumulate);
+                gemm_ukernel_4x2v<T>(kc, apanel, bpanel, cij, ldc, addC);
               } else {
                 // Edge tile: compute the full tile into scratch, then store the valid part.
                 gemm_ukernel_4x2v<T>(kc, apanel, bpanel, tile, NR, false);
-                storeEdgeTile<T>(tile, NR, cij, ldc, mr, nr, accumulate, false);
+                storeEdgeTile<T>(tile, NR, cij, ldc, mr, nr, addC, false);
               }
             }
           }

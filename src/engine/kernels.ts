@@ -8,8 +8,8 @@
 
 /** The kernels of one element type (exports `f32_*` or `f64_*`). Pointers are bytes, sizes elements. */
 export interface FloatKernels {
-  /** C = op(A)·op(B), batched; strides in elements (see assembly/gemm/gemm.ts for the contract). */
-  gemm(batch: number, m: number, n: number, k: number, a: number, rsA: number, csA: number, sA: number, b: number, rsB: number, csB: number, sB: number, c: number, ldc: number, sC: number, work: number): void;
+  /** C = op(A)·op(B), batched, or C += … when accumulate is set; strides in elements (see assembly/gemm/gemm.ts). */
+  gemm(batch: number, m: number, n: number, k: number, a: number, rsA: number, csA: number, sA: number, b: number, rsB: number, csB: number, sB: number, c: number, ldc: number, sC: number, work: number, accumulate: number): void;
   /** Scratch bytes of `gemm`. */
   gemmWorkspace(m: number, n: number, k: number): number;
   /** out = x + y over outer × inner elements; xs, ys: the outer strides (0 broadcasts). */
@@ -22,20 +22,20 @@ export interface FloatKernels {
   relu(n: number, x: number, out: number): void;
   /** out = x · alpha over n elements; out may alias x. */
   scale(n: number, x: number, out: number, alpha: number): void;
-  /** y = conv(x, w) + bias (bias may be 0), then ReLU when relu is set; implicit GEMM or direct depthwise. */
-  convForward(geom: number, x: number, w: number, bias: number, y: number, work: number, relu: number): void;
+  /** y = conv(x, w) + bias (bias may be 0), then ReLU when relu is set, or y += conv(x, w) when accumulate is set (bias 0, no ReLU); implicit GEMM or direct depthwise. */
+  convForward(geom: number, x: number, w: number, bias: number, y: number, work: number, relu: number, accumulate: number): void;
   /** Scratch bytes of `convForward`. */
   convForwardWorkspace(geom: number): number;
-  /** dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv). */
-  convBackwardData(geom: number, dy: number, w: number, bias: number, dx: number, work: number): void;
+  /** dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv), or dx += … when accumulate is set (bias 0). */
+  convBackwardData(geom: number, dy: number, w: number, bias: number, dx: number, work: number, accumulate: number): void;
   /** Scratch bytes of `convBackwardData`. */
   convBackwardDataWorkspace(geom: number): number;
-  /** dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0. */
-  convBackwardFilter(geom: number, dy: number, x: number, dw: number, db: number, work: number): void;
+  /** dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0; added into dw (and db) when accumulate is set. */
+  convBackwardFilter(geom: number, dy: number, x: number, dw: number, db: number, work: number, accumulate: number): void;
   /** Scratch bytes of `convBackwardFilter`. */
   convBackwardFilterWorkspace(geom: number): number;
-  /** db = dy summed over batch and spatial dims, per output channel. */
-  convBiasGrad(geom: number, dy: number, db: number): void;
+  /** db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set). */
+  convBiasGrad(geom: number, dy: number, db: number, accumulate: number): void;
 }
 
 /** The f32 kernels, with the f32-only probes. */

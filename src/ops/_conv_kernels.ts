@@ -34,7 +34,7 @@ function runWithScratch(
   call.freeScratch(work);
 }
 
-/** y = conv(x, w) + bias (0 for none), ReLU when `relu`. */
+/** y = conv(x, w) + bias (0 for none), ReLU when `relu`; y += conv(x, w) when `accumulate` (bias 0, no ReLU). */
 export function convForward(
   call: OpCall,
   dtype: FloatDType,
@@ -44,12 +44,19 @@ export function convForward(
   bias: number,
   y: number,
   relu: boolean,
+  accumulate = false,
 ): void {
   const K = call.rt.kernelsFor(dtype);
-  runWithScratch(call, dtype, "convForward", g, (slot, work) => K.convForward(slot, x, w, bias, y, work, relu ? 1 : 0));
+  runWithScratch(
+    call,
+    dtype,
+    "convForward",
+    g,
+    (slot, work) => K.convForward(slot, x, w, bias, y, work, relu ? 1 : 0, accumulate ? 1 : 0),
+  );
 }
 
-/** dx = the adjoint of conv applied to dy, plus a bias per input channel (0 for none). */
+/** dx = the adjoint of conv applied to dy, plus a bias per input channel (0 for none); added into dx when `accumulate`. */
 export function convBackwardData(
   call: OpCall,
   dtype: FloatDType,
@@ -58,12 +65,19 @@ export function convBackwardData(
   w: number,
   bias: number,
   dx: number,
+  accumulate = false,
 ): void {
   const K = call.rt.kernelsFor(dtype);
-  runWithScratch(call, dtype, "convBackwardData", g, (slot, work) => K.convBackwardData(slot, dy, w, bias, dx, work));
+  runWithScratch(
+    call,
+    dtype,
+    "convBackwardData",
+    g,
+    (slot, work) => K.convBackwardData(slot, dy, w, bias, dx, work, accumulate ? 1 : 0),
+  );
 }
 
-/** dw for dy and x; db as well when not 0 (fused for depthwise layers). */
+/** dw for dy and x; db as well when not 0 (fused for depthwise layers); added into them when `accumulate`. */
 export function convBackwardFilter(
   call: OpCall,
   dtype: FloatDType,
@@ -72,12 +86,26 @@ export function convBackwardFilter(
   x: number,
   dw: number,
   db: number,
+  accumulate = false,
 ): void {
   const K = call.rt.kernelsFor(dtype);
-  runWithScratch(call, dtype, "convBackwardFilter", g, (slot, work) => K.convBackwardFilter(slot, dy, x, dw, db, work));
+  runWithScratch(
+    call,
+    dtype,
+    "convBackwardFilter",
+    g,
+    (slot, work) => K.convBackwardFilter(slot, dy, x, dw, db, work, accumulate ? 1 : 0),
+  );
 }
 
-/** db = dy summed per output channel (no scratch). */
-export function convBiasGrad(call: OpCall, dtype: FloatDType, g: ConvGeometry, dy: number, db: number): void {
-  call.rt.kernelsFor(dtype).convBiasGrad(writeGeometry(call.rt, g), dy, db);
+/** db = dy summed per output channel (no scratch); added into db when `accumulate`. */
+export function convBiasGrad(
+  call: OpCall,
+  dtype: FloatDType,
+  g: ConvGeometry,
+  dy: number,
+  db: number,
+  accumulate = false,
+): void {
+  call.rt.kernelsFor(dtype).convBiasGrad(writeGeometry(call.rt, g), dy, db, accumulate ? 1 : 0);
 }

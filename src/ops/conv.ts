@@ -7,7 +7,7 @@
  */
 import type { EngineCore } from "../engine/engine.ts";
 import type { OpCall, Runtime } from "../engine/runtime.ts";
-import type { DType, FloatDType, Tensor } from "../engine/tensor.ts";
+import { type DType, type FloatDType, Tensor } from "../engine/tensor.ts";
 import {
   type ConvGeometry,
   convGeometry,
@@ -17,6 +17,7 @@ import {
   spatial,
 } from "./_conv_args.ts";
 import { convBackwardData, convBackwardFilter, convBiasGrad, convForward } from "./_conv_kernels.ts";
+import { noOverlap, outTensor } from "./_out.ts";
 import { boolOption, floatTensor, fmt, opError, options, sameDtype, showValue } from "./_validate.ts";
 
 export type { ConvPadding } from "./_conv_args.ts";
@@ -45,8 +46,34 @@ export interface ConvNeeds {
   db?: boolean;
 }
 
-/** Options of `conv1dBackward`, `conv2dBackward` and `conv3dBackward`: the forward's geometry, and `needs`. */
-export interface ConvBackwardOptions {
+/** Tensors to write gradients into (and return) instead of new ones, each of its gradient's shape and dtype. */
+export interface ConvGradientOut {
+  /** For dx: the shape of x. */
+  dx?: Tensor;
+  /** For dw: the shape of w. */
+  dw?: Tensor;
+  /** For db: `[O]` (the output channels). */
+  db?: Tensor;
+}
+
+/**
+ * Where the gradients go, for micro-batches, shared weights and shared inputs: `out` names
+ * tensors to write them into, `accumulate` adds them into those tensors instead of overwriting.
+ */
+export interface ConvGradientDestination {
+  /** Given tensors for some of the gradients (none for one that `needs` skips). @default {{}} */
+  out?: ConvGradientOut;
+  /**
+   * Add each gradient into its `out` tensor (`out.dw += ∂/∂w`, …); every gradient computed must
+   * then have one. The gradients run one after another, each with its own scratch: if the
+   * engine runs out of memory for a later one, the earlier ones have already been added.
+   * @default {false}
+   */
+  accumulate?: boolean;
+}
+
+/** Options of `conv1dBackward`, `conv2dBackward` and `conv3dBackward`: the forward's geometry, `needs`, `out` and `accumulate`. */
+export interface ConvBackwardOptions extends ConvGradientDestination {
   /** As in {@link ConvOptions}. @default {1} */
   stride?: number | readonly number[];
   /** As in {@link ConvOptions}. @default {0} */
@@ -83,13 +110,14 @@ export interface ConvTransposeOptions {
   groups?: number;
 }
 
-/** Options of `convTranspose1dBackward`, `…2dBackward` and `…3dBackward`: the forward's, and `needs`. */
-export interface ConvTransposeBackwardOptions extends ConvTransposeOptions {
+/** Options of `convTranspose1dBackward`, `…2dBackward` and `…3dBackward`: the forward's, `needs`, `out` and `accumulate`. */
+export interface ConvTransposeBackwardOptions extends ConvTransposeOptions, ConvGradientDestination {
   /** Gradients to compute. @default {{ dx: true, dw: true, db: true }} */
   needs?: ConvNeeds;
 }
 
 const GEOMETRY_KEYS = ["stride", "padding", "dilation", "groups"] as const;
+const GRADIENT_KEYS = ["needs", "out", "accumulate"] as const;
 
 function opName(kind: "conv" | "convTranspose", rank: ConvRank, suffix = ""): string {
   return `${kind}${rank}d${suffix}`;
@@ -177,17 +205,20 @@ function convBackwardN(
   opts?: ConvBackwardOptions,
 ): ConvGradients {
   const OP = opName("conv", rank, "Backward");
-  const o = options<ConvBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, "needs"]);
+  const o = options<ConvBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, ...GRADIENT_KEYS]);
   const want = wanted(OP, o.needs);
+  const acc = boolOption(OP, "accumulate", o.accumulate, false);
   const { tdy, tx, tw, dtype } = gradientOperands(rt, OP, dy, x, w);
   const g = convGeometry(OP, rank, tx.shape, tw.shape, o);
   checkDy(OP, tdy, outputShape(g, rank), tx, tw);
+  const shapes = { dx: tx.shape, dw: tw.shape, db: [g.o] };
+  const given = givenGradients(rt, OP, o.out, acc, want, shapes, dtype, [["dy", tdy], ["x", tx], ["w", tw]]);
   return rt.run(OP, (call) => {
-    const { dx, dw, db } = allocGradients(call, want, tx.shape, tw.shape, g.o, dtype);
-    if (dx !== null && dx.size > 0) convBackwardData(call, dtype, g, tdy.ptr, tw.ptr, 0, dx.ptr);
+    const { dx, dw, db } = allocGradients(call, want, shapes, dtype, given);
+    if (dx !== null && dx.size > 0) convBackwardData(call, dtype, g, tdy.ptr, tw.ptr, 0, dx.ptr, acc);
     // The weight-gradient kernel also writes db when given it (fused for depthwise layers).
-    if (dw !== null) convBackwardFilter(call, dtype, g, tdy.ptr, tx.ptr, dw.ptr, db?.ptr ?? 0);
-    else if (db !== null) convBiasGrad(call, dtype, g, tdy.ptr, db.ptr);
+    if (dw !== null) convBackwardFilter(call, dtype, g, tdy.ptr, tx.ptr, dw.ptr, db?.ptr ?? 0, acc);
+    else if (db !== null) convBiasGrad(call, dtype, g, tdy.ptr, db.ptr, acc);
     return { dx, dw, db };
   });
 }
@@ -224,20 +255,79 @@ function checkDy(op: string, tdy: Tensor, yShape: readonly number[], tx: Tensor,
   }
 }
 
-/** Allocates the wanted gradients (the shapes of x, w and `[channels]`) as outputs of `call`. */
+type GradientShapes = Record<keyof ConvNeeds, readonly number[]>;
+const GRADIENTS = ["dx", "dw", "db"] as const;
+
+/**
+ * Checks `out` and `accumulate`: `out` holds tensors for wanted gradients only, each live, of
+ * this engine, of its gradient's shape and dtype, sharing memory with no operand and no other
+ * `out` tensor; with `accumulate` every wanted gradient has one. Returns them (null = none).
+ */
+function givenGradients(
+  rt: Runtime,
+  op: string,
+  v: unknown,
+  accumulate: boolean,
+  want: Required<ConvNeeds>,
+  shapes: GradientShapes,
+  dtype: FloatDType,
+  operands: readonly (readonly [string, Tensor])[],
+): ConvGradients {
+  const given: ConvGradients = { dx: null, dw: null, db: null };
+  let o: Record<string, unknown> = {};
+  if (v !== undefined && v !== null) {
+    // A tensor here is a likely mistake for { dx: tensor } etc.
+    if (typeof v !== "object" || Array.isArray(v) || v instanceof Tensor) {
+      throw opError(op, "out", "must be an object { dx?, dw?, db? } of tensors", `current value is ${showValue(v)}`);
+    }
+    o = v as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (!(GRADIENTS as readonly string[]).includes(k)) {
+        throw opError(op, "out", `has an unknown key '${k}'`, "known keys are dx, dw, db");
+      }
+    }
+  }
+  for (const k of GRADIENTS) {
+    const t = o[k];
+    if (t === undefined || t === null) {
+      if (accumulate && want[k]) {
+        throw opError(
+          op,
+          `out.${k}`,
+          "must be a tensor when 'accumulate' is true",
+          `it is what the ${k} gradient is added into (or skip it with needs.${k}: false)`,
+        );
+      }
+      continue;
+    }
+    if (!want[k]) {
+      throw opError(op, `out.${k}`, `must be absent as needs.${k} is false`, `current value is ${showValue(t)}`);
+    }
+    const what = k === "dx" ? "the shape of 'x'" : k === "dw" ? "the shape of 'w'" : "the bias's shape";
+    given[k] = outTensor(rt, op, `out.${k}`, t, shapes[k], what, dtype, "x");
+  }
+  for (const k of GRADIENTS) {
+    const t = given[k];
+    if (t === null) continue;
+    const earlier = GRADIENTS.slice(0, GRADIENTS.indexOf(k)).map((j) => [`out.${j}`, given[j]] as const);
+    noOverlap(op, `out.${k}`, t, [...operands, ...earlier]);
+  }
+  return given;
+}
+
+/** The wanted gradients: the given tensors, and new outputs of `call` for the rest. */
 function allocGradients(
   call: OpCall,
   want: Required<ConvNeeds>,
-  xShape: readonly number[],
-  wShape: readonly number[],
-  channels: number,
+  shapes: GradientShapes,
   dtype: FloatDType,
+  given: ConvGradients,
 ): ConvGradients {
-  return {
-    dx: want.dx ? call.output(xShape, dtype) : null,
-    dw: want.dw ? call.output(wShape, dtype) : null,
-    db: want.db ? call.output([channels], dtype) : null,
-  };
+  const out: ConvGradients = { ...given };
+  for (const k of GRADIENTS) {
+    if (want[k] && out[k] === null) out[k] = call.output(shapes[k], dtype);
+  }
+  return out;
 }
 
 /**
@@ -282,18 +372,21 @@ function convTransposeBackwardN(
   opts?: ConvTransposeBackwardOptions,
 ): ConvGradients {
   const OP = opName("convTranspose", rank, "Backward");
-  const o = options<ConvTransposeBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, "outputPadding", "needs"]);
+  const o = options<ConvTransposeBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, "outputPadding", ...GRADIENT_KEYS]);
   const want = wanted(OP, o.needs);
+  const acc = boolOption(OP, "accumulate", o.accumulate, false);
   const { tdy, tx, tw, dtype } = gradientOperands(rt, OP, dy, x, w);
   const g = convTransposeGeometry(OP, rank, tx.shape, tw.shape, o);
   checkDy(OP, tdy, [g.n, g.c, ...spatial(g.input, rank)], tx, tw);
+  const shapes = { dx: tx.shape, dw: tw.shape, db: [g.c] };
+  const given = givenGradients(rt, OP, o.out, acc, want, shapes, dtype, [["dy", tdy], ["x", tx], ["w", tw]]);
   return rt.run(OP, (call) => {
-    const { dx, dw, db } = allocGradients(call, want, tx.shape, tw.shape, g.c, dtype);
-    if (dx !== null && dx.size > 0) convForward(call, dtype, g, tdy.ptr, tw.ptr, 0, dx.ptr, false);
+    const { dx, dw, db } = allocGradients(call, want, shapes, dtype, given);
+    if (dx !== null && dx.size > 0) convForward(call, dtype, g, tdy.ptr, tw.ptr, 0, dx.ptr, false, acc);
     // No fused db here: the kernel's would sum x, the convolution view's output gradient.
-    if (dw !== null) convBackwardFilter(call, dtype, g, tx.ptr, tdy.ptr, dw.ptr, 0);
+    if (dw !== null) convBackwardFilter(call, dtype, g, tx.ptr, tdy.ptr, dw.ptr, 0, acc);
     // The bias gradient sums dy, the view's input: a geometry whose "output" is that input.
-    if (db !== null) convBiasGrad(call, dtype, { ...g, o: g.c, output: g.input }, tdy.ptr, db.ptr);
+    if (db !== null) convBiasGrad(call, dtype, { ...g, o: g.c, output: g.input }, tdy.ptr, db.ptr, acc);
     return { dx, dw, db };
   });
 }
@@ -402,14 +495,19 @@ export function conv3d<D extends DType>(
 /**
  * Gradients of `sum(y · dy)` for `y = conv1d(x, w, b, options)`: `{ dx, dw, db }` with the shapes
  * of x, w and `[O]` (db is returned whether or not the forward had a bias). `options.needs`
- * skips gradients; a skipped one is null. dx is overwritten, never accumulated.
+ * skips gradients; a skipped one is null. `options.out` gives tensors to write gradients into
+ * (and return) instead of new ones; `options.accumulate` adds into them instead of overwriting
+ * (micro-batches, shared weights, an input that feeds several layers), at no extra cost.
  *
  * @param dy Gradient of the output, `[N, O, Lout]`.
  * @param x The forward's input `[N, C, L]`.
  * @param w The forward's weights `[O, C / groups, k]`.
- * @param options The forward's stride, padding, dilation, groups; `needs`.
+ * @param options The forward's stride, padding, dilation, groups; `needs`, `out`, `accumulate`.
  * @returns The gradients; see {@link ConvGradients}.
- * @throws {Error} As `conv1d`, and when dy does not have the forward output's shape.
+ * @throws {Error} As `conv1d`, when dy does not have the forward output's shape, on an `out`
+ * tensor of the wrong shape, dtype or engine, disposed, sharing memory with an operand or
+ * another `out` tensor, or given for a gradient `needs` skips, and on `accumulate` without an
+ * `out` tensor for every gradient computed.
  * @example
  * ```ts
  * import { load } from "@simdnn/simdnn";
@@ -434,14 +532,15 @@ export function conv1dBackward<D extends DType>(
 /**
  * Gradients of `sum(y · dy)` for `y = conv2d(x, w, b, options)`: `{ dx, dw, db }` with the shapes
  * of x, w and `[O]` (db is returned whether or not the forward had a bias). `options.needs`
- * skips gradients (e.g. no dx for a first layer); a skipped one is null.
+ * skips gradients (e.g. no dx for a first layer); a skipped one is null. `options.out` and
+ * `options.accumulate` write or add gradients into given tensors, as in `conv1dBackward`.
  *
  * @param dy Gradient of the output, `[N, O, Hout, Wout]`.
  * @param x The forward's input `[N, C, H, W]`.
  * @param w The forward's weights `[O, C / groups, kH, kW]`.
- * @param options The forward's stride, padding, dilation, groups; `needs`.
+ * @param options The forward's stride, padding, dilation, groups; `needs`, `out`, `accumulate`.
  * @returns The gradients; see {@link ConvGradients}.
- * @throws {Error} As `conv2d`, and when dy does not have the forward output's shape.
+ * @throws {Error} As `conv2d`, and as `conv1dBackward` (dy's shape, `out`, `accumulate`).
  * @example
  * ```ts
  * import { load } from "@simdnn/simdnn";
@@ -452,6 +551,10 @@ export function conv1dBackward<D extends DType>(
  * const { dw, db } = engine.conv2dBackward(engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), x, w);
  * assert.deepStrictEqual(Array.from(dw!.toArray()), [12, 16, 24, 28]);
  * assert.deepStrictEqual(Array.from(db!.toArray()), [4]);
+ * // A second micro-batch (here the same one) adds its gradients into dw and db:
+ * const more = { needs: { dx: false }, out: { dw: dw!, db: db! }, accumulate: true };
+ * engine.conv2dBackward(engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), x, w, more);
+ * assert.deepStrictEqual(Array.from(dw!.data), [24, 32, 48, 56]);
  * ```
  */
 export function conv2dBackward<D extends DType>(
@@ -470,9 +573,9 @@ export function conv2dBackward<D extends DType>(
  * @param dy Gradient of the output, `[N, O, Dout, Hout, Wout]`.
  * @param x The forward's input `[N, C, D, H, W]`.
  * @param w The forward's weights `[O, C / groups, kD, kH, kW]`.
- * @param options The forward's stride, padding, dilation, groups; `needs`.
+ * @param options The forward's stride, padding, dilation, groups; `needs`, `out`, `accumulate`.
  * @returns The gradients; see {@link ConvGradients}.
- * @throws {Error} As `conv3d`, and when dy does not have the forward output's shape.
+ * @throws {Error} As `conv3d`, and as `conv1dBackward` (dy's shape, `out`, `accumulate`).
  * @example
  * ```ts
  * import { load } from "@simdnn/simdnn";
@@ -607,9 +710,9 @@ export function convTranspose3d<D extends DType>(
  * @param dy Gradient of the output, `[N, Cout, Lout]`.
  * @param x The forward's input `[N, Cin, L]`.
  * @param w The forward's weights `[Cin, Cout / groups, k]`.
- * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`.
+ * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`, `out`, `accumulate`.
  * @returns The gradients; see {@link ConvGradients}.
- * @throws {Error} As `convTranspose1d`, and when dy does not have the forward output's shape.
+ * @throws {Error} As `convTranspose1d`, and as `conv1dBackward` (dy's shape, `out`, `accumulate`).
  * @example
  * ```ts
  * import { load } from "@simdnn/simdnn";
@@ -640,9 +743,9 @@ export function convTranspose1dBackward<D extends DType>(
  * @param dy Gradient of the output, `[N, Cout, Hout, Wout]`.
  * @param x The forward's input `[N, Cin, H, W]`.
  * @param w The forward's weights `[Cin, Cout / groups, kH, kW]`.
- * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`.
+ * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`, `out`, `accumulate`.
  * @returns The gradients; see {@link ConvGradients}.
- * @throws {Error} As `convTranspose2d`, and when dy does not have the forward output's shape.
+ * @throws {Error} As `convTranspose2d`, and as `conv1dBackward` (dy's shape, `out`, `accumulate`).
  * @example
  * ```ts
  * import { load } from "@simdnn/simdnn";
@@ -672,9 +775,9 @@ export function convTranspose2dBackward<D extends DType>(
  * @param dy Gradient of the output, `[N, Cout, Dout, Hout, Wout]`.
  * @param x The forward's input `[N, Cin, D, H, W]`.
  * @param w The forward's weights `[Cin, Cout / groups, kD, kH, kW]`.
- * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`.
+ * @param options The forward's stride, padding, outputPadding, dilation, groups; `needs`, `out`, `accumulate`.
  * @returns The gradients; see {@link ConvGradients}.
- * @throws {Error} As `convTranspose3d`, and when dy does not have the forward output's shape.
+ * @throws {Error} As `convTranspose3d`, and as `conv1dBackward` (dy's shape, `out`, `accumulate`).
  * @example
  * ```ts
  * import { load } from "@simdnn/simdnn";

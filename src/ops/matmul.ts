@@ -5,6 +5,7 @@
  */
 import type { EngineCore } from "../engine/engine.ts";
 import type { DType, Tensor } from "../engine/tensor.ts";
+import { noOverlap, outTensor } from "./_out.ts";
 import { boolOption, floatTensor, fmt, opError, options, sameDtype } from "./_validate.ts";
 
 /** Options of `matmul`. */
@@ -13,6 +14,13 @@ export interface MatmulOptions {
   transA?: boolean;
   /** Use the transpose of the last two dims of `b`. @default {false} */
   transB?: boolean;
+  /**
+   * A tensor of the result's shape and dtype to write the result into (and return) instead of a
+   * new one; it must not share memory with `a` or `b`. @default {undefined}
+   */
+  out?: Tensor;
+  /** Add the product into `out` (`out += op(a) · op(b)`); requires `out`. @default {false} */
+  accumulate?: boolean;
 }
 
 /**
@@ -20,10 +28,13 @@ export interface MatmulOptions {
  *
  * Shape: a `[m, k]` or `[batch, m, k]` (`[k, m]` with `transA`), b `[k, n]` or `[batch, k, n]`
  * (`[n, k]` with `transB`) → `[m, n]`, or `[batch, m, n]` when either is 3-D. A 2-D operand or a
- * batch of 1 broadcasts, as in `torch.matmul`.
+ * batch of 1 broadcasts, as in `torch.matmul`. `options.out` is a tensor of the result's shape
+ * and dtype to write into and return instead of a new one; with `options.accumulate` the
+ * product is added into it (`out += op(a) · op(b)`, at no extra cost).
  *
  * @throws {Error} On ranks other than 2 or 3, mismatched inner dims or batches, mixed dtypes,
- * int32 tensors, disposed tensors, unknown options.
+ * int32 tensors, disposed tensors, unknown options; an `out` of another shape, dtype or engine,
+ * disposed, or sharing memory with `a` or `b`; `accumulate` without `out`.
  * @example
  * ```ts
  * import { load } from "@simdnn/simdnn";
@@ -31,14 +42,18 @@ export interface MatmulOptions {
  * const engine = await load();
  * const a = engine.tensor([2, 2], [1, 2, 3, 4]);
  * assert.deepStrictEqual(Array.from(engine.matmul(a, a, { transB: true }).toArray()), [5, 11, 11, 25]);
+ * const c = engine.tensor([2, 2], [1, 1, 1, 1]);
+ * engine.matmul(a, a, { transB: true, out: c, accumulate: true });
+ * assert.deepStrictEqual(Array.from(c.data), [6, 12, 12, 26]);
  * ```
  */
 export function matmul<D extends DType>(this: EngineCore, a: Tensor<D>, b: Tensor<D>, opts?: MatmulOptions): Tensor<D> {
   const rt = this.runtime;
   const OP = "matmul";
-  const o = options<MatmulOptions>(OP, opts, ["transA", "transB"]);
+  const o = options<MatmulOptions>(OP, opts, ["transA", "transB", "out", "accumulate"]);
   const transA = boolOption(OP, "transA", o.transA, false);
   const transB = boolOption(OP, "transB", o.transB, false);
+  const accumulate = boolOption(OP, "accumulate", o.accumulate, false);
   const ta = floatTensor(rt, OP, "a", a);
   const tb = floatTensor(rt, OP, "b", b);
   const dtype = sameDtype(OP, "a", ta, "b", tb);
@@ -70,8 +85,16 @@ export function matmul<D extends DType>(this: EngineCore, a: Tensor<D>, b: Tenso
   }
   const batch = Math.max(batchA, batchB);
   const outShape = ra === 3 || rb === 3 ? [batch, m, n] : [m, n];
+  let given: Tensor<D> | null = null;
+  if (o.out !== undefined && o.out !== null) {
+    given = outTensor(rt, OP, "out", o.out, outShape, "the result's shape", dtype, "a") as Tensor<D>;
+    noOverlap(OP, "out", given, [["a", ta], ["b", tb]]);
+  } else if (accumulate) {
+    throw opError(OP, "accumulate", "requires 'out'", "there is no tensor to add the product into");
+  }
+  // A given `out` is not the call's output: a failure never frees the caller's tensor.
   return rt.run(OP, (call) => {
-    const out = call.output(outShape, dtype);
+    const out = given ?? call.output(outShape, dtype);
     if (out.size === 0) return out as Tensor<D>;
     const K = rt.kernelsFor(dtype);
     const work = call.scratch(K.gemmWorkspace(m, n, k));
@@ -92,6 +115,7 @@ export function matmul<D extends DType>(this: EngineCore, a: Tensor<D>, b: Tenso
       n,
       m * n,
       work,
+      accumulate ? 1 : 0,
     );
     return out as Tensor<D>;
   });
