@@ -12,6 +12,7 @@ import { convBackwardData, convBackwardDataWorkspace } from "./conv/backward_dat
 import { convBackwardFilter, convBackwardFilterWorkspace } from "./conv/backward_filter";
 import { convBiasGrad } from "./conv/bias_grad";
 import { setGemmVariant as setVariant } from "./gemm/ukernel";
+import { convForwardRoute, convBackwardDataRoute, convBackwardFilterRoute, tapClassCounts, tapClassWorkspace } from "./conv/route";
 
 // Where the engine's allocator may start: the end of this module's static data
 export function heapBase(): usize { return __heap_base; }
@@ -74,6 +75,24 @@ export function f32_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: u
 export function f32_conv_backward_filter_workspace(geom: usize): f64 { return convBackwardFilterWorkspace<f32>(geom); }
 export function f64_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: i32): void { convBackwardFilter<f64>(geom, dy, x, dw, db, work, accumulate != 0); }
 export function f64_conv_backward_filter_workspace(geom: usize): f64 { return convBackwardFilterWorkspace<f64>(geom); }
+
+// --- conv_forward_route: The implementation conv_forward runs for the geometry: a ROUTE_* value
+export function f32_conv_forward_route(geom: usize): i32 { return convForwardRoute<f32>(geom); }
+export function f64_conv_forward_route(geom: usize): i32 { return convForwardRoute<f64>(geom); }
+
+// --- conv_backward_data_route: The implementation conv_backward_data runs for the geometry: a ROUTE_* value
+export function f32_conv_backward_data_route(geom: usize): i32 { return convBackwardDataRoute<f32>(geom); }
+export function f64_conv_backward_data_route(geom: usize): i32 { return convBackwardDataRoute<f64>(geom); }
+
+// --- conv_backward_filter_route: The implementation conv_backward_filter runs for the geometry: a ROUTE_* value
+export function f32_conv_backward_filter_route(geom: usize): i32 { return convBackwardFilterRoute<f32>(geom); }
+export function f64_conv_backward_filter_route(geom: usize): i32 { return convBackwardFilterRoute<f64>(geom); }
+
+// --- conv_tap_classes: Counts the tap-table rows of each class (TAP_CLASSES order, i32 each at counts) that the forward kernel builds for the first position block; for tests
+export function f32_conv_tap_classes(geom: usize, work: usize, counts: usize): void { tapClassCounts<f32>(geom, work, counts); }
+export function f32_conv_tap_classes_workspace(geom: usize): f64 { return tapClassWorkspace<f32>(geom); }
+export function f64_conv_tap_classes(geom: usize, work: usize, counts: usize): void { tapClassCounts<f64>(geom, work, counts); }
+export function f64_conv_tap_classes_workspace(geom: usize): f64 { return tapClassWorkspace<f64>(geom); }
 
 // --- conv_bias_grad: db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set)
 export function f32_conv_bias_grad(geom: usize, dy: usize, db: usize, accumulate: i32): void { convBiasGrad<f32>(geom, dy, db, accumulate != 0); }

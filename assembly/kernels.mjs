@@ -22,7 +22,41 @@ export const IMPORTS = {
   "./conv/backward_filter": ["convBackwardFilter", "convBackwardFilterWorkspace"],
   "./conv/bias_grad": ["convBiasGrad"],
   "./gemm/ukernel": ["setGemmVariant as setVariant"],
+  "./conv/route": ["convForwardRoute", "convBackwardDataRoute", "convBackwardFilterRoute", "tapClassCounts", "tapClassWorkspace"],
 };
+
+/**
+ * Tile and block sizes, generated into assembly/shared/tiles.ts (the kernels import them from
+ * there) and into `TILES` of src/engine/kernels.ts, so the tests sweep the remainders and
+ * boundaries of the sizes the kernels really use.
+ */
+export const TILES = [
+  ["MR", "usize", 4, "GEMM microkernel tile rows"],
+  ["NV", "usize", 2, "GEMM microkernel tile column vectors (NR = NV · lanes: 8 f32, 4 f64)"],
+  ["KC", "usize", 256, "GEMM depth of one packed block (one Bp panel of KC × NR fits in L1)"],
+  ["MC", "usize", 96, "GEMM rows of one packed A block (a multiple of MR; MC × KC fits in L2)"],
+  ["NC", "usize", 512, "GEMM columns of one packed B block"],
+  ["DOT_MR", "usize", 2, "Rows of the A panels of the dot-product (weight-gradient) microkernel"],
+  ["DOT_NR", "usize", 4, "Rows of the B panels of the dot-product microkernel"],
+  ["PB", "usize", 512, "Conv forward and dx: output positions per column block"],
+  ["MB", "usize", 128, "Conv dx: im2col rows per dcol tile (a multiple of MR)"],
+  ["PD", "usize", 1024, "Conv dw: output positions per depth block (a multiple of every NR)"],
+  ["KB", "usize", 128, "Conv dw: im2col rows per packed block; also the wide form's C·k·k bound"],
+  ["WIDE_MAX", "f64", 8388608, "Conv dw: scratch bytes per image the wide form may take"],
+  ["TABLE_MAX", "f64", 4194304, "Conv tap table: bytes a table may take before a block gets fewer positions"],
+  ["DW_MAX_BLOCK", "usize", 6, "Depthwise: vectors per block of a row (more spill an accumulator in V8)"],
+  ["DW_TAP_GROUP", "usize", 3, "Depthwise dw: taps per group over two dy vectors"],
+];
+
+/** Which implementation a conv kernel runs for a geometry (the `*_route` exports). */
+export const ROUTES = [
+  ["ROUTE_GEMM", 0, "im2col packed into GEMM panels (forward, dx) or dot-product panels (dw)"],
+  ["ROUTE_DEPTHWISE", 1, "direct SIMD depthwise loops"],
+  ["ROUTE_WIDE", 2, "dw only: im2col rows read in place from a padded x (stride 1, small C·k·k)"],
+];
+
+/** Classes of tap-table rows (assembly/conv/im2col.ts), as `conv_tap_classes` counts them. */
+export const TAP_CLASSES = ["gather", "contiguous", "zero", "strided", "strided2", "masked"];
 
 /**
  * Descriptors: structs the TS side writes into memory and kernels read through a pointer.
@@ -158,6 +192,35 @@ export const KERNELS = [
     args: [GEOM, ["dy", "ptr"], ["x", "ptr"], ["dw", "ptr"], ["db", "ptr"], ["work", "ptr"], ["accumulate", "flag"]],
     call: "convBackwardFilter<T>(geom, dy, x, dw, db, work, accumulate != 0)",
     workspace: { args: [GEOM], returns: "f64", call: "convBackwardFilterWorkspace<T>(geom)" },
+  },
+  {
+    name: "conv_forward_route",
+    doc: "The implementation conv_forward runs for the geometry: a ROUTE_* value",
+    args: [GEOM],
+    returns: "i32",
+    call: "convForwardRoute<T>(geom)",
+  },
+  {
+    name: "conv_backward_data_route",
+    doc: "The implementation conv_backward_data runs for the geometry: a ROUTE_* value",
+    args: [GEOM],
+    returns: "i32",
+    call: "convBackwardDataRoute<T>(geom)",
+  },
+  {
+    name: "conv_backward_filter_route",
+    doc: "The implementation conv_backward_filter runs for the geometry: a ROUTE_* value",
+    args: [GEOM],
+    returns: "i32",
+    call: "convBackwardFilterRoute<T>(geom)",
+  },
+  {
+    name: "conv_tap_classes",
+    doc: "Counts the tap-table rows of each class (TAP_CLASSES order, i32 each at counts) that the forward " +
+      "kernel builds for the first position block; for tests",
+    args: [GEOM, ["work", "ptr"], ["counts", "ptr"]],
+    call: "tapClassCounts<T>(geom, work, counts)",
+    workspace: { args: [GEOM], returns: "f64", call: "tapClassWorkspace<T>(geom)" },
   },
   {
     name: "conv_bias_grad",

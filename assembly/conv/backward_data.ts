@@ -13,8 +13,13 @@ import { dwBackwardData, dwBackwardDataWorkspace } from "./depthwise";
 // It is the exact adjoint of forward.ts: the same tap table maps (k, p) to an input element.
 // dcol is never whole: a tile of MB rows × PB positions is computed, scattered, and reused.
 
-/** im2col rows per dcol tile (a multiple of MR). */
-const MB: usize = 128;
+// MB, the im2col rows per dcol tile (a multiple of MR), comes from the kernel table.
+import { MB, ROUTE_DEPTHWISE, ROUTE_GEMM } from "../shared/tiles";
+
+/** The implementation `convBackwardData` runs: depthwise loops or the GEMM and scatter. */
+export function convBackwardDataRoute<T>(gp: usize): i32 {
+  return isDepthwise(changetype<ConvGeom>(gp)) ? ROUTE_DEPTHWISE : ROUTE_GEMM;
+}
 
 // @ts-ignore: decorator
 @inline function kgPadded(g: ConvGeom): usize {
@@ -24,7 +29,7 @@ const MB: usize = 128;
 /** Scratch bytes `convBackwardData<T>` needs for the geometry at `gp`; f64 as in convForwardWorkspace. */
 export function convBackwardDataWorkspace<T>(gp: usize): f64 {
   const g = changetype<ConvGeom>(gp);
-  if (isDepthwise(g)) return dwBackwardDataWorkspace<T>(g);
+  if (convBackwardDataRoute<T>(gp) == ROUTE_DEPTHWISE) return dwBackwardDataWorkspace<T>(g);
   const S = <f64>sizeof<T>();
   const NR = NV * lanes<T>();
   const og = <f64>(g.o / g.groups), kg = <usize>(g.c / g.groups) * taps(g);
@@ -41,7 +46,7 @@ export function convBackwardDataWorkspace<T>(gp: usize): f64 {
  */
 export function convBackwardData<T>(gp: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: bool = false): void {
   const g = changetype<ConvGeom>(gp);
-  if (isDepthwise(g)) {
+  if (convBackwardDataRoute<T>(gp) == ROUTE_DEPTHWISE) {
     dwBackwardData<T>(g, dy, w, bias, dx, work, accumulate);
     return;
   }

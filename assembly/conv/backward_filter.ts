@@ -17,8 +17,9 @@ import { copyBytes, dwBackwardFilter, dwPlaneWorkspace, padH, padPlane, padW, ze
 // with few im2col rows (first layers: C·k·k ≤ KB) skip the im2col packing altogether: see the
 // "wide" form below, which reads the rows in place from a padded copy of x.
 
-/** Output positions per depth block (a multiple of every NR). */
-const PD: usize = 1024;
+// PD (output positions per depth block), KB (im2col rows per packed block) and WIDE_MAX come
+// from the kernel table.
+import { KB, PD, ROUTE_DEPTHWISE, ROUTE_GEMM, ROUTE_WIDE, WIDE_MAX } from "../shared/tiles";
 
 // Depth layout: blocks of `blockPositions` positions of one image (PD, fewer for a kernel with
 // thousands of taps: see positionBlock), segments of `seg` positions (one image's block, padded
@@ -35,8 +36,6 @@ const PD: usize = 1024;
 @inline function imagesPerBlock<T>(g: ConvGeom): usize {
   return outPlane(g) <= blockPositions<T>(g) ? max<usize>(1, PD / segment<T>(g)) : 1;
 }
-/** im2col rows per packed block. */
-const KB: usize = 128;
 
 // Stride 1 (2-D and 1-D): the "wide" form. With x padded per channel to rows of Wp = padW
 // columns (the windows' extent) and dY's rows widened to Wp with zeros, output position
@@ -52,7 +51,6 @@ const KB: usize = 128;
 // quarter of a row, C·k·k ≤ KB, at least 256 output positions per image, and the per-image
 // scratch (a widened dY and a padded x, which grow with the image) within WIDE_MAX bytes.
 // The tests are in f64: a huge dilation or padding must fail them, not wrap past them.
-const WIDE_MAX: f64 = 8388608; // 8 MiB
 // @ts-ignore: decorator
 @inline function useWide<T>(g: ConvGeom): bool {
   return g.id == 1 && g.kd == 1 && g.od == 1 && g.sh == 1 && g.sw == 1 && <f64>(g.kw - 1) * <f64>g.dw * 4 <= <f64>g.ow &&
@@ -141,12 +139,20 @@ function convBackwardFilterWide<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, 
   }
 }
 
+/** The implementation `convBackwardFilter` runs: depthwise loops, the wide form, or packed dot panels. */
+export function convBackwardFilterRoute<T>(gp: usize): i32 {
+  const g = changetype<ConvGeom>(gp);
+  if (isDepthwise(g)) return ROUTE_DEPTHWISE;
+  return useWide<T>(g) ? ROUTE_WIDE : ROUTE_GEMM;
+}
+
 /** Scratch bytes `convBackwardFilter<T>` needs for the geometry at `gp`; f64 as in convForwardWorkspace. */
 export function convBackwardFilterWorkspace<T>(gp: usize): f64 {
   const g = changetype<ConvGeom>(gp);
-  if (isDepthwise(g)) return dwPlaneWorkspace<T>(g);
+  const route = convBackwardFilterRoute<T>(gp);
+  if (route == ROUTE_DEPTHWISE) return dwPlaneWorkspace<T>(g);
   const S = <f64>sizeof<T>();
-  if (useWide<T>(g)) return wideBytes<T>(g);
+  if (route == ROUTE_WIDE) return wideBytes<T>(g);
   const NR: usize = 2 * lanes<T>();
   const og = <usize>(g.o / g.groups), kg = <usize>(g.c / g.groups) * taps(g);
   const seg = segment<T>(g), ldp = <f64>(seg * imagesPerBlock<T>(g));
@@ -263,12 +269,13 @@ function packDotIm2col<T>(R: usize, T_: usize, plane: usize, sw: usize, k0: usiz
  */
 export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: bool = false): void {
   const g = changetype<ConvGeom>(gp);
-  if (isDepthwise(g)) {
+  const route = convBackwardFilterRoute<T>(gp);
+  if (route == ROUTE_DEPTHWISE) {
     dwBackwardFilter<T>(g, dy, x, dw, db, work, accumulate);
     return;
   }
   if (db != 0) convBiasGrad<T>(gp, dy, db, accumulate);
-  if (useWide<T>(g)) {
+  if (route == ROUTE_WIDE) {
     convBackwardFilterWide<T>(g, dy, x, dw, work, accumulate);
     return;
   }

@@ -1,6 +1,7 @@
 import { lanes, madd } from "../shared/simd";
 import { CONV_GEOM_BYTES, ConvGeom, dwPlaneElements, inPlane, outPlane, taps } from "./geometry";
 import { align16 } from "../shared/align";
+import { DW_MAX_BLOCK, DW_TAP_GROUP } from "../shared/tiles";
 
 // Depthwise convolution (groups = C, m = O / C output channels per input channel, m < 4):
 // direct SIMD loops over one channel plane at a time. The plane is first copied into a
@@ -115,7 +116,7 @@ function tapOffsets<T>(g: ConvGeom, offs: usize): void {
 // At most six vectors per block: with more, V8 keeps the loaded rows and the accumulators live
 // at once, runs out of the 16 xmm registers and spills an accumulator to the stack on every
 // tap (seen in a perf profile; 10% slower on dw128).
-const DW_MAX_BLOCK: usize = 6;
+// DW_MAX_BLOCK (6) and DW_TAP_GROUP come from the kernel table.
 
 /**
  * V vectors (1 ≤ V ≤ 6, a compile-time constant at each call) of one output row at o, from the
@@ -455,7 +456,6 @@ function dwFilterPlaneStrided<T>(g: ConvGeom, dyc: usize, pp: usize, offs: usize
   else dwTaps<T>(1, g, dyc, pp, offs, dwt, unit, dbo);
 }
 
-const DW_TAP_GROUP: usize = 3;
 
 // dwt[k] += Σ_o dy[o] · pp[offs[k] + o·s] for the N taps k < N (N a compile-time constant ≤ 3),
 // over two vectors of dy per step (2·N accumulators), then one vector, then scalars; with

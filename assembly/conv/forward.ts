@@ -15,8 +15,14 @@ import { dwForward, dwPlaneWorkspace } from "./depthwise";
 // block, ReLU clamps the last one's stores. A kernel with thousands of taps gets fewer positions
 // per block, so the tap table stays small (positionBlock).
 
-/** Output positions per column block (the GEMM's NC). */
-export const PB: usize = 512;
+// PB, the output positions per column block (the GEMM's NC), comes from the kernel table.
+import { PB, ROUTE_DEPTHWISE, ROUTE_GEMM } from "../shared/tiles";
+export { PB };
+
+/** The implementation `convForward` runs: depthwise loops or the implicit GEMM. */
+export function convForwardRoute<T>(gp: usize): i32 {
+  return isDepthwise(changetype<ConvGeom>(gp)) ? ROUTE_DEPTHWISE : ROUTE_GEMM;
+}
 
 // @ts-ignore: decorator
 @inline function rowsPadded(g: ConvGeom): usize {
@@ -36,7 +42,7 @@ export const PB: usize = 512;
  */
 export function convForwardWorkspace<T>(gp: usize): f64 {
   const g = changetype<ConvGeom>(gp);
-  if (isDepthwise(g)) return dwPlaneWorkspace<T>(g);
+  if (convForwardRoute<T>(gp) == ROUTE_DEPTHWISE) return dwPlaneWorkspace<T>(g);
   const S = <f64>sizeof<T>();
   const NR = NV * lanes<T>();
   const kg = <f64>(g.c / g.groups) * <f64>taps(g);
@@ -53,7 +59,7 @@ export function convForwardWorkspace<T>(gp: usize): f64 {
  */
 export function convForward<T>(gp: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: bool, accumulate: bool = false): void {
   const g = changetype<ConvGeom>(gp);
-  if (isDepthwise(g)) {
+  if (convForwardRoute<T>(gp) == ROUTE_DEPTHWISE) {
     dwForward<T>(g, x, w, bias, y, work, relu, accumulate);
     return;
   }

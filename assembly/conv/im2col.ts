@@ -1,4 +1,5 @@
 import { ConvGeom, taps } from "./geometry";
+import { TABLE_MAX } from "../shared/tiles";
 
 // Implicit im2col. The im2col matrix of one image and group has a row per (input channel c,
 // tap t), k = c·T + t, and a column per output position p (flat over od·oh·ow); its element
@@ -77,8 +78,8 @@ export function tapTableBytes(g: ConvGeom, np: usize, NR: usize): f64 {
   return <f64>panels * <f64>taps(g) * <f64>(NR * 4 + 1);
 }
 
-/** Bytes a tap table may take before a block gets fewer positions (see positionBlock). */
-const TABLE_MAX: f64 = 4194304; // 4 MiB
+// TABLE_MAX, the bytes a tap table may take before a block gets fewer positions (see
+// positionBlock), comes from the kernel table.
 
 /**
  * Output positions per block for a tap table of at most TABLE_MAX bytes: `pbMax` (a multiple of

@@ -14,10 +14,9 @@ import { lanes, madd } from "../shared/simd";
 // - kc is a multiple of L (panels are zero-padded along p), kc ≥ L.
 // - The 2 × 4 result is stored row-major at tile (8 elements), not accumulated: the driver adds it.
 
-/** Row count of the A panels. */
-export const DOT_MR: usize = 2;
-/** Row count of the B panels. */
-export const DOT_NR: usize = 4;
+// Row counts of the A and B panels, DOT_MR and DOT_NR, come from the kernel table.
+import { DOT_MR, DOT_NR } from "../shared/tiles";
+export { DOT_MR, DOT_NR };
 
 // Sums of the lanes of four vectors, as one vector [Σc0, Σc1, Σc2, Σc3] (two vectors for f64).
 // @ts-ignore: decorator

@@ -6,16 +6,9 @@ import { gemm_ukernel_4x2v, storeEdgeTile } from "./ukernel";
 // A transposed operand is only a different pair of strides: packing reads any
 // strides and always writes the panel layout the microkernel expects.
 
-/** Rows of the microkernel tile. */
-export const MR: usize = 4;
-/** Column vectors of the microkernel tile (NR = NV · lanes<T>()). */
-export const NV: usize = 2;
-/** Depth of one packed block: one Bp panel (KC × NR) fits in L1. */
-export const KC: usize = 256;
-/** Rows of one packed A block (multiple of MR): MC × KC fits in L2. */
-export const MC: usize = 96;
-/** Columns of one packed B block. */
-export const NC: usize = 512;
+// The tile and block sizes MR, NV (NR = NV · lanes<T>()), KC, MC, NC come from the kernel table.
+import { KC, MC, MR, NC, NV } from "../shared/tiles";
+export { KC, MC, MR, NC, NV };
 
 // @ts-ignore: decorator
 @inline function roundUp(x: usize, m: usize): usize {

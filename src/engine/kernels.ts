@@ -34,6 +34,16 @@ export interface FloatKernels {
   convBackwardFilter(geom: number, dy: number, x: number, dw: number, db: number, work: number, accumulate: number): void;
   /** Scratch bytes of `convBackwardFilter`. */
   convBackwardFilterWorkspace(geom: number): number;
+  /** The implementation conv_forward runs for the geometry: a ROUTE_* value. */
+  convForwardRoute(geom: number): number;
+  /** The implementation conv_backward_data runs for the geometry: a ROUTE_* value. */
+  convBackwardDataRoute(geom: number): number;
+  /** The implementation conv_backward_filter runs for the geometry: a ROUTE_* value. */
+  convBackwardFilterRoute(geom: number): number;
+  /** Counts the tap-table rows of each class (TAP_CLASSES order, i32 each at counts) that the forward kernel builds for the first position block; for tests. */
+  convTapClasses(geom: number, work: number, counts: number): void;
+  /** Scratch bytes of `convTapClasses`. */
+  convTapClassesWorkspace(geom: number): number;
   /** db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set). */
   convBiasGrad(geom: number, dy: number, db: number, accumulate: number): void;
 }
@@ -45,6 +55,53 @@ export interface F32Kernels extends FloatKernels {
   /** Throughput probe for bench/: iters · 12 · 2 · 4 FLOPs per call. */
   peakMadd12(iters: number, buf: number, bytes: number): number;
 }
+
+/** Tile and block sizes of the kernels (assembly/kernels.mjs), for tests and benches. */
+export const TILES = {
+  /** GEMM microkernel tile rows. */
+  MR: 4,
+  /** GEMM microkernel tile column vectors (NR = NV · lanes: 8 f32, 4 f64). */
+  NV: 2,
+  /** GEMM depth of one packed block (one Bp panel of KC × NR fits in L1). */
+  KC: 256,
+  /** GEMM rows of one packed A block (a multiple of MR; MC × KC fits in L2). */
+  MC: 96,
+  /** GEMM columns of one packed B block. */
+  NC: 512,
+  /** Rows of the A panels of the dot-product (weight-gradient) microkernel. */
+  DOT_MR: 2,
+  /** Rows of the B panels of the dot-product microkernel. */
+  DOT_NR: 4,
+  /** Conv forward and dx: output positions per column block. */
+  PB: 512,
+  /** Conv dx: im2col rows per dcol tile (a multiple of MR). */
+  MB: 128,
+  /** Conv dw: output positions per depth block (a multiple of every NR). */
+  PD: 1024,
+  /** Conv dw: im2col rows per packed block; also the wide form's C·k·k bound. */
+  KB: 128,
+  /** Conv dw: scratch bytes per image the wide form may take. */
+  WIDE_MAX: 8388608,
+  /** Conv tap table: bytes a table may take before a block gets fewer positions. */
+  TABLE_MAX: 4194304,
+  /** Depthwise: vectors per block of a row (more spill an accumulator in V8). */
+  DW_MAX_BLOCK: 6,
+  /** Depthwise dw: taps per group over two dy vectors. */
+  DW_TAP_GROUP: 3,
+} as const;
+
+/** The `*_route` values: which implementation a conv kernel runs. */
+export const ROUTES = {
+  /** im2col packed into GEMM panels (forward, dx) or dot-product panels (dw). */
+  gemm: 0,
+  /** direct SIMD depthwise loops. */
+  depthwise: 1,
+  /** dw only: im2col rows read in place from a padded x (stride 1, small C·k·k). */
+  wide: 2,
+} as const;
+
+/** Tap-table row classes, in the order `convTapClasses` counts them. */
+export const TAP_CLASSES = ["gather", "contiguous", "zero", "strided", "strided2", "masked"] as const;
 
 /** Every export of a simdnn build. */
 export interface Kernels {
@@ -84,6 +141,11 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     convBackwardDataWorkspace: fn("f32_conv_backward_data_workspace"),
     convBackwardFilter: fn("f32_conv_backward_filter"),
     convBackwardFilterWorkspace: fn("f32_conv_backward_filter_workspace"),
+    convForwardRoute: fn("f32_conv_forward_route"),
+    convBackwardDataRoute: fn("f32_conv_backward_data_route"),
+    convBackwardFilterRoute: fn("f32_conv_backward_filter_route"),
+    convTapClasses: fn("f32_conv_tap_classes"),
+    convTapClassesWorkspace: fn("f32_conv_tap_classes_workspace"),
     convBiasGrad: fn("f32_conv_bias_grad"),
     peakMadd10: fn("f32_peak_madd10"),
     peakMadd12: fn("f32_peak_madd12"),
@@ -102,6 +164,11 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     convBackwardDataWorkspace: fn("f64_conv_backward_data_workspace"),
     convBackwardFilter: fn("f64_conv_backward_filter"),
     convBackwardFilterWorkspace: fn("f64_conv_backward_filter_workspace"),
+    convForwardRoute: fn("f64_conv_forward_route"),
+    convBackwardDataRoute: fn("f64_conv_backward_data_route"),
+    convBackwardFilterRoute: fn("f64_conv_backward_filter_route"),
+    convTapClasses: fn("f64_conv_tap_classes"),
+    convTapClassesWorkspace: fn("f64_conv_tap_classes_workspace"),
     convBiasGrad: fn("f64_conv_bias_grad"),
   } as unknown as FloatKernels;
   return {

@@ -8,15 +8,19 @@ import { type Engine, load } from "../../src/mod.ts";
 import { builds, engineFor } from "../_util/engines.ts";
 import { checkConv, expectExact, quantized } from "../_util/conv_tester.ts";
 import type { RefConv } from "../_util/conv_reference.ts";
+import { TILES } from "../../src/engine/kernels.ts";
 
 const DTYPES = ["float32", "float64"] as const;
+// Depthwise widths: past one full block plus a partial one of f32 vectors, and a scalar tail.
+const DW_WIDTH = (TILES.DW_MAX_BLOCK + 2) * 4 + 5;
 
-// Kernel tiles: MR = 4 output channels × NR = 8 (f32) / 4 (f64) positions; blocks of KC = 256
-// im2col rows and PB = 512 positions (forward, dx), MB = 128 dcol rows (dx); the weight gradient's
-// 2 × 4 dot tiles over depth blocks of PD = 1024 positions (several whole images when they fit)
-// and KB = 128 im2col rows, or at stride 1 with C·k·k ≤ 128 and ≥ 256 positions, in place from
-// a padded x (rows widened by (k − 1)·d columns). Depthwise rows run in blocks of 8 vectors (32 f32 / 16 f64), then one
-// block of 1..7 vectors, then scalars.
+// Kernel tiles and blocks, from the kernel table (TILES; test/ops/conv_routes.test.ts checks the
+// geometries below straddle them and take the paths named): MR output channels × NR = NV · lanes
+// positions; blocks of KC im2col rows and PB positions (forward, dx), MB dcol rows (dx); the
+// weight gradient's DOT_MR × DOT_NR dot tiles over depth blocks of PD positions (several whole
+// images when they fit) and KB im2col rows, or at stride 1 with C·k·k ≤ KB and ≥ 256 positions,
+// in place from a padded x (rows widened by (k − 1)·d columns). Depthwise rows run in blocks of
+// DW_MAX_BLOCK vectors, then one block of fewer, then scalars.
 function c2(o: Partial<RefConv> & { input: number[]; kernel: number[] }): RefConv {
   const r = o.input.length;
   const k = o.kernel;
@@ -57,9 +61,9 @@ for (const build of builds()) {
         }
       });
 
-      it(`${dtype}: depthwise, multipliers 1..3, widths 1..37 (blocks of 1..8 vectors, scalar tail), strides 1 and 2`, async () => {
+      it(`${dtype}: depthwise, multipliers 1..3, widths 1..${DW_WIDTH} (blocks of 1..${TILES.DW_MAX_BLOCK} vectors and more, scalar tail), strides 1 and 2`, async () => {
         const e = await engineFor(build);
-        for (let wd = 1; wd <= 37; wd++) {
+        for (let wd = 1; wd <= DW_WIDTH; wd++) {
           for (const m of [1, 2, 3]) {
             for (const sw of [1, 2]) {
               checkConv(
@@ -109,10 +113,13 @@ for (const build of builds()) {
 
       it(`${dtype}: blocking boundaries (im2col rows around 128, 256, 512; positions around 512, 1024)`, async () => {
         const e = await engineFor(build);
-        // Rows k = c·T: with T = 9, c = 14, 15 give 126, 135 (MB = KB = 128); c = 28, 29 give 252, 261 (KC = 256).
-        for (const c of [14, 15, 28, 29]) checkConv(e, c2({ c, o: 3, input: [4, 5], kernel: [3, 3] }), dtype, c);
-        // T = 1: 1×1 kernels give k = c exactly: 127..129, 255..257 and 511..513.
-        for (const c of [127, 128, 129, 255, 256, 257, 511, 512, 513]) {
+        // Rows k = c·T: with T = 9, c on both sides of MB = KB and of KC.
+        const { MB, KC } = TILES;
+        for (const c of [Math.floor(MB / 9), Math.ceil(MB / 9), Math.floor(KC / 9), Math.ceil(KC / 9)]) {
+          checkConv(e, c2({ c, o: 3, input: [4, 5], kernel: [3, 3] }), dtype, c);
+        }
+        // T = 1: 1×1 kernels give k = c exactly: around MB, KC and 2·KC.
+        for (const c of [MB - 1, MB, MB + 1, KC - 1, KC, KC + 1, 2 * KC - 1, 2 * KC, 2 * KC + 1]) {
           checkConv(e, c2({ c, o: 2, input: [2, 3], kernel: [1, 1] }), dtype, c);
         }
         // Positions 511, 512, 513 (PB), 1023, 1025 (PD), with 2 images; 3 images of 340 per dw depth block.

@@ -1,22 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { builds, engineFor, VARIANTS } from "../_util/engines.ts";
 import { checkGemm } from "../_util/gemm_tester.ts";
+import { TILES } from "../../src/engine/kernels.ts";
 
-// Tile geometry of assembly/gemm: MR = 4 rows, NR = 8 (f32) / 4 (f64) columns, KC = 256,
-// MC = 96, NC = 512. The sweeps below cover every remainder up to beyond two tiles, and
-// each blocking boundary on both sides.
+// Tile geometry of assembly/gemm, from the kernel table: MR rows, NR = NV · lanes columns
+// (8 f32, 4 f64), blocks of KC depth, MC rows, NC columns. The sweeps below cover every
+// remainder up to beyond two tiles, and each blocking boundary on both sides.
+const { MR, NV, KC, MC, NC } = TILES;
 const DTYPES = ["float32", "float64"] as const;
 
 for (const build of builds()) {
   for (const variant of VARIANTS) {
     describe(`matmul (${build} build, ${variant} microkernel)`, () => {
       for (const dtype of DTYPES) {
-        it(`${dtype}: every m 1..9 × n 1..17 × k 1..9 tile remainder, all transposes`, async () => {
+        it(`${dtype}: every m 1..${2 * MR + 1} × n 1..${2 * NV * 4 + 1} × k 1..9 tile remainder, all transposes`, async () => {
           const e = await engineFor(build, variant);
           for (const transA of [false, true]) {
             for (const transB of [false, true]) {
-              for (let m = 1; m <= 9; m++) {
-                for (let n = 1; n <= 17; n++) {
+              for (let m = 1; m <= 2 * MR + 1; m++) {
+                for (let n = 1; n <= 2 * NV * 4 + 1; n++) {
                   for (const k of [1, 2, 3, 4, 5, 8, 9]) checkGemm(e, { m, n, k, dtype, transA, transB });
                 }
               }
@@ -24,19 +26,21 @@ for (const build of builds()) {
           }
         });
 
-        it(`${dtype}: k across the KC = 256 block boundary`, async () => {
+        it(`${dtype}: k across the KC = ${KC} block boundary`, async () => {
           const e = await engineFor(build, variant);
-          for (const k of [255, 256, 257, 511, 512, 513]) {
+          for (const k of [KC - 1, KC, KC + 1, 2 * KC - 1, 2 * KC, 2 * KC + 1]) {
             for (const [m, n] of [[1, 1], [5, 9], [8, 16], [7, 3]]) checkGemm(e, { m, n, k, dtype });
             checkGemm(e, { m: 6, n: 10, k, dtype, transA: true, transB: true });
           }
         });
 
-        it(`${dtype}: m across MC = 96 and n across NC = 512 blocks`, async () => {
+        it(`${dtype}: m across MC = ${MC} and n across NC = ${NC} blocks`, async () => {
           const e = await engineFor(build, variant);
-          for (const m of [95, 96, 97, 193]) checkGemm(e, { m, n: 13, k: 7, dtype });
-          for (const n of [511, 512, 513, 1025]) checkGemm(e, { m: 5, n, k: 6, dtype, transB: n === 513 });
-          checkGemm(e, { m: 97, n: 515, k: 259, dtype });
+          for (const m of [MC - 1, MC, MC + 1, 2 * MC + 1]) checkGemm(e, { m, n: 13, k: 7, dtype });
+          for (const n of [NC - 1, NC, NC + 1, 2 * NC + 1]) {
+            checkGemm(e, { m: 5, n, k: 6, dtype, transB: n === NC + 1 });
+          }
+          checkGemm(e, { m: MC + 1, n: NC + 3, k: KC + 3, dtype });
           checkGemm(e, { m: 100, n: 100, k: 300, dtype, transA: true });
         });
 
