@@ -7,7 +7,9 @@
 // usize), `flag` an i32 0/1, `i32`, `T` a scalar of the kernel's element type. Results:
 // `void`, `size`, `i32`, `T`, `f64`.
 // `call` is the AssemblyScript expression, with `T` the element type; `workspace` declares the
-// companion `<dtype>_<name>_workspace` export. Workspaces that grow with the geometry return
+// companion `<dtype>_<name>_workspace` export. `diagnostic` marks exports no op calls (they tell
+// tests which path a kernel takes); a module without them still loads, e.g. an older build in
+// bench/ab.mjs. Workspaces that grow with the geometry return
 // f64: they may pass 2^32, which the engine must see as out of memory, not as a wrapped size.
 
 /** Modules the wrappers import from, relative to assembly/. */
@@ -195,6 +197,7 @@ export const KERNELS = [
   },
   {
     name: "conv_forward_route",
+    diagnostic: true,
     doc: "The implementation conv_forward runs for the geometry: a ROUTE_* value",
     args: [GEOM],
     returns: "i32",
@@ -202,6 +205,7 @@ export const KERNELS = [
   },
   {
     name: "conv_backward_data_route",
+    diagnostic: true,
     doc: "The implementation conv_backward_data runs for the geometry: a ROUTE_* value",
     args: [GEOM],
     returns: "i32",
@@ -209,6 +213,7 @@ export const KERNELS = [
   },
   {
     name: "conv_backward_filter_route",
+    diagnostic: true,
     doc: "The implementation conv_backward_filter runs for the geometry: a ROUTE_* value",
     args: [GEOM],
     returns: "i32",
@@ -216,6 +221,7 @@ export const KERNELS = [
   },
   {
     name: "conv_tap_classes",
+    diagnostic: true,
     doc: "Counts the tap-table rows of each class (TAP_CLASSES order, i32 each at counts) that the forward " +
       "kernel builds for the first position block; for tests",
     args: [GEOM, ["work", "ptr"], ["counts", "ptr"]],

@@ -17,8 +17,8 @@ console.log(`simdnn engine loaded: ${engine.build} build`);
 
 // A deterministic 256×256 GEMM, timed, plus a checksum to compare across runtimes.
 const n = 256;
-const a = engine.tensor([n, n], Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5));
-const b = engine.tensor([n, n], Float32Array.from({ length: n * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5));
+const a = engine.tensor(Float32Array.from({ length: n * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5), [n, n]);
+const b = engine.tensor(Float32Array.from({ length: n * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5), [n, n]);
 for (let w = 0; w < 20; w++) engine.matmul(a, b).dispose(); // warm-up: lets the wasm tier up
 const reps = 50;
 const t0 = performance.now();

@@ -19,8 +19,8 @@ import { type Ops, ops } from "./ops/mod.ts";
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const a = engine.tensor([2, 3], [1, 2, 3, 4, 5, 6]);
- * const b = engine.tensor([3, 1], [1, 1, 1]);
+ * const a = engine.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+ * const b = engine.tensor([1, 1, 1], [3, 1]);
  * assert.deepStrictEqual(Array.from(engine.matmul(a, b).data), [6, 15]);
  * ```
  */

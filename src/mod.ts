@@ -7,8 +7,8 @@
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const a = engine.tensor([2, 3], [1, 2, 3, 4, 5, 6]);
- * const w = engine.tensor([3, 2], [1, 0, 0, 1, 1, 1]);
+ * const a = engine.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+ * const w = engine.tensor([1, 0, 0, 1, 1, 1], [3, 2]);
  * assert.deepStrictEqual(Array.from(engine.matmul(a, w).data), [4, 5, 10, 11]);
  * ```
  *
@@ -21,7 +21,7 @@ export type { SimdBuild } from "./engine/features.ts";
 export { OutOfMemoryError } from "./engine/heap.ts";
 export { Storage, Tensor } from "./engine/tensor.ts";
 export type { DType, FloatDType, TensorData, TypedArrayFor } from "./engine/tensor.ts";
-export type { TensorInit } from "./ops/create.ts";
+export type { NestedArray, TensorInit } from "./ops/create.ts";
 export type { MatmulOptions } from "./ops/matmul.ts";
 export type {
   ConvBackwardOptions,

@@ -34,7 +34,7 @@ const consumer = join(work, "consumer.mjs");
 writeFileSync(
   consumer,
   `import { load } from ${JSON.stringify(pathToFileURL(join(root, "dist/mod.js")).pathname)};\n` +
-    `const e = await load();\nconsole.log(e.build, e.matmul(e.tensor([1, 1], [2]), e.tensor([1, 1], [3])).toArray());\n`,
+    `const e = await load();\nconsole.log(e.build, e.matmul(e.tensor([[2]]), e.tensor([[3]])).toArray());\n`,
 );
 
 /** @typedef {{ name: string, code: string, imports: string[], dynamicImports: string[], entry: boolean }} Chunk */

@@ -154,19 +154,22 @@ function tsKernels() {
     "/** Binds the exports of an instance; a missing export means the module is not this version's build. */",
     "export function bindKernels(exports: Record<string, unknown>): Kernels {",
     "  // deno-lint-ignore ban-types",
-    "  const fn = (name: string): Function => {",
+    "  const fn = (name: string, diagnostic = false): Function => {",
     "    const f = exports[name];",
-    '    if (typeof f !== "function") {',
-    "      throw new Error(`Cannot load as the wasm module has no export '${name}': it is not a simdnn build of this version`);",
-    "    }",
-    "    return f;",
+    '    if (typeof f === "function") return f;',
+    "    // A diagnostic export (no op calls it) may be missing from another build: fail only when used.",
+    "    if (diagnostic) return () => {",
+    "      throw new Error(`This wasm module has no export '${name}'`);",
+    "    };",
+    "    throw new Error(`Cannot load as the wasm module has no export '${name}': it is not a simdnn build of this version`);",
     "  };",
   );
   const group = (dt, list) => {
     const lines = [];
     for (const k of list) {
-      lines.push(`    ${camel(k.name)}: fn("${dt}_${k.name}"),`);
-      if (k.workspace) lines.push(`    ${camel(k.name)}Workspace: fn("${dt}_${k.name}_workspace"),`);
+      const d = k.diagnostic ? ", true" : "";
+      lines.push(`    ${camel(k.name)}: fn("${dt}_${k.name}"${d}),`);
+      if (k.workspace) lines.push(`    ${camel(k.name)}Workspace: fn("${dt}_${k.name}_workspace"${d}),`);
     }
     return lines;
   };

@@ -23,10 +23,10 @@ function allocCase(name, live, fragmented) {
     setup(engine) {
       /** @type {import("../../src/mod.ts").Tensor[]} */
       const keep = [];
-      for (let i = 0; i < live * (fragmented ? 2 : 1); i++) keep.push(engine.tensor([16 + (i % 7) * 16]));
+      for (let i = 0; i < live * (fragmented ? 2 : 1); i++) keep.push(engine.zeros([16 + (i % 7) * 16]));
       if (fragmented) { for (let i = 0; i < keep.length; i += 2) keep[i].dispose(); }
       return {
-        run: () => engine.tensor([64]).dispose(),
+        run: () => engine.zeros([64]).dispose(),
         dispose: () => keep.forEach((t) => t.dispose()),
       };
     },

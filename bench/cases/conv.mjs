@@ -179,9 +179,9 @@ function convCases(l) {
 
   /** @param {import("../../src/mod.ts").Engine} engine @param {{ dx: boolean, dw: boolean, db: boolean }} needs */
   const backward = (engine, needs) => {
-    const tdy = engine.tensor(yShape, dy(), "float32"),
-      tx = engine.tensor(xShape, x(), "float32"),
-      tw = engine.tensor(wShape, w(), "float32");
+    const tdy = engine.tensor(dy(), yShape, "float32"),
+      tx = engine.tensor(x(), xShape, "float32"),
+      tw = engine.tensor(w(), wShape, "float32");
     return {
       run: () => {
         const r = engine.conv2dBackward(tdy, tx, tw, { ...opts, needs });
@@ -198,7 +198,7 @@ function convCases(l) {
       note,
       flops,
       setup(engine) {
-        const tx = engine.tensor(xShape, x(), "float32"), tw = engine.tensor(wShape, w(), "float32");
+        const tx = engine.tensor(x(), xShape, "float32"), tw = engine.tensor(w(), wShape, "float32");
         return { run: () => engine.conv2d(tx, tw, null, opts).dispose(), dispose: () => (tx.dispose(), tw.dispose()) };
       },
       peers: {

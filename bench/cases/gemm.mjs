@@ -34,7 +34,7 @@ export function gemmCase(name, m, k, n, note) {
     note,
     flops: 2 * m * k * n,
     setup(engine) {
-      const ta = engine.tensor([m, k], a(), "float32"), tb = engine.tensor([k, n], b(), "float32");
+      const ta = engine.tensor(a(), [m, k], "float32"), tb = engine.tensor(b(), [k, n], "float32");
       return { run: () => engine.matmul(ta, tb).dispose(), dispose: () => (ta.dispose(), tb.dispose()) };
     },
     peers: {

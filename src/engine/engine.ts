@@ -43,7 +43,7 @@ export class EngineCore {
    * import { load } from "@simdnn/simdnn";
    * import assert from "node:assert";
    * const engine = await load();
-   * const x = engine.tensor([3], [-1, 0, 2]);
+   * const x = engine.tensor([-1, 0, 2], [3]);
    * const live = engine.memoryStats().tensorsLive;
    * const y = engine.scope(() => engine.relu(engine.scale(x, 2))); // the scaled temporary is freed
    * assert.strictEqual(engine.memoryStats().tensorsLive, live + 1);
@@ -64,7 +64,7 @@ export class EngineCore {
    * import assert from "node:assert";
    * const engine = await load();
    * const before = engine.memoryStats();
-   * const t = engine.tensor([4]);
+   * const t = engine.zeros([4]);
    * const v = t.reshape([2, 2]);
    * const during = engine.memoryStats();
    * assert.strictEqual(during.tensorsLive, before.tensorsLive + 2);

@@ -26,7 +26,7 @@ const PAGE = 65536;
  * import { load, OutOfMemoryError } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load({ maxMemoryBytes: 2 ** 20 });
- * assert.throws(() => engine.tensor([1024, 1024]), OutOfMemoryError);
+ * assert.throws(() => engine.zeros([1024, 1024]), OutOfMemoryError);
  * ```
  */
 export class OutOfMemoryError extends Error {

@@ -120,12 +120,14 @@ export interface Kernels {
 /** Binds the exports of an instance; a missing export means the module is not this version's build. */
 export function bindKernels(exports: Record<string, unknown>): Kernels {
   // deno-lint-ignore ban-types
-  const fn = (name: string): Function => {
+  const fn = (name: string, diagnostic = false): Function => {
     const f = exports[name];
-    if (typeof f !== "function") {
-      throw new Error(`Cannot load as the wasm module has no export '${name}': it is not a simdnn build of this version`);
-    }
-    return f;
+    if (typeof f === "function") return f;
+    // A diagnostic export (no op calls it) may be missing from another build: fail only when used.
+    if (diagnostic) return () => {
+      throw new Error(`This wasm module has no export '${name}'`);
+    };
+    throw new Error(`Cannot load as the wasm module has no export '${name}': it is not a simdnn build of this version`);
   };
   const f32 = {
     gemm: fn("f32_gemm"),
@@ -141,11 +143,11 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     convBackwardDataWorkspace: fn("f32_conv_backward_data_workspace"),
     convBackwardFilter: fn("f32_conv_backward_filter"),
     convBackwardFilterWorkspace: fn("f32_conv_backward_filter_workspace"),
-    convForwardRoute: fn("f32_conv_forward_route"),
-    convBackwardDataRoute: fn("f32_conv_backward_data_route"),
-    convBackwardFilterRoute: fn("f32_conv_backward_filter_route"),
-    convTapClasses: fn("f32_conv_tap_classes"),
-    convTapClassesWorkspace: fn("f32_conv_tap_classes_workspace"),
+    convForwardRoute: fn("f32_conv_forward_route", true),
+    convBackwardDataRoute: fn("f32_conv_backward_data_route", true),
+    convBackwardFilterRoute: fn("f32_conv_backward_filter_route", true),
+    convTapClasses: fn("f32_conv_tap_classes", true),
+    convTapClassesWorkspace: fn("f32_conv_tap_classes_workspace", true),
     convBiasGrad: fn("f32_conv_bias_grad"),
     peakMadd10: fn("f32_peak_madd10"),
     peakMadd12: fn("f32_peak_madd12"),
@@ -164,11 +166,11 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     convBackwardDataWorkspace: fn("f64_conv_backward_data_workspace"),
     convBackwardFilter: fn("f64_conv_backward_filter"),
     convBackwardFilterWorkspace: fn("f64_conv_backward_filter_workspace"),
-    convForwardRoute: fn("f64_conv_forward_route"),
-    convBackwardDataRoute: fn("f64_conv_backward_data_route"),
-    convBackwardFilterRoute: fn("f64_conv_backward_filter_route"),
-    convTapClasses: fn("f64_conv_tap_classes"),
-    convTapClassesWorkspace: fn("f64_conv_tap_classes_workspace"),
+    convForwardRoute: fn("f64_conv_forward_route", true),
+    convBackwardDataRoute: fn("f64_conv_backward_data_route", true),
+    convBackwardFilterRoute: fn("f64_conv_backward_filter_route", true),
+    convTapClasses: fn("f64_conv_tap_classes", true),
+    convTapClassesWorkspace: fn("f64_conv_tap_classes_workspace", true),
     convBiasGrad: fn("f64_conv_bias_grad"),
   } as unknown as FloatKernels;
   return {

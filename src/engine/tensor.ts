@@ -138,7 +138,7 @@ function dimArg(op: string, arg: string, d: unknown, rank: number): number {
 
 /**
  * An n-dimensional array in row-major (C) order: a view onto a {@link Storage} block of an
- * engine's memory. Created by `engine.tensor()`, returned by an op, or made by `reshape`,
+ * engine's memory. Created by `engine.tensor()` or `engine.zeros()`, returned by an op, or made by `reshape`,
  * `flatten` or `engine.view` (zero-copy views sharing the block); freed by `dispose()` or by
  * the enclosing `engine.scope()`. The block lives while any view onto it does.
  *
@@ -147,7 +147,7 @@ function dimArg(op: string, arg: string, d: unknown, rank: number): number {
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const t = engine.tensor([2, 2], [1, 2, 3, 4]);
+ * const t = engine.tensor([1, 2, 3, 4], [2, 2]);
  * const flat = t.flatten();          // shares t's memory
  * t.data[3] = 40;
  * assert.deepStrictEqual(Array.from(flat.data), [1, 2, 3, 40]);
@@ -220,7 +220,7 @@ export class Tensor<D extends DType = DType> {
    * import { load } from "@simdnn/simdnn";
    * import assert from "node:assert";
    * const engine = await load();
-   * const t = engine.tensor([2, 3], [1, 2, 3, 4, 5, 6]);
+   * const t = engine.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
    * assert.deepStrictEqual(t.reshape([3, -1]).shape, [3, 2]);
    * ```
    */
@@ -238,7 +238,7 @@ export class Tensor<D extends DType = DType> {
    * import { load } from "@simdnn/simdnn";
    * import assert from "node:assert";
    * const engine = await load();
-   * const x = engine.tensor([8, 50, 7, 7]);
+   * const x = engine.zeros([8, 50, 7, 7]);
    * assert.deepStrictEqual(x.flatten(1).shape, [8, 2450]);
    * ```
    */
@@ -290,7 +290,7 @@ export class Tensor<D extends DType = DType> {
    * import { load } from "@simdnn/simdnn";
    * import assert from "node:assert";
    * const engine = await load();
-   * const t = engine.tensor([2, 2], [1, 2, 3, 4.5]);
+   * const t = engine.tensor([1, 2, 3, 4.5], [2, 2]);
    * assert.strictEqual(String(t), "tensor([[1.0000, 2.0000],\n        [3.0000, 4.5000]], dtype=float32, shape=[2, 2])");
    * ```
    */

@@ -411,8 +411,8 @@ function convTransposeBackwardN(
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([1, 1, 4], [1, 2, 3, 4]);
- * const w = engine.tensor([1, 1, 2], [1, -1]);
+ * const x = engine.tensor([1, 2, 3, 4], [1, 1, 4]);
+ * const w = engine.tensor([1, -1], [1, 1, 2]);
  * assert.deepStrictEqual(Array.from(engine.conv1d(x, w, null, { padding: "same" }).toArray()), [-1, -1, -1, 4]);
  * ```
  */
@@ -446,8 +446,8 @@ export function conv1d<D extends DType>(
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
- * const w = engine.tensor([1, 1, 2, 2], [1, 0, 0, 1]);
+ * const x = engine.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
+ * const w = engine.tensor([1, 0, 0, 1], [1, 1, 2, 2]);
  * assert.deepStrictEqual(Array.from(engine.conv2d(x, w).toArray()), [6, 8, 12, 14]);
  * ```
  */
@@ -477,8 +477,8 @@ export function conv2d<D extends DType>(
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([1, 1, 2, 2, 2], [1, 1, 1, 1, 1, 1, 1, 1]);
- * const w = engine.tensor([1, 1, 2, 2, 2], [1, 1, 1, 1, 1, 1, 1, 1]);
+ * const x = engine.tensor([1, 1, 1, 1, 1, 1, 1, 1], [1, 1, 2, 2, 2]);
+ * const w = engine.tensor([1, 1, 1, 1, 1, 1, 1, 1], [1, 1, 2, 2, 2]);
  * assert.deepStrictEqual(Array.from(engine.conv3d(x, w).toArray()), [8]);
  * ```
  */
@@ -513,9 +513,9 @@ export function conv3d<D extends DType>(
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([1, 1, 3], [1, 2, 3]);
- * const w = engine.tensor([1, 1, 2], [1, 1]);
- * const { dx } = engine.conv1dBackward(engine.tensor([1, 1, 2], [1, 1]), x, w, { needs: { dw: false, db: false } });
+ * const x = engine.tensor([1, 2, 3], [1, 1, 3]);
+ * const w = engine.tensor([1, 1], [1, 1, 2]);
+ * const { dx } = engine.conv1dBackward(engine.tensor([1, 1], [1, 1, 2]), x, w, { needs: { dw: false, db: false } });
  * assert.deepStrictEqual(Array.from(dx!.toArray()), [1, 2, 1]);
  * ```
  */
@@ -546,14 +546,14 @@ export function conv1dBackward<D extends DType>(
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
- * const w = engine.tensor([1, 1, 2, 2], [1, 0, 0, 1]);
- * const { dw, db } = engine.conv2dBackward(engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), x, w);
+ * const x = engine.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
+ * const w = engine.tensor([1, 0, 0, 1], [1, 1, 2, 2]);
+ * const { dw, db } = engine.conv2dBackward(engine.tensor([1, 1, 1, 1], [1, 1, 2, 2]), x, w);
  * assert.deepStrictEqual(Array.from(dw!.toArray()), [12, 16, 24, 28]);
  * assert.deepStrictEqual(Array.from(db!.toArray()), [4]);
  * // A second micro-batch (here the same one) adds its gradients into dw and db:
  * const more = { needs: { dx: false }, out: { dw: dw!, db: db! }, accumulate: true };
- * engine.conv2dBackward(engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), x, w, more);
+ * engine.conv2dBackward(engine.tensor([1, 1, 1, 1], [1, 1, 2, 2]), x, w, more);
  * assert.deepStrictEqual(Array.from(dw!.data), [24, 32, 48, 56]);
  * ```
  */
@@ -581,9 +581,9 @@ export function conv2dBackward<D extends DType>(
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([1, 1, 1, 1, 2], [3, 4]);
- * const w = engine.tensor([1, 1, 1, 1, 1], [2]);
- * const { dx } = engine.conv3dBackward(engine.tensor([1, 1, 1, 1, 2], [1, 1]), x, w);
+ * const x = engine.tensor([3, 4], [1, 1, 1, 1, 2]);
+ * const w = engine.tensor([2], [1, 1, 1, 1, 1]);
+ * const { dx } = engine.conv3dBackward(engine.tensor([1, 1], [1, 1, 1, 1, 2]), x, w);
  * assert.deepStrictEqual(Array.from(dx!.toArray()), [2, 2]);
  * ```
  */
@@ -616,8 +616,8 @@ export function conv3dBackward<D extends DType>(
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([1, 1, 3], [1, 2, 3]);
- * const w = engine.tensor([1, 1, 2], [1, 1]);
+ * const x = engine.tensor([1, 2, 3], [1, 1, 3]);
+ * const w = engine.tensor([1, 1], [1, 1, 2]);
  * assert.deepStrictEqual(Array.from(engine.convTranspose1d(x, w).toArray()), [1, 3, 5, 3]);
  * ```
  */
@@ -649,8 +649,8 @@ export function convTranspose1d<D extends DType>(
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]);
- * const w = engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]);
+ * const x = engine.tensor([1, 2, 3, 4], [1, 1, 2, 2]);
+ * const w = engine.tensor([1, 1, 1, 1], [1, 1, 2, 2]);
  * const y = engine.convTranspose2d(x, w, null, { stride: 2 }); // each input pixel becomes a 2×2 block
  * assert.deepStrictEqual(y.shape, [1, 1, 4, 4]);
  * assert.deepStrictEqual(Array.from(y.data), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
@@ -684,8 +684,8 @@ export function convTranspose2d<D extends DType>(
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([1, 1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]);
- * const w = engine.tensor([1, 2, 1, 1, 1], [1, -1]);
+ * const x = engine.tensor([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 2, 2, 2]);
+ * const w = engine.tensor([1, -1], [1, 2, 1, 1, 1]);
  * const y = engine.convTranspose3d(x, w, null, { stride: 2 }); // x at even positions, zeros between
  * assert.deepStrictEqual(y.shape, [1, 2, 3, 3, 3]);
  * assert.deepStrictEqual([y.data[0], y.data[26], y.data[27 + 26], y.data[13]], [1, 8, -8, 0]);
@@ -718,9 +718,9 @@ export function convTranspose3d<D extends DType>(
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([1, 1, 2], [1, 2]);
- * const w = engine.tensor([1, 1, 2], [1, 1]);
- * const { dx, dw, db } = engine.convTranspose1dBackward(engine.tensor([1, 1, 3], [1, 1, 1]), x, w);
+ * const x = engine.tensor([1, 2], [1, 1, 2]);
+ * const w = engine.tensor([1, 1], [1, 1, 2]);
+ * const { dx, dw, db } = engine.convTranspose1dBackward(engine.tensor([1, 1, 1], [1, 1, 3]), x, w);
  * assert.deepStrictEqual(Array.from(dx!.toArray()), [2, 2]);
  * assert.deepStrictEqual(Array.from(dw!.toArray()), [3, 3]);
  * assert.deepStrictEqual(Array.from(db!.toArray()), [3]);
@@ -751,9 +751,9 @@ export function convTranspose1dBackward<D extends DType>(
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]);
- * const w = engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]);
- * const dy = engine.tensor([1, 1, 4, 4], new Array(16).fill(1));
+ * const x = engine.tensor([1, 2, 3, 4], [1, 1, 2, 2]);
+ * const w = engine.tensor([1, 1, 1, 1], [1, 1, 2, 2]);
+ * const dy = engine.tensor(new Array(16).fill(1), [1, 1, 4, 4]);
  * const { dw } = engine.convTranspose2dBackward(dy, x, w, { stride: 2, needs: { dx: false, db: false } });
  * assert.deepStrictEqual(Array.from(dw!.toArray()), [10, 10, 10, 10]);
  * ```
@@ -783,9 +783,9 @@ export function convTranspose2dBackward<D extends DType>(
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([1, 1, 1, 1, 2], [1, 2]);
- * const w = engine.tensor([1, 1, 1, 1, 1], [3]);
- * const { dx } = engine.convTranspose3dBackward(engine.tensor([1, 1, 1, 1, 2], [1, -1]), x, w);
+ * const x = engine.tensor([1, 2], [1, 1, 1, 1, 2]);
+ * const w = engine.tensor([3], [1, 1, 1, 1, 1]);
+ * const { dx } = engine.convTranspose3dBackward(engine.tensor([1, -1], [1, 1, 1, 1, 2]), x, w);
  * assert.deepStrictEqual(Array.from(dx!.toArray()), [3, -3]);
  * ```
  */

@@ -57,8 +57,8 @@ function binary(rt: Runtime, op: BinaryKernel, a: Tensor, b: Tensor): Tensor {
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([2, 2], [1, 2, 3, 4]);
- * assert.deepStrictEqual(Array.from(engine.add(x, engine.tensor([2], [10, 20])).toArray()), [11, 22, 13, 24]);
+ * const x = engine.tensor([1, 2, 3, 4], [2, 2]);
+ * assert.deepStrictEqual(Array.from(engine.add(x, engine.tensor([10, 20], [2])).toArray()), [11, 22, 13, 24]);
  * ```
  */
 export function add<D extends DType>(this: EngineCore, a: Tensor<D>, b: Tensor<D>): Tensor<D> {
@@ -73,7 +73,7 @@ export function add<D extends DType>(this: EngineCore, a: Tensor<D>, b: Tensor<D
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([2], [5, 7]);
+ * const x = engine.tensor([5, 7], [2]);
  * assert.deepStrictEqual(Array.from(engine.sub(x, x).toArray()), [0, 0]);
  * ```
  */
@@ -89,7 +89,7 @@ export function sub<D extends DType>(this: EngineCore, a: Tensor<D>, b: Tensor<D
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const x = engine.tensor([2], [2, 3]);
+ * const x = engine.tensor([2, 3], [2]);
  * assert.deepStrictEqual(Array.from(engine.mul(x, x).toArray()), [4, 9]);
  * ```
  */
@@ -105,7 +105,7 @@ export function mul<D extends DType>(this: EngineCore, a: Tensor<D>, b: Tensor<D
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * assert.deepStrictEqual(Array.from(engine.scale(engine.tensor([2], [1, -2]), 3).toArray()), [3, -6]);
+ * assert.deepStrictEqual(Array.from(engine.scale(engine.tensor([1, -2], [2]), 3).toArray()), [3, -6]);
  * ```
  */
 export function scale<D extends DType>(this: EngineCore, x: Tensor<D>, alpha: number): Tensor<D> {
@@ -127,7 +127,7 @@ export function scale<D extends DType>(this: EngineCore, x: Tensor<D>, alpha: nu
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * assert.deepStrictEqual(Array.from(engine.relu(engine.tensor([3], [-1, 0, 2])).toArray()), [0, 0, 2]);
+ * assert.deepStrictEqual(Array.from(engine.relu(engine.tensor([-1, 0, 2], [3])).toArray()), [0, 0, 2]);
  * ```
  */
 export function relu<D extends DType>(this: EngineCore, x: Tensor<D>): Tensor<D> {

@@ -40,9 +40,9 @@ export interface MatmulOptions {
  * import { load } from "@simdnn/simdnn";
  * import assert from "node:assert";
  * const engine = await load();
- * const a = engine.tensor([2, 2], [1, 2, 3, 4]);
+ * const a = engine.tensor([1, 2, 3, 4], [2, 2]);
  * assert.deepStrictEqual(Array.from(engine.matmul(a, a, { transB: true }).toArray()), [5, 11, 11, 25]);
- * const c = engine.tensor([2, 2], [1, 1, 1, 1]);
+ * const c = engine.tensor([1, 1, 1, 1], [2, 2]);
  * engine.matmul(a, a, { transB: true, out: c, accumulate: true });
  * assert.deepStrictEqual(Array.from(c.data), [6, 12, 12, 26]);
  * ```

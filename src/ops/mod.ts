@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { tensor, view } from "./create.ts";
+import { full, ones, tensor, view, zeros } from "./create.ts";
 import { add, mul, relu, scale, sub } from "./elementwise.ts";
 import { matmul } from "./matmul.ts";
 import {
@@ -26,6 +26,9 @@ import {
 /** The ops, by method name. */
 export const ops = {
   tensor,
+  zeros,
+  ones,
+  full,
   view,
   matmul,
   add,

@@ -53,7 +53,7 @@ export function checkConv(e: Engine, p: RefConv, dtype: "float32" | "float64", s
   const bd = quantized(p.o, seed + 2), dyd = quantized(size(yShape), seed + 3);
   const made: Tensor[] = [];
   const t = (s: number[], d: Float64Array) => {
-    const v = e.tensor(s, d, dtype);
+    const v = e.tensor(d, s, dtype);
     made.push(v);
     return v;
   };

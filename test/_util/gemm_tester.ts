@@ -39,12 +39,12 @@ export function checkGemm(engine: Engine, c: GemmCase, seed = 1): Float64Array {
     // Round inputs to float32 so the reference sees exactly what the kernel sees.
     for (const d of [aData, bData]) for (let i = 0; i < d.length; i++) d[i] = Math.fround(d[i]);
   }
-  const a = engine.tensor(c.batchA === undefined ? aShape : [bA, ...aShape], aData, dtype);
-  const b = engine.tensor(c.batchB === undefined ? bShape : [bB, ...bShape], bData, dtype);
+  const a = engine.tensor(aData, c.batchA === undefined ? aShape : [bA, ...aShape], dtype);
+  const b = engine.tensor(bData, c.batchB === undefined ? bShape : [bB, ...bShape], dtype);
   const want = c.batchA === undefined && c.batchB === undefined ? [m, n] : [batch, m, n];
   const start = c.accumulate ? randomArray(batch * m * n, seed + 2000) : new Float64Array(batch * m * n);
   if (dtype === "float32") { for (let i = 0; i < start.length; i++) start[i] = Math.fround(start[i]); }
-  const given = c.accumulate ? engine.tensor(want, start, dtype) : undefined;
+  const given = c.accumulate ? engine.tensor(start, want, dtype) : undefined;
   const out = engine.matmul(a, b, { transA: c.transA, transB: c.transB, out: given, accumulate: c.accumulate });
   if (given) expect(out, `${describeCase(c)}: returns 'out'`).toBe(given);
   expect(out.shape, describeCase(c)).toEqual(want);

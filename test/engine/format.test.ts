@@ -12,7 +12,7 @@ describe("printing tensors as PyTorch does", () => {
   for (const c of golden.cases) {
     it(c.name, async () => {
       const e = await load({ simd: "baseline" });
-      const t = e.tensor(c.shape, c.values.map(num), c.dtype as DType);
+      const t = e.tensor(c.values.map(num), c.shape, c.dtype as DType);
       expect(String(t)).toBe(c.expected);
       expect(`${t}`).toBe(c.expected);
     });
@@ -20,7 +20,7 @@ describe("printing tensors as PyTorch does", () => {
 
   it("console.log shows the values in Node and Deno; a disposed tensor says so", async () => {
     const e = await load({ simd: "baseline" });
-    const t = e.tensor([2], [1, 2]);
+    const t = e.tensor([1, 2], [2]);
     const g = globalThis as { Deno?: { inspect(v: unknown): string } };
     if (g.Deno) {
       expect(g.Deno.inspect(t)).toBe("tensor([1., 2.], dtype=float32, shape=[2])");

@@ -6,7 +6,7 @@ import { load, OutOfMemoryError, Storage, Tensor } from "../../src/mod.ts";
 describe("views over shared storage", () => {
   it("reshape and flatten share the storage and see each other's writes", async () => {
     const e = await load({ simd: "baseline" });
-    const t = e.tensor([2, 3, 4], Array.from({ length: 24 }, (_, i) => i));
+    const t = e.tensor(Array.from({ length: 24 }, (_, i) => i), [2, 3, 4]);
     const r = t.reshape([4, -1]);
     expect(r.shape).toEqual([4, 6]);
     expect(r.strides).toEqual([6, 1]);
@@ -20,15 +20,15 @@ describe("views over shared storage", () => {
     expect(t.flatten(0, 1).shape).toEqual([6, 4]);
     expect(t.flatten(-2, -1).shape).toEqual([2, 12]);
     expect(t.flatten(1, 1).shape).toEqual([2, 3, 4]);
-    expect(e.tensor([]).flatten().shape).toEqual([1]);
+    expect(e.zeros([]).flatten().shape).toEqual([1]);
     expect(t.reshape([24]).reshape([2, 2, 6]).shape).toEqual([2, 2, 6]);
     expect(t.reshape([0 * 1 + 24]).size).toBe(24);
-    expect(e.tensor([0, 3]).reshape([-1, 3]).shape).toEqual([0, 3]);
+    expect(e.zeros([0, 3]).reshape([-1, 3]).shape).toEqual([0, 3]);
   });
 
   it("reshape and flatten reject bad shapes and dims with clear errors", async () => {
     const e = await load({ simd: "baseline" });
-    const t = e.tensor([2, 3]);
+    const t = e.zeros([2, 3]);
     expect(() => t.reshape([4, 2])).toThrow(
       "Cannot run reshape as 'shape' must have 6 elements to view the tensor: current value is [4, 2] (8 elements), tensor is [2, 3]",
     );
@@ -53,7 +53,7 @@ describe("views over shared storage", () => {
   it("engine.view makes many tensors in one block (a parameter slab)", async () => {
     const e = await load({ simd: "baseline" });
     const before = e.memoryStats();
-    const slab = e.tensor([2 * 3 + 3 + 4]);
+    const slab = e.zeros([2 * 3 + 3 + 4]);
     const w = e.view(slab, 0, [2, 3]);
     const b = e.view(slab, 6, [3]);
     const last = e.view(slab, 9, [2, 2]);
@@ -88,7 +88,7 @@ describe("views over shared storage", () => {
 
   it("engine.view checks bounds, offset and source before allocating anything", async () => {
     const e = await load({ simd: "baseline" });
-    const slab = e.tensor([10]);
+    const slab = e.zeros([10]);
     const b = e.view(slab, 6, [4]);
     const before = e.memoryStats();
     expect(() => e.view(b, 1, [4])).toThrow(
@@ -113,11 +113,11 @@ describe("views over shared storage", () => {
 
   it("views stay valid after memory growth", async () => {
     const e = await load({ simd: "baseline", initialMemoryBytes: 65536 });
-    const slab = e.tensor([8], [0, 1, 2, 3, 4, 5, 6, 7]);
+    const slab = e.tensor([0, 1, 2, 3, 4, 5, 6, 7], [8]);
     const v = e.view(slab, 4, [2, 2]);
     const flat = v.flatten();
     const oldView = v.data;
-    const big = e.tensor([4, 1 << 20]); // 16 MiB forces growth
+    const big = e.zeros([4, 1 << 20]); // 16 MiB forces growth
     expect(oldView.length).toBe(0); // detached by growth
     expect(Array.from(flat.data)).toEqual([4, 5, 6, 7]);
     v.data[0] = 40;
@@ -130,7 +130,7 @@ describe("views over shared storage", () => {
     const e = await load({ simd: "baseline" });
     const before = e.memoryStats();
     const kept = e.scope(() => {
-      const t = e.tensor([2, 2], [1, 2, 3, 4]);
+      const t = e.tensor([1, 2, 3, 4], [2, 2]);
       t.reshape([4]); // a temporary view: disposed with the scope
       return t.flatten(); // t itself is disposed; this view keeps the block
     });
@@ -149,7 +149,7 @@ describe("OutOfMemoryError", () => {
     const before = e.memoryStats();
     let err: unknown;
     try {
-      e.tensor([2, 1 << 20]);
+      e.zeros([2, 1 << 20]);
     } catch (x) {
       err = x;
     }
@@ -157,17 +157,17 @@ describe("OutOfMemoryError", () => {
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).name).toBe("OutOfMemoryError");
     expect((err as Error).message).toMatch(
-      /^Cannot run tensor as the engine is out of memory: the output needs 8388608 bytes with \d+ in use and a limit of 4194304$/,
+      /^Cannot run zeros as the engine is out of memory: the output needs 8388608 bytes with \d+ in use and a limit of 4194304$/,
     );
     expect((err as OutOfMemoryError).requested).toBe(8388608);
     expect((err as OutOfMemoryError).limit).toBe(4194304);
     // The output fits, its GEMM scratch does not: the output is freed with the scratch failure.
-    const a = e.tensor([64, 256]);
-    const b = e.tensor([256, 256]);
+    const a = e.zeros([64, 256]);
+    const b = e.zeros([256, 256]);
     const rt = e.runtime;
     const outBytes = 64 * 256 * 4, work = rt.kernels.f32.gemmWorkspace(64, 256, 256);
     const free = (4 << 20) - Math.ceil(rt.kernels.heapBase() / 64) * 64 - e.memoryStats().bytesLive;
-    const filler = e.tensor([Math.floor((free - outBytes - work / 2) / 64) * 16]);
+    const filler = e.zeros([Math.floor((free - outBytes - work / 2) / 64) * 16]);
     const mid = e.memoryStats();
     expect(() => e.matmul(a, b)).toThrow(OutOfMemoryError);
     expect(() => e.matmul(a, b)).toThrow(/^Cannot run matmul as the engine is out of memory: scratch needs \d+ bytes/);
@@ -176,6 +176,6 @@ describe("OutOfMemoryError", () => {
     b.dispose();
     filler.dispose();
     expect(e.memoryStats().bytesLive).toBe(before.bytesLive);
-    expect(Array.from(e.add(e.tensor([2], [1, 2]), e.tensor([2], [3, 4])).data)).toEqual([4, 6]);
+    expect(Array.from(e.add(e.tensor([1, 2], [2]), e.tensor([3, 4], [2])).data)).toEqual([4, 6]);
   });
 });

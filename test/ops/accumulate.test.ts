@@ -239,7 +239,7 @@ function scratchOf(e: Engine, call: () => unknown): number {
 function tensors(e: Engine, dtype: DT, shapes: Record<string, number[]>, seed: number, gen = quantized) {
   const out: Record<string, Tensor> = {};
   let s = seed;
-  for (const [k, shape] of Object.entries(shapes)) out[k] = e.tensor(shape, gen(size(shape), s++), dtype);
+  for (const [k, shape] of Object.entries(shapes)) out[k] = e.tensor(gen(size(shape), s++), shape, dtype);
   return out;
 }
 
@@ -285,10 +285,10 @@ for (const build of builds()) {
         const e = await engineFor(build, variant);
         e.scope(() => {
           for (const dtype of DTYPES) {
-            const a = e.tensor([3, 70, 9], randomArray(3 * 70 * 9, 1), dtype);
-            const b = e.tensor([9, 13], randomArray(9 * 13, 2), dtype);
+            const a = e.tensor(randomArray(3 * 70 * 9, 1), [3, 70, 9], dtype);
+            const b = e.tensor(randomArray(9 * 13, 2), [9, 13], dtype);
             const fresh = e.matmul(a, b);
-            const out = e.tensor([3, 70, 13], new Float64Array(3 * 70 * 13).fill(NaN), dtype);
+            const out = e.tensor(new Float64Array(3 * 70 * 13).fill(NaN), [3, 70, 13], dtype);
             const live = e.memoryStats().tensorsLive;
             expect(e.matmul(a, b, { out })).toBe(out);
             expect(e.memoryStats().tensorsLive).toBe(live);
@@ -346,7 +346,7 @@ for (const build of builds()) {
               const fresh = op.run(e, dy, x, w, {});
               for (const k of KEYS) {
                 const needs = { dx: k === "dx", dw: k === "dw", db: k === "db" };
-                const t = e.tensor(gradShape(op, k), new Float64Array(size(gradShape(op, k))).fill(NaN), dtype);
+                const t = e.tensor(new Float64Array(size(gradShape(op, k))).fill(NaN), gradShape(op, k), dtype);
                 const g = op.run(e, dy, x, w, { needs, out: { [k]: t } });
                 expect(g[k]).toBe(t);
                 for (const j of KEYS) if (j !== k) expect(g[j]).toBeNull();
@@ -382,13 +382,13 @@ for (const build of builds()) {
             const half = (t: Tensor, h: number) => {
               const per = t.size / n;
               return e.tensor(
-                [n / 2, ...t.shape.slice(1)],
                 t.data.subarray(h * per * (n / 2), (h + 1) * per * (n / 2)),
+                [n / 2, ...t.shape.slice(1)],
                 "float64",
               );
             };
-            const dw = e.tensor(shapes.w, new Float64Array(size(shapes.w)).fill(NaN), "float64");
-            const db = e.tensor(shapes.db, new Float64Array(size(shapes.db)).fill(NaN), "float64");
+            const dw = e.tensor(new Float64Array(size(shapes.w)).fill(NaN), shapes.w, "float64");
+            const db = e.tensor(new Float64Array(size(shapes.db)).fill(NaN), shapes.db, "float64");
             for (const h of [0, 1]) {
               op.run(e, half(dy, h), half(x, h), w, { needs: { dx: false }, out: { dw, db }, accumulate: h === 1 });
             }
@@ -411,7 +411,7 @@ for (const build of builds()) {
             );
             const a = op.run(e, t.dy1, t.x, t.w1, { needs: { dw: false, db: false } }).dx!;
             const b = op.run(e, t.dy2, t.x, t.w2, { needs: { dw: false, db: false } }).dx!;
-            const dx = e.tensor(op.shapes.x, randomArray(size(op.shapes.x), 300 + i), "float64");
+            const dx = e.tensor(randomArray(size(op.shapes.x), 300 + i), op.shapes.x, "float64");
             const want = Float64Array.from(dx.data, (v, j) => v + a.data[j] + b.data[j]);
             op.run(e, t.dy1, t.x, t.w1, { needs: { dw: false, db: false }, out: { dx }, accumulate: true });
             op.run(e, t.dy2, t.x, t.w2, { needs: { dw: false, db: false }, out: { dx }, accumulate: true });
@@ -477,15 +477,15 @@ for (const build of builds()) {
     it("matmul and conv2dBackward print what their comments say", async () => {
       const engine = await engineFor(build);
       engine.scope(() => {
-        const a = engine.tensor([2, 2], [1, 2, 3, 4]);
-        const c = engine.tensor([2, 2], [1, 1, 1, 1]);
+        const a = engine.tensor([1, 2, 3, 4], [2, 2]);
+        const c = engine.tensor([1, 1, 1, 1], [2, 2]);
         engine.matmul(a, a, { transB: true, out: c, accumulate: true });
         expect(Array.from(c.toArray())).toEqual([6, 12, 12, 26]);
-        const x = engine.tensor([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
-        const w = engine.tensor([1, 1, 2, 2], [1, 0, 0, 1]);
-        const { dw, db } = engine.conv2dBackward(engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), x, w);
+        const x = engine.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
+        const w = engine.tensor([1, 0, 0, 1], [1, 1, 2, 2]);
+        const { dw, db } = engine.conv2dBackward(engine.tensor([1, 1, 1, 1], [1, 1, 2, 2]), x, w);
         const more = { needs: { dx: false }, out: { dw: dw!, db: db! }, accumulate: true };
-        engine.conv2dBackward(engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), x, w, more);
+        engine.conv2dBackward(engine.tensor([1, 1, 1, 1], [1, 1, 2, 2]), x, w, more);
         expect(Array.from(dw!.toArray())).toEqual([24, 32, 48, 56]);
         expect(Array.from(db!.toArray())).toEqual([8]);
       });
@@ -495,16 +495,16 @@ for (const build of builds()) {
   describe(`accumulate: out of memory for scratch (${build} build)`, () => {
     it("leaves the given out tensors alive and unchanged, and the engine usable", async () => {
       const e = await load({ simd: build, maxMemoryBytes: 4 << 20 });
-      const a = e.tensor([64, 64], quantized(64 * 64, 1), "float64");
-      const c = e.tensor([64, 64], quantized(64 * 64, 2), "float64");
-      const x = e.tensor([1, 8, 32, 32], quantized(8 * 32 * 32, 3), "float64");
-      const w = e.tensor([8, 8, 3, 3], quantized(8 * 8 * 9, 4), "float64");
-      const dx = e.tensor(x.shape, quantized(x.size, 5), "float64");
+      const a = e.tensor(quantized(64 * 64, 1), [64, 64], "float64");
+      const c = e.tensor(quantized(64 * 64, 2), [64, 64], "float64");
+      const x = e.tensor(quantized(8 * 32 * 32, 3), [1, 8, 32, 32], "float64");
+      const w = e.tensor(quantized(8 * 8 * 9, 4), [8, 8, 3, 3], "float64");
+      const dx = e.tensor(quantized(x.size, 5), x.shape, "float64");
       // Fill the heap with 16 KiB blocks until it is full, then free one: too little for either
       // kernel's scratch (the GEMM's is over 1 MiB, the conv input gradient's over 100 KiB).
       const ballast: Tensor[] = [];
       try {
-        for (;;) ballast.push(e.tensor([2048], null, "float64"));
+        for (;;) ballast.push(e.zeros([2048], "float64"));
       } catch {
         ballast.pop()?.dispose();
       }
@@ -534,7 +534,7 @@ for (const build of builds()) {
     type ErrCase = [string, (e: Engine, t: Made, other: Engine) => unknown, string];
     const setup = (e: Engine): Made => {
       const f = (shape: number[], seed: number, dtype: DT = "float32") =>
-        e.tensor(shape, quantized(size(shape), seed), dtype);
+        e.tensor(quantized(size(shape), seed), shape, dtype);
       return {
         a: f([2, 3], 1),
         b: f([3, 4], 2),
@@ -557,7 +557,7 @@ for (const build of builds()) {
         dbT: f([4], 19),
         sq2: f([3, 3], 20),
         c64: f([2, 4], 21, "float64"),
-        i32: e.tensor([2, 4], null, "int32"),
+        i32: e.zeros([2, 4], "int32"),
       };
     };
     const M = "Cannot run matmul as";
@@ -591,7 +591,7 @@ for (const build of builds()) {
       ["matmul: out disposed", (e, t) => e.matmul(t.a, t.b, { out: t.gone }), `${M} 'out' is disposed: shape [6]`],
       [
         "matmul: out of another engine",
-        (e, t, o) => e.matmul(t.a, t.b, { out: o.tensor([2, 4]) }),
+        (e, t, o) => e.matmul(t.a, t.b, { out: o.zeros([2, 4]) }),
         `${M} 'out' belongs to another engine: shape [2, 4]`,
       ],
       [
@@ -652,7 +652,7 @@ for (const build of builds()) {
       ],
       [
         "conv: out.dw of another engine",
-        (e, t, o) => e.conv2dBackward(t.dy, t.x, t.w, { out: { dw: o.tensor([6, 4, 3, 3]) } }),
+        (e, t, o) => e.conv2dBackward(t.dy, t.x, t.w, { out: { dw: o.zeros([6, 4, 3, 3]) } }),
         `${C} 'out.dw' belongs to another engine: shape [6, 4, 3, 3]`,
       ],
       [

@@ -176,7 +176,7 @@ for (const build of builds()) {
 
   describe(`conv API (${build} build)`, () => {
     const fill = (e: Engine, shape: number[], seed: number, dtype: "float32" | "float64" = "float64") =>
-      e.tensor(shape, quantized(shape.reduce((a, b) => a * b, 1), seed), dtype);
+      e.tensor(quantized(shape.reduce((a, b) => a * b, 1), seed), shape, dtype);
 
     it("padding forms that mean the same thing give the same result", async () => {
       const e = await engineFor(build);
@@ -254,8 +254,8 @@ for (const build of builds()) {
             const xd = new Float64Array(2 * 12 * 12).fill(1);
             xd[5 * 12 + 5] = NaN;
             xd[144 + 2 * 12 + 9] = -Infinity;
-            const x = e.tensor([1, 2, 12, 12], xd, dtype);
-            const w = e.tensor([2, 2 / groups, 3, 3], new Float64Array(2 * (2 / groups) * 9).fill(1), dtype);
+            const x = e.tensor(xd, [1, 2, 12, 12], dtype);
+            const w = e.tensor(new Float64Array(2 * (2 / groups) * 9).fill(1), [2, 2 / groups, 3, 3], dtype);
             const y = e.conv2d(x, w, null, { padding: 1, groups, activation: "relu" });
             const plain = e.conv2d(x, w, null, { padding: 1, groups }).toArray();
             for (let i = 0; i < y.size; i++) {
@@ -295,13 +295,13 @@ for (const build of builds()) {
       const e = await engineFor(build);
       e.scope(() => {
         for (const groups of [1, 3]) {
-          const x = e.tensor([0, 3, 5, 5], null, "float64"), w = fill(e, [3, 3 / groups, 3, 3], 11);
+          const x = e.zeros([0, 3, 5, 5], "float64"), w = fill(e, [3, 3 / groups, 3, 3], 11);
           expect(e.conv2d(x, w, fill(e, [3], 1), { groups }).shape).toEqual([0, 3, 3, 3]);
-          const g = e.conv2dBackward(e.tensor([0, 3, 3, 3], null, "float64"), x, w, { groups });
+          const g = e.conv2dBackward(e.zeros([0, 3, 3, 3], "float64"), x, w, { groups });
           expect(g.dx!.shape).toEqual([0, 3, 5, 5]);
           expect(Array.from(g.dw!.data).every((v) => v === 0)).toBe(true);
           expect(Array.from(g.db!.data)).toEqual([0, 0, 0]);
-          expect(e.convTranspose2d(e.tensor([0, 3, 2, 2], null, "float64"), fill(e, [3, 2, 2, 2], 1)).shape).toEqual([
+          expect(e.convTranspose2d(e.zeros([0, 3, 2, 2], "float64"), fill(e, [3, 2, 2, 2], 1)).shape).toEqual([
             0,
             2,
             3,
@@ -334,7 +334,7 @@ for (const build of builds()) {
             // The convolution [2, cout, *y] → [2, cin, 4, 5] whose input gradient this is: padding p
             // before, and after whatever makes its output 4 × 5 (p − outputPadding, at least 0).
             const pad: [number, number] = [p, Math.max(p - op, 0)];
-            const { dx } = e.conv2dBackward(x, e.tensor(y.shape, null, dtype), w, {
+            const { dx } = e.conv2dBackward(x, e.zeros(y.shape, dtype), w, {
               stride: s,
               padding: [pad, pad],
               dilation: d,
@@ -357,62 +357,62 @@ for (const build of builds()) {
     it("every @example prints what its comment says", async () => {
       const engine = await engineFor(build);
       engine.scope(() => {
-        const x1 = engine.tensor([1, 1, 4], [1, 2, 3, 4]);
-        expect(Array.from(engine.conv1d(x1, engine.tensor([1, 1, 2], [1, -1]), null, { padding: "same" }).data))
+        const x1 = engine.tensor([1, 2, 3, 4], [1, 1, 4]);
+        expect(Array.from(engine.conv1d(x1, engine.tensor([1, -1], [1, 1, 2]), null, { padding: "same" }).data))
           .toEqual([-1, -1, -1, 4]);
-        const x = engine.tensor([1, 1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);
-        const w = engine.tensor([1, 1, 2, 2], [1, 0, 0, 1]);
+        const x = engine.tensor([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
+        const w = engine.tensor([1, 0, 0, 1], [1, 1, 2, 2]);
         expect(Array.from(engine.conv2d(x, w).data)).toEqual([6, 8, 12, 14]);
-        const ones = engine.tensor([1, 1, 2, 2, 2], [1, 1, 1, 1, 1, 1, 1, 1]);
+        const ones = engine.tensor([1, 1, 1, 1, 1, 1, 1, 1], [1, 1, 2, 2, 2]);
         expect(Array.from(engine.conv3d(ones, ones).data)).toEqual([8]);
-        const s = engine.tensor([1, 1, 3], [1, 2, 3]), f = engine.tensor([1, 1, 2], [1, 1]);
-        const { dx } = engine.conv1dBackward(engine.tensor([1, 1, 2], [1, 1]), s, f, {
+        const s = engine.tensor([1, 2, 3], [1, 1, 3]), f = engine.tensor([1, 1], [1, 1, 2]);
+        const { dx } = engine.conv1dBackward(engine.tensor([1, 1], [1, 1, 2]), s, f, {
           needs: { dw: false, db: false },
         });
         expect(Array.from(dx!.data)).toEqual([1, 2, 1]);
-        const { dw, db } = engine.conv2dBackward(engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]), x, w);
+        const { dw, db } = engine.conv2dBackward(engine.tensor([1, 1, 1, 1], [1, 1, 2, 2]), x, w);
         expect(Array.from(dw!.data)).toEqual([12, 16, 24, 28]);
         expect(Array.from(db!.data)).toEqual([4]);
         const d3 = engine.conv3dBackward(
-          engine.tensor([1, 1, 1, 1, 2], [1, 1]),
-          engine.tensor([1, 1, 1, 1, 2], [3, 4]),
-          engine.tensor([1, 1, 1, 1, 1], [2]),
+          engine.tensor([1, 1], [1, 1, 1, 1, 2]),
+          engine.tensor([3, 4], [1, 1, 1, 1, 2]),
+          engine.tensor([2], [1, 1, 1, 1, 1]),
         );
         expect(Array.from(d3.dx!.data)).toEqual([2, 2]);
         expect(Array.from(engine.convTranspose1d(s, f).data)).toEqual([1, 3, 5, 3]);
         const t = engine.convTranspose2d(
-          engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]),
-          engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]),
+          engine.tensor([1, 2, 3, 4], [1, 1, 2, 2]),
+          engine.tensor([1, 1, 1, 1], [1, 1, 2, 2]),
           null,
           { stride: 2 },
         );
         expect(t.shape).toEqual([1, 1, 4, 4]);
         expect(Array.from(t.data)).toEqual([1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
         const t3 = engine.convTranspose3d(
-          engine.tensor([1, 1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8]),
-          engine.tensor([1, 2, 1, 1, 1], [1, -1]),
+          engine.tensor([1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 2, 2, 2]),
+          engine.tensor([1, -1], [1, 2, 1, 1, 1]),
           null,
           { stride: 2 },
         );
         expect(t3.shape).toEqual([1, 2, 3, 3, 3]);
         const tb = engine.convTranspose1dBackward(
-          engine.tensor([1, 1, 3], [1, 1, 1]),
-          engine.tensor([1, 1, 2], [1, 2]),
+          engine.tensor([1, 1, 1], [1, 1, 3]),
+          engine.tensor([1, 2], [1, 1, 2]),
           f,
         );
         expect([tb.dx, tb.dw, tb.db].map((g) => Array.from(g!.data))).toEqual([[2, 2], [3, 3], [3]]);
         const tb2 = engine.convTranspose2dBackward(
-          engine.tensor([1, 1, 4, 4], new Array(16).fill(1)),
-          engine.tensor([1, 1, 2, 2], [1, 2, 3, 4]),
-          engine.tensor([1, 1, 2, 2], [1, 1, 1, 1]),
+          engine.tensor(new Array(16).fill(1), [1, 1, 4, 4]),
+          engine.tensor([1, 2, 3, 4], [1, 1, 2, 2]),
+          engine.tensor([1, 1, 1, 1], [1, 1, 2, 2]),
           { stride: 2, needs: { dx: false, db: false } },
         );
         expect([tb2.dx, tb2.db]).toEqual([null, null]);
         expect(Array.from(tb2.dw!.data)).toEqual([10, 10, 10, 10]);
         const tb3 = engine.convTranspose3dBackward(
-          engine.tensor([1, 1, 1, 1, 2], [1, -1]),
-          engine.tensor([1, 1, 1, 1, 2], [1, 2]),
-          engine.tensor([1, 1, 1, 1, 1], [3]),
+          engine.tensor([1, -1], [1, 1, 1, 1, 2]),
+          engine.tensor([1, 2], [1, 1, 1, 1, 2]),
+          engine.tensor([3], [1, 1, 1, 1, 1]),
         );
         expect(Array.from(tb3.dx!.data)).toEqual([3, -3]);
       });
@@ -423,7 +423,7 @@ for (const build of builds()) {
     it("memory growth during a call (output, then scratch) keeps inputs and results valid", async () => {
       const e = await load({ simd: build, initialMemoryBytes: 65536 });
       const xd = quantized(2 * 8 * 20 * 20, 1), wd = quantized(16 * 8 * 9, 2);
-      const x = e.tensor([2, 8, 20, 20], xd), w = e.tensor([16, 8, 3, 3], wd);
+      const x = e.tensor(xd, [2, 8, 20, 20]), w = e.tensor(wd, [16, 8, 3, 3]);
       const reserved = e.memoryStats().bytesReserved;
       const y = e.conv2d(x, w, null, { padding: 1 });
       expect(e.memoryStats().bytesReserved).toBeGreaterThan(reserved);
@@ -431,7 +431,7 @@ for (const build of builds()) {
       expectExact(y.data, again.data, "after growth");
       expectExact(x.data, xd, "x intact");
       const before = e.memoryStats().bytesReserved;
-      const g = e.conv2dBackward(e.tensor(y.shape, y.data), x, w, { padding: 1 });
+      const g = e.conv2dBackward(e.tensor(y.data, y.shape), x, w, { padding: 1 });
       expect(e.memoryStats().bytesReserved).toBeGreaterThanOrEqual(before);
       expect(g.dx!.shape).toEqual(x.shape);
       expectExact(x.data, xd, "x intact after backward");
@@ -440,7 +440,7 @@ for (const build of builds()) {
     it("leaves no tensors or scratch behind, and scratch does not grow with the batch", async () => {
       const e = await load({ simd: build });
       const peak = (n: number) => {
-        const x = e.tensor([n, 16, 20, 20]), w = e.tensor([16, 16, 3, 3]), dy = e.tensor([n, 16, 20, 20]);
+        const x = e.zeros([n, 16, 20, 20]), w = e.zeros([16, 16, 3, 3]), dy = e.zeros([n, 16, 20, 20]);
         const inputs = e.memoryStats().bytesLive;
         e.resetPeakMemory();
         e.scope(() => {

@@ -91,7 +91,7 @@ function l2Network(e: Engine, l: ReturnType<typeof layer>, x: Tensor, w: Tensor,
     return s;
   };
   const y = l.forward(x, w, b);
-  const dy = e.tensor(y.shape, Float64Array.from(y.data, (v, i) => 2 * (v - label[i])), "float64");
+  const dy = e.tensor(Float64Array.from(y.data, (v, i) => 2 * (v - label[i])), y.shape, "float64");
   const g = l.backward(dy, x, w);
   for (const t of [y, dy]) t.dispose();
   return { loss, g };
@@ -112,8 +112,8 @@ for (const build of builds()) {
       expect(e.memoryStats().tensorsLive).toBe(before);
     };
     // setUp: batch 2, input (3, 10, 14), kernel (3, 5, 8), 4 kernels.
-    const xArange = (e: Engine, shape = [2, 3, 10, 14]) => e.tensor(shape, arange(size(shape)), "float64");
-    const ones = (e: Engine, shape: number[]) => e.tensor(shape, new Float64Array(size(shape)).fill(1), "float64");
+    const xArange = (e: Engine, shape = [2, 3, 10, 14]) => e.tensor(arange(size(shape)), shape, "float64");
+    const ones = (e: Engine, shape: number[]) => e.tensor(new Float64Array(size(shape)).fill(1), shape, "float64");
 
     it(
       "#2 test_forward_size: (2,3,10,14) * 4×(3,5,8) → (2,4,10,14)",
@@ -146,9 +146,9 @@ for (const build of builds()) {
       withEngine((e) => {
         const img = uniform(140, rng(1337));
         const y = layer(e, [1, 1], [3, 3]).forward(
-          e.tensor([1, 1, 10, 14], img, "float64"),
-          e.tensor([1, 1, 3, 3], blur, "float64"),
-          e.tensor([1], [0], "float64"),
+          e.tensor(img, [1, 1, 10, 14], "float64"),
+          e.tensor(blur, [1, 1, 3, 3], "float64"),
+          e.tensor([0], [1], "float64"),
         );
         expect(maxAbsDiff(y.data, gaussian(img, 10, 14))).toBeLessThan(0.05);
       }),
@@ -159,8 +159,8 @@ for (const build of builds()) {
       withEngine((e) => {
         const img = uniform(280, rng(1337));
         const y = layer(e, [1, 1], [3, 3]).forward(
-          e.tensor([1, 2, 10, 14], img, "float64"),
-          e.tensor([1, 2, 3, 3], [...blur, ...blur], "float64"),
+          e.tensor(img, [1, 2, 10, 14], "float64"),
+          e.tensor([...blur, ...blur], [1, 2, 3, 3], "float64"),
           e.tensor([1], [1], "float64"),
         );
         const g0 = gaussian(img.subarray(0, 140), 10, 14), g1 = gaussian(img.subarray(140), 10, 14);
@@ -174,9 +174,9 @@ for (const build of builds()) {
       withEngine((e) => {
         const map = uniform(140, rng(1337));
         const y = layer(e, [1, 1], [3, 3]).forward(
-          e.tensor([1, 3, 10, 14], [...map, ...map, ...map], "float64"),
-          e.tensor([1, 3, 3, 3], [...blur, ...blur, ...blur], "float64"),
-          e.tensor([1], [0], "float64"),
+          e.tensor([...map, ...map, ...map], [1, 3, 10, 14], "float64"),
+          e.tensor([...blur, ...blur, ...blur], [1, 3, 3, 3], "float64"),
+          e.tensor([0], [1], "float64"),
         );
         expect(maxAbsDiff(y.data, gaussian(map, 10, 14).map((v) => 3 * v))).toBeLessThan(0.2);
       }),
@@ -232,8 +232,8 @@ for (const build of builds()) {
         const x = xArange(e);
         const y = layer(e, [1, 1], [3, 3]).forward(
           x,
-          e.tensor([1, 3, 3, 3], wd, "float64"),
-          e.tensor([1], [0], "float64"),
+          e.tensor(wd, [1, 3, 3, 3], "float64"),
+          e.tensor([0], [1], "float64"),
         );
         let sum = 0;
         for (let n = 0; n < 2; n++) {
@@ -248,9 +248,9 @@ for (const build of builds()) {
     // Seed 1337, then x = |U[0,1)|, w and b from U[0,1), in that order; the generator goes on to the labels.
     const seeded = (e: Engine, xShape: number[], wShape: number[]) => {
       const r = rng(1337);
-      const x = e.tensor(xShape, uniform(size(xShape), r).map(Math.abs), "float64");
-      const w = e.tensor(wShape, uniform(size(wShape), r), "float64");
-      const b = e.tensor([wShape[0]], uniform(wShape[0], r), "float64");
+      const x = e.tensor(uniform(size(xShape), r).map(Math.abs), xShape, "float64");
+      const w = e.tensor(uniform(size(wShape), r), wShape, "float64");
+      const b = e.tensor(uniform(wShape[0], r), [wShape[0]], "float64");
       return { r, x, w, b };
     };
     const gradientSetup = (e: Engine) => {
@@ -313,13 +313,13 @@ for (const build of builds()) {
         // He init N(0, sqrt(2 / fan_in)), fan_in = 3·5·8; bias Constant(0.1). Box–Muller from the seeded PRNG.
         const r = rng(1337);
         const normal = () => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-        const x = e.tensor([2, 3, 10, 14], uniform(840, r).map((v) => 2 * v - 1), "float64");
+        const x = e.tensor(uniform(840, r).map((v) => 2 * v - 1), [2, 3, 10, 14], "float64");
         const w = e.tensor(
-          [4, 3, 5, 8],
           Float64Array.from({ length: 480 }, () => normal() * Math.sqrt(2 / 120)),
+          [4, 3, 5, 8],
           "float64",
         );
-        const b = e.tensor([4], [0.1, 0.1, 0.1, 0.1], "float64");
+        const b = e.tensor([0.1, 0.1, 0.1, 0.1], [4], "float64");
         const l = layer(e, [3, 2], [5, 8]);
         const energy = (t: Tensor) => Array.from(t.data).reduce((s, v) => s + v * v, 0);
         for (let it = 0; it < 10; it++) {
@@ -351,10 +351,10 @@ for (const build of builds()) {
       it(`${dtype}: test_conv_forward_2d, bias [0, 0] and [0.5, −0.5], forward thrice`, async () => {
         const e = await engineFor(build);
         e.scope(() => {
-          const x = e.tensor([1, 1, 14, 14], img, dtype);
-          const w = e.tensor([2, 1, 3, 3], [...k0, ...k1], dtype);
+          const x = e.tensor(img, [1, 1, 14, 14], dtype);
+          const w = e.tensor([...k0, ...k1], [2, 1, 3, 3], dtype);
           for (const [b0, b1, times] of [[0, 0, 1], [0.5, -0.5, 1], [0.5, -0.5, 3]]) {
-            const b = e.tensor([2], [b0, b1], dtype);
+            const b = e.tensor([b0, b1], [2], dtype);
             const want = [...expectedResult0.flat().map((v) => v + b0), ...expectedResult1.flat().map((v) => v + b1)];
             for (let t = 0; t < times; t++) {
               const y = e.conv2d(x, w, b, { padding: "same" });
@@ -368,10 +368,10 @@ for (const build of builds()) {
       it(`${dtype}: test_conv_backward_2d, bias [0.5, 1], once and thrice (no accumulation)`, async () => {
         const e = await engineFor(build);
         e.scope(() => {
-          const x = e.tensor([1, 1, 14, 14], img, dtype);
-          const w = e.tensor([2, 1, 3, 3], [...k0, ...k1], dtype);
-          const b = e.tensor([2], [0.5, 1], dtype);
-          const errNext = e.tensor([1, 2, 14, 14], [...img.map((v) => v / 4), ...img.map((v) => -v / 4)], dtype);
+          const x = e.tensor(img, [1, 1, 14, 14], dtype);
+          const w = e.tensor([...k0, ...k1], [2, 1, 3, 3], dtype);
+          const b = e.tensor([0.5, 1], [2], dtype);
+          const errNext = e.tensor([...img.map((v) => v / 4), ...img.map((v) => -v / 4)], [1, 2, 14, 14], dtype);
           const dw = [[18.75, 22.5, 18.75], [22.5, 27, 22.5], [18.75, 22.5, 18.75]].flat();
           for (let t = 0; t < 3; t++) {
             e.conv2d(x, w, b, { padding: "same" });
@@ -391,8 +391,8 @@ for (const build of builds()) {
     it("valid, 'same' (even kernel: one zero after), and both gradients", async () => {
       const e = await engineFor(build);
       e.scope(() => {
-        const sig = e.tensor([1, 1, 3], [a, b, c], "float64");
-        const f = e.tensor([1, 1, 2], [x, y], "float64");
+        const sig = e.tensor([a, b, c], [1, 1, 3], "float64");
+        const f = e.tensor([x, y], [1, 1, 2], "float64");
         expect(Array.from(e.conv1d(sig, f).data)).toEqual([a * x + b * y, b * x + c * y]);
         expect(Array.from(e.conv1d(sig, f, null, { padding: "same" }).data)).toEqual([
           a * x + b * y,
@@ -400,7 +400,7 @@ for (const build of builds()) {
           c * x,
         ]);
         const [p, q] = [13, 17];
-        const g = e.conv1dBackward(e.tensor([1, 1, 2], [p, q], "float64"), sig, f);
+        const g = e.conv1dBackward(e.tensor([p, q], [1, 1, 2], "float64"), sig, f);
         expect(Array.from(g.dx!.data)).toEqual([p * x, p * y + q * x, q * y]);
         expect(Array.from(g.dw!.data)).toEqual([p * a + q * b, p * b + q * c]);
         expect(Array.from(g.db!.data)).toEqual([p + q]);

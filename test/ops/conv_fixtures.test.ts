@@ -63,10 +63,10 @@ function inputs(
     c.check.slice(0, xd.length),
   );
   return {
-    x: e.tensor(xShape, xd, dtype),
-    w: e.tensor(wShape, quantized(size(wShape), c.seed + 1), dtype),
-    b: c.bias ? e.tensor([channels], quantized(channels, c.seed + 2), dtype) : null,
-    dy: e.tensor(c.outShape, quantized(size(c.outShape), c.seed + 3), dtype),
+    x: e.tensor(xd, xShape, dtype),
+    w: e.tensor(quantized(size(wShape), c.seed + 1), wShape, dtype),
+    b: c.bias ? e.tensor(quantized(channels, c.seed + 2), [channels], dtype) : null,
+    dy: e.tensor(quantized(size(c.outShape), c.seed + 3), c.outShape, dtype),
   };
 }
 

@@ -123,7 +123,7 @@ function checkTranspose(e: Engine, p: RefConvTranspose, dtype: "float32" | "floa
   const bd = quantized(p.cout, seed + 2), dyd = quantized(size(yShape), seed + 3);
   const made: Tensor[] = [];
   const t = (s: number[], d: Float64Array) => {
-    const v = e.tensor(s, d, dtype);
+    const v = e.tensor(d, s, dtype);
     made.push(v);
     return v;
   };
@@ -163,7 +163,7 @@ for (const build of builds()) {
       it(`${dtype}: ${CASES} convolutions and ${CASES} transposed convolutions against the float64 reference`, async () => {
         const e = await engineFor(build);
         const pattern = Float64Array.from({ length: 256 }, (_, i) => i - 128.25);
-        const sentinel = e.tensor([256], pattern, dtype);
+        const sentinel = e.tensor(pattern, [256], dtype);
         const before = e.memoryStats();
         const r = rng(dtype === "float32" ? 20260 : 20261);
         for (let i = 0; i < CASES; i++) {

@@ -151,12 +151,12 @@ for (const build of builds()) {
         const before = e.memoryStats();
         e.scope(() => {
           const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-          const x = e.tensor(c.x, randomArray(size(c.x), 11), "float64");
-          const w = e.tensor(c.w, randomArray(size(c.w), 12), "float64");
-          const b = e.tensor([outChannels(c)], randomArray(outChannels(c), 13), "float64");
+          const x = e.tensor(randomArray(size(c.x), 11), c.x, "float64");
+          const w = e.tensor(randomArray(size(c.w), 12), c.w, "float64");
+          const b = e.tensor(randomArray(outChannels(c), 13), [outChannels(c)], "float64");
           const y = forwardOf(e, c)(x, w, b, c.opts);
           const r = randomArray(y.size, 14);
-          const dy = e.tensor(y.shape, r, "float64");
+          const dy = e.tensor(r, y.shape, "float64");
           const g = backwardOf(e, c)(dy, x, w, c.opts);
           const f = () => loss(e, c, x, w, b, r);
           checkParam(c, x, g.dx!, f, "dx");

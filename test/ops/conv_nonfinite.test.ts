@@ -16,8 +16,8 @@ for (const build of builds()) {
         it(`${dtype}: dx of a 1×1 output with w[0] = ${bad} is w itself`, async () => {
           const e = await engineFor(build);
           const w0 = [bad, ...W0.slice(1)];
-          const dy = e.tensor([1, 2, 1, 1], [1, 1], dtype), x = e.tensor([1, 2, 3, 3], null, dtype);
-          const w = e.tensor([2, 1, 3, 3], [...w0, ...W1], dtype);
+          const dy = e.tensor([1, 1], [1, 2, 1, 1], dtype), x = e.zeros([1, 2, 3, 3], dtype);
+          const w = e.tensor([...w0, ...W1], [2, 1, 3, 3], dtype);
           const g = e.conv2dBackward(dy, x, w, { groups: 2, needs: { dw: false, db: false } });
           // dx[c] = w[c]·dy[c]: the bad weight stays in its one element.
           expectExact(g.dx!.data, [...w0, ...W1], "dx");
@@ -44,8 +44,8 @@ for (const build of builds()) {
         const xd = Array.from({ length: 2 * 4 * 12 }, (_, i) => (i % 7) + 1);
         const wd = Array.from({ length: 4 * 9 }, (_, i) => (i % 5) - 2 || 0.5);
         wd[0] = Infinity, wd[22] = -Infinity;
-        const x = e.tensor([2, 4, 3, 4], xd, dtype), w = e.tensor([4, 1, 3, 3], wd, dtype);
-        const b = e.tensor([2], [1, 2], dtype);
+        const x = e.tensor(xd, [2, 4, 3, 4], dtype), w = e.tensor(wd, [4, 1, 3, 3], dtype);
+        const b = e.tensor([1, 2], [2], dtype);
         const y = e.convTranspose2d(x, w, b, { groups: 2, padding: 1 });
         const want = refConvTransposeForward(p, xd, wd, [1, 2]);
         expect(want.some((v) => Number.isFinite(v)) && want.some((v) => !Number.isFinite(v))).toBe(true);

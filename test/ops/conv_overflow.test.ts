@@ -25,9 +25,9 @@ const SMALL = 80 * 1024;
  */
 async function guarded(build: "baseline" | "relaxed", body: (e: Engine) => void): Promise<void> {
   const e = await load({ simd: build });
-  const hole = e.tensor([1 << 18]);
+  const hole = e.zeros([1 << 18]);
   const pattern = Float32Array.from({ length: 4096 }, (_, i) => i + 0.5);
-  const neighbour = e.tensor([4096], pattern);
+  const neighbour = e.tensor(pattern, [4096]);
   hole.dispose();
   const before = e.memoryStats();
   body(e);
@@ -59,11 +59,11 @@ for (const build of builds()) {
     for (const dtype of DTYPES) {
       it(`${dtype}: depthwise dilation 2^30 with padding 2^30 reads the padding, not x twice`, async () => {
         await guarded(build, (e) => {
-          const x = e.tensor([1, 2, 1, 1], [1, 2], dtype), w = e.tensor([2, 1, 1, 2], [3, 4, 5, 6], dtype);
+          const x = e.tensor([1, 2], [1, 2, 1, 1], dtype), w = e.tensor([3, 4, 5, 6], [2, 1, 1, 2], dtype);
           const opts = { groups: 2, dilation: [1, 2 ** 30], padding: [[0, 0], [2 ** 30, 0]] } as const;
           // Tap 0 falls 2^30 columns into the padding; tap 1 reads x: 4·1, 6·2 (PyTorch's [4, 12]).
           expect(take(e.conv2d(x, w, null, opts))).toEqual([4, 12]);
-          const dy = e.tensor([1, 2, 1, 1], [1, 10], dtype);
+          const dy = e.tensor([1, 10], [1, 2, 1, 1], dtype);
           const g = e.conv2dBackward(dy, x, w, opts);
           expect(take(g.dx)).toEqual([4, 60]);
           expect(take(g.dw)).toEqual([0, 1, 0, 20]);
@@ -75,14 +75,14 @@ for (const build of builds()) {
       for (const [pad, stride] of [[12000, 24000], [5000, 10000]]) {
         it(`${dtype}: depthwise padding ${pad}, stride ${stride}: a 2×2 output of zeros with small scratch`, async () => {
           await guarded(build, (e) => {
-            const x = e.tensor([1, 2, 1, 1], [1, 2], dtype), w = e.tensor([2, 1, 1, 1], [3, 4], dtype);
+            const x = e.tensor([1, 2], [1, 2, 1, 1], dtype), w = e.tensor([3, 4], [2, 1, 1, 1], dtype);
             const opts = { groups: 2, padding: pad, stride };
             // Windows at 0 and `stride` of a padded extent 2·pad + 1: x sits at pad, between them.
             let y: Tensor | null = null;
             expect(peakOf(e, () => (y = e.conv2d(x, w, null, opts)))).toBeLessThan(SMALL);
             expect(y!.shape).toEqual([1, 2, 2, 2]);
             expect(take(y)).toEqual(new Array(8).fill(0));
-            const dy = e.tensor([1, 2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8], dtype);
+            const dy = e.tensor([1, 2, 3, 4, 5, 6, 7, 8], [1, 2, 2, 2], dtype);
             let g: ReturnType<Engine["conv2dBackward"]> | null = null;
             expect(peakOf(e, () => (g = e.conv2dBackward(dy, x, w, opts)))).toBeLessThan(SMALL);
             expect(take(g!.dx)).toEqual([0, 0]);
@@ -112,8 +112,8 @@ for (const build of builds()) {
             const xv = Float64Array.from({ length: L }, () => Math.floor(r() * 3) - 1);
             const wv = Float64Array.from({ length: K }, () => Math.floor(r() * 3) - 1);
             const dyv = Float64Array.from({ length: P }, () => Math.floor(r() * 3) - 1);
-            const x = e.tensor([1, 1, L], xv, dtype), w = e.tensor([1, 1, K], wv, dtype);
-            const dy = e.tensor([1, 1, P], dyv, dtype);
+            const x = e.tensor(xv, [1, 1, L], dtype), w = e.tensor(wv, [1, 1, K], dtype);
+            const dy = e.tensor(dyv, [1, 1, P], dtype);
             const y = e.conv1d(x, w);
             expect(y.shape).toEqual([1, 1, P]);
             const yv = take(y);
@@ -146,10 +146,10 @@ for (const build of builds()) {
           // x [1, 1, 3], w [1, 1, 2]: uncropped output 2·s + 2 = 2^31 − 2, cropped to its 4 positions
           // s − 1 .. s + 2, where x[1] lands (x[2] lands at 2s, 2^31 − 4).
           const s = 2 ** 30 - 2, p = 2 ** 30 - 3;
-          const x = e.tensor([1, 1, 3], [1, 2, 3], dtype), w = e.tensor([1, 1, 2], [5, 7], dtype);
+          const x = e.tensor([1, 2, 3], [1, 1, 3], dtype), w = e.tensor([5, 7], [1, 1, 2], dtype);
           const y = e.convTranspose1d(x, w, null, { stride: s, padding: p });
           expect(take(y)).toEqual([0, 10, 14, 0]);
-          const dy = e.tensor([1, 1, 4], [1, 2, 3, 4], dtype);
+          const dy = e.tensor([1, 2, 3, 4], [1, 1, 4], dtype);
           const g = e.convTranspose1dBackward(dy, x, w, { stride: s, padding: p });
           // dx[i] = Σ_t w[t]·dy[i·s + t − p]: only i = 1 reaches the 4 kept positions.
           expect(take(g.dx)).toEqual([0, 5 * 2 + 7 * 3, 0]);
@@ -162,7 +162,7 @@ for (const build of builds()) {
 
     it("a transposed geometry whose uncropped output passes 2^31 is a clear error", async () => {
       await guarded(build, (e) => {
-        const x = e.tensor([1, 1, 3]), w = e.tensor([1, 1, 2]);
+        const x = e.zeros([1, 1, 3]), w = e.zeros([1, 1, 2]);
         expect(() => e.convTranspose1d(x, w, null, { stride: 2 ** 30 + 1, padding: 2 ** 30 })).toThrowError(
           new Error(
             "Cannot run convTranspose1d as 'x' must give an output below 2^31 along L, before and after the crop by " +

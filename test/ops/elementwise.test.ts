@@ -18,7 +18,7 @@ for (const build of builds()) {
           const e = await engineFor(build);
           for (let n = 0; n <= 40; n++) {
             const xd = round(dtype, randomArray(n, n)), yd = round(dtype, randomArray(n, n + 99));
-            const x = e.tensor([n], xd, dtype), y = e.tensor([n], yd, dtype);
+            const x = e.tensor(xd, [n], dtype), y = e.tensor(yd, [n], dtype);
             const out = e[op](x, y);
             // One rounding of the exact result: the float32 reference rounds it the same way.
             const want = xd.map((v, i) => (dtype === "float32" ? Math.fround(f(v, yd[i])) : f(v, yd[i])));
@@ -31,7 +31,7 @@ for (const build of builds()) {
           const e = await engineFor(build);
           for (const [outer, inner] of [[3, 1], [2, 5], [4, 9], [5, 16], [3, 17]]) {
             const big = round(dtype, randomArray(outer * inner, 3)), small = round(dtype, randomArray(inner, 4));
-            const X = e.tensor([outer, inner], big, dtype), b = e.tensor([inner], small, dtype);
+            const X = e.tensor(big, [outer, inner], dtype), b = e.tensor(small, [inner], dtype);
             const r1 = e[op](X, b), r2 = e[op](b, X);
             expect(r1.shape).toEqual([outer, inner]);
             expect(r2.shape).toEqual([outer, inner]);
@@ -41,11 +41,11 @@ for (const build of builds()) {
             for (const t of [X, b, r1, r2]) t.dispose();
           }
           // A [C, H, W] map against [N, C, H, W], and a scalar tensor.
-          const x4 = e.tensor([2, 3, 2, 2], Array.from({ length: 24 }, (_, i) => i), dtype);
-          const m3 = e.tensor([3, 2, 2], Array.from({ length: 12 }, (_, i) => 100 * i), dtype);
+          const x4 = e.tensor(Array.from({ length: 24 }, (_, i) => i), [2, 3, 2, 2], dtype);
+          const m3 = e.tensor(Array.from({ length: 12 }, (_, i) => 100 * i), [3, 2, 2], dtype);
           const r = e[op](x4, m3);
           expect(Array.from(r.data)).toEqual(Array.from({ length: 24 }, (_, i) => f(i, 100 * (i % 12))));
-          const s = e.tensor([], [2], dtype);
+          const s = e.tensor([2], [], dtype);
           expect(Array.from(e[op](m3, s).data)).toEqual(Array.from({ length: 12 }, (_, i) => f(100 * i, 2)));
         });
       }
@@ -54,7 +54,7 @@ for (const build of builds()) {
         const e = await engineFor(build);
         for (let n = 0; n <= 40; n++) {
           const xd = round(dtype, randomArray(n, 5 + n));
-          const x = e.tensor([n], xd, dtype);
+          const x = e.tensor(xd, [n], dtype);
           const s = e.scale(x, -1.5), r = e.relu(x);
           expect(Array.from(s.data)).toEqual(
             Array.from(xd, (v) => (dtype === "float32" ? Math.fround(v * -1.5) : v * -1.5)),
@@ -68,21 +68,21 @@ for (const build of builds()) {
         const e = await engineFor(build);
         // 9 elements: 8 go through the vector path, the last through the scalar tail.
         const vals = [NaN, -0, -Infinity, Infinity, 3, -3, 0, 1e-30, NaN];
-        const r = e.relu(e.tensor([9], vals, dtype));
+        const r = e.relu(e.tensor(vals, [9], dtype));
         const got = Array.from(r.data);
         expect(got[0]).toBeNaN();
         expect(got[8]).toBeNaN();
         expect(got.slice(1, 8)).toEqual([0, 0, Infinity, 3, 0, 0, dtype === "float32" ? Math.fround(1e-30) : 1e-30]);
-        expect(Array.from(e.scale(e.tensor([2], [1, -1], dtype), Infinity).data)).toEqual([Infinity, -Infinity]);
+        expect(Array.from(e.scale(e.tensor([1, -1], [2], dtype), Infinity).data)).toEqual([Infinity, -Infinity]);
       });
     }
 
     it("bad input: clear errors before any kernel runs, nothing allocated", async () => {
       const e = await engineFor(build);
-      const a = e.tensor([2, 3]),
-        b = e.tensor([2]),
-        d = e.tensor([3], null, "float64"),
-        i = e.tensor([3], null, "int32");
+      const a = e.zeros([2, 3]),
+        b = e.zeros([2]),
+        d = e.zeros([3], "float64"),
+        i = e.zeros([3], "int32");
       const before = e.memoryStats();
       expect(() => e.add(a, b)).toThrow(
         "Cannot run add as 'b' must have the shape of 'a' or of its trailing dims (or 'a' those of 'b'): 'a' is [2, 3], 'b' is [2]",

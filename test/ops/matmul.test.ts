@@ -69,8 +69,8 @@ for (const build of builds()) {
 
       it("small exact example", async () => {
         const e = await engineFor(build, variant);
-        const a = e.tensor([2, 3], [1, 2, 3, 4, 5, 6]);
-        const b = e.tensor([3, 2], [7, 8, 9, 10, 11, 12]);
+        const a = e.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+        const b = e.tensor([7, 8, 9, 10, 11, 12], [3, 2]);
         expect(Array.from(e.matmul(a, b).toArray())).toEqual([58, 64, 139, 154]);
         expect(Array.from(e.matmul(a, a, { transB: true }).toArray())).toEqual([14, 32, 32, 77]);
         expect(Array.from(e.matmul(a, a, { transA: true }).toArray())).toEqual([17, 22, 27, 22, 29, 36, 27, 36, 45]);
@@ -80,7 +80,7 @@ for (const build of builds()) {
         const e = await engineFor(build, variant);
         const before = e.memoryStats();
         e.scope(() => {
-          const a = e.tensor([70, 300]);
+          const a = e.zeros([70, 300]);
           e.matmul(a, a, { transB: true });
         });
         const after = e.memoryStats();
@@ -94,11 +94,11 @@ for (const build of builds()) {
 describe("matmul bad input", () => {
   it("throws clear errors naming the op, argument and shapes; allocates nothing", async () => {
     const e = await engineFor("baseline");
-    const a = e.tensor([2, 3]), b = e.tensor([4, 5]), v = e.tensor([3]), d = e.tensor([3, 2], null, "float64");
-    const a3 = e.tensor([2, 2, 3]),
-      b3 = e.tensor([3, 3, 2]),
-      i = e.tensor([3, 3], null, "int32"),
-      r4 = e.tensor([1, 1, 2, 3]);
+    const a = e.zeros([2, 3]), b = e.zeros([4, 5]), v = e.zeros([3]), d = e.zeros([3, 2], "float64");
+    const a3 = e.zeros([2, 2, 3]),
+      b3 = e.zeros([3, 3, 2]),
+      i = e.zeros([3, 3], "int32"),
+      r4 = e.zeros([1, 1, 2, 3]);
     const before = e.memoryStats();
     expect(() => e.matmul(a, b)).toThrow(
       "Cannot run matmul as 'b' must have 3 rows to match 'a': 'a' is [2, 3], 'b' is [4, 5]",

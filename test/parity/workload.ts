@@ -46,7 +46,7 @@ export function runWorkload(engine: Engine, dtype: "float32" | "float64"): Recor
   let seed = 1;
   engine.scope(() => {
     const input = (name: string, shape: number[]): Tensor => {
-      const t = engine.tensor(shape, pattern(size(shape), 7919 + 2 * seed, 13 * seed++), dtype);
+      const t = engine.tensor(pattern(size(shape), 7919 + 2 * seed, 13 * seed++), shape, dtype);
       out[`${dtype} input ${name} [${shape.join(",")}]`] = digest(t);
       return t;
     };
