@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { instantiate } from "@assemblyscript/loader";
+import { instantiateSync } from "@assemblyscript/loader";
 import { hasRelaxedSimd, hasSimd, type SimdBuild } from "./features.ts";
 import { Heap, OutOfMemoryError } from "./heap.ts";
 import { bindKernels, type FloatKernels, type Kernels } from "./kernels.ts";
@@ -37,6 +37,15 @@ export interface LoadOptions {
    * @default {"auto"}
    */
   gemmVariant?: "auto" | GemmVariant;
+  /**
+   * Milliseconds `load()` spends running the convolution and GEMM kernels on small inputs
+   * before it resolves, so V8 tiers them (and the ops' JavaScript) up from its baseline
+   * compilers and the first dozens of calls run near full speed (about 15 ms gets a LeNet layer
+   * there). Off by default: it costs more time than it saves unless the first calls' latency
+   * matters (a page answering its first input), as the cold-start bench shows.
+   * @default {0}
+   */
+  warmupMs?: number;
 }
 
 /** The two GEMM microkernel variants (see `LoadOptions.gemmVariant`). */
@@ -91,7 +100,7 @@ function optionError(arg: string, constraint: string, actual: unknown): Error {
   return new Error(`Cannot load as '${arg}' ${constraint}: current value is ${showValue(actual)}`);
 }
 
-const LOAD_KEYS = ["simd", "module", "maxMemoryBytes", "initialMemoryBytes", "gemmVariant"];
+const LOAD_KEYS = ["simd", "module", "maxMemoryBytes", "initialMemoryBytes", "gemmVariant", "warmupMs"];
 
 /** What the host supports; injectable so tests can play an older host. */
 export interface HostFeatures {
@@ -135,6 +144,10 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
     throw optionError("gemmVariant", 'must be "auto", "loadsplat" or "shuffle"', gv);
   }
   const gemmVariant: GemmVariant = gv === "auto" ? ("Deno" in globalThis ? "shuffle" : "loadsplat") : gv;
+  const warmupMs = options.warmupMs ?? 0;
+  if (typeof warmupMs !== "number" || !(warmupMs >= 0 && warmupMs <= 1000)) {
+    throw optionError("warmupMs", "must be a number of milliseconds from 0 to 1000", options.warmupMs);
+  }
   if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
     throw optionError("module", "must be a WebAssembly.Module", options.module);
   }
@@ -149,7 +162,10 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
   const build: SimdBuild = simd === "auto" ? (relaxedOk ? "relaxed" : "baseline") : simd;
   const module = options.module ?? (await embeddedModule(build));
   const memory = new WebAssembly.Memory({ initial: Math.ceil(initBytes / PAGE), maximum: Math.floor(maxBytes / PAGE) });
-  const { exports } = await instantiate(module, { env: { memory } });
+  // The module is compiled already: the loader's sync path instantiates it. Its async
+  // instantiate() tests `typeof Response`, which makes Node 20 load its fetch implementation
+  // (40–110 ms of a cold start).
+  const { exports } = instantiateSync(module, { env: { memory } });
   const kernels = bindKernels(exports as unknown as Record<string, unknown>);
   const actual: SimdBuild = kernels.relaxedBuild() ? "relaxed" : "baseline";
   if (options.module !== undefined && simd !== "auto" && simd !== actual) {

@@ -50,8 +50,12 @@ describe("load", () => {
     );
     await expect(load({ simdd: 1 } as never)).rejects.toThrow(
       "Cannot load as 'options' has an unknown key 'simdd': known keys are simd, module, maxMemoryBytes, " +
-        "initialMemoryBytes, gemmVariant",
+        "initialMemoryBytes, gemmVariant, warmupMs",
     );
+    await expect(load({ warmupMs: -1 })).rejects.toThrow(
+      "Cannot load as 'warmupMs' must be a number of milliseconds from 0 to 1000: current value is -1",
+    );
+    await expect(load({ warmupMs: NaN })).rejects.toThrow("current value is NaN");
     await expect(load({ maxMemoryBytes: NaN })).rejects.toThrow(
       "Cannot load as 'maxMemoryBytes' must be an integer from 65536 to 4294967296: current value is NaN",
     );
@@ -92,6 +96,13 @@ describe("load", () => {
     await expect(load({ module: new WebAssembly.Module(bytes) })).rejects.toThrow(
       "Cannot load as the wasm module has no export 'f32_gemm': it is not a simdnn build of this version",
     );
+  });
+
+  it("warmupMs runs the kernels at load and leaves nothing behind", async () => {
+    const e = await load({ simd: "baseline", warmupMs: 5 });
+    expect(e.memoryStats()).toMatchObject({ tensorsLive: 0, storagesLive: 0, bytesLive: 0 });
+    expect(e.memoryStats().bytesPeak).toBeGreaterThan(0); // it did run ops
+    expect(Array.from(e.matmul(e.tensor([[1, 2]]), e.tensor([[3], [4]])).data)).toEqual([11]);
   });
 
   it("engines are independent", async () => {
