@@ -5,6 +5,7 @@
 import { gemm, gemmWorkspaceBytes } from "./gemm/gemm";
 import { vbinary, OP_ADD, OP_SUB, OP_MUL } from "./elementwise/binary";
 import { vunary, OP_RELU, OP_SCALE } from "./elementwise/unary";
+import { activation, activationGrad, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, GRAD_RELU, GRAD_LEAKY_RELU, GRAD_SIGMOID, GRAD_TANH } from "./elementwise/activation";
 import { peakMadd10, peakMadd12 } from "./peak/peak";
 import { CONV_GEOM_SLOT } from "./conv/geometry";
 import { convForward, convForwardWorkspace } from "./conv/forward";
@@ -51,6 +52,34 @@ export function f64_relu(n: usize, x: usize, out: usize): void { vunary<f64>(OP_
 // --- scale: out = x · alpha over n elements; out may alias x
 export function f32_scale(n: usize, x: usize, out: usize, alpha: f32): void { vunary<f32>(OP_SCALE, n, x, out, alpha); }
 export function f64_scale(n: usize, x: usize, out: usize, alpha: f64): void { vunary<f64>(OP_SCALE, n, x, out, alpha); }
+
+// --- leaky_relu: y = x > 0 ? x : x·slope, over n elements (slope: leaky ReLU's negative slope, else unused); y may alias x
+export function f32_leaky_relu(n: usize, x: usize, y: usize, slope: f32): void { activation<f32>(ACT_LEAKY_RELU, n, x, y, slope); }
+export function f64_leaky_relu(n: usize, x: usize, y: usize, slope: f64): void { activation<f64>(ACT_LEAKY_RELU, n, x, y, slope); }
+
+// --- sigmoid: y = 1 / (1 + e^−x), over n elements (slope: leaky ReLU's negative slope, else unused); y may alias x
+export function f32_sigmoid(n: usize, x: usize, y: usize, slope: f32): void { activation<f32>(ACT_SIGMOID, n, x, y, slope); }
+export function f64_sigmoid(n: usize, x: usize, y: usize, slope: f64): void { activation<f64>(ACT_SIGMOID, n, x, y, slope); }
+
+// --- tanh: y = tanh(x), over n elements (slope: leaky ReLU's negative slope, else unused); y may alias x
+export function f32_tanh(n: usize, x: usize, y: usize, slope: f32): void { activation<f32>(ACT_TANH, n, x, y, slope); }
+export function f64_tanh(n: usize, x: usize, y: usize, slope: f64): void { activation<f64>(ACT_TANH, n, x, y, slope); }
+
+// --- relu_grad: dx = x ≤ 0 ? 0 : dy (v = x), over n elements; dx may alias dy
+export function f32_relu_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f32): void { activationGrad<f32>(GRAD_RELU, n, dy, v, dx, slope); }
+export function f64_relu_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f64): void { activationGrad<f64>(GRAD_RELU, n, dy, v, dx, slope); }
+
+// --- leaky_relu_grad: dx = x > 0 ? dy : dy·slope (v = x), over n elements; dx may alias dy
+export function f32_leaky_relu_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f32): void { activationGrad<f32>(GRAD_LEAKY_RELU, n, dy, v, dx, slope); }
+export function f64_leaky_relu_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f64): void { activationGrad<f64>(GRAD_LEAKY_RELU, n, dy, v, dx, slope); }
+
+// --- sigmoid_grad: dx = dy·(1 − y)·y (v = y, the forward's output), over n elements; dx may alias dy
+export function f32_sigmoid_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f32): void { activationGrad<f32>(GRAD_SIGMOID, n, dy, v, dx, slope); }
+export function f64_sigmoid_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f64): void { activationGrad<f64>(GRAD_SIGMOID, n, dy, v, dx, slope); }
+
+// --- tanh_grad: dx = dy·(1 − y²) (v = y, the forward's output), over n elements; dx may alias dy
+export function f32_tanh_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f32): void { activationGrad<f32>(GRAD_TANH, n, dy, v, dx, slope); }
+export function f64_tanh_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f64): void { activationGrad<f64>(GRAD_TANH, n, dy, v, dx, slope); }
 
 // --- peak_madd10: Throughput probe for bench/: iters · 10 · 2 · 4 FLOPs per call
 export function f32_peak_madd10(iters: usize, buf: usize, bytes: usize): f32 { return peakMadd10<f32>(iters, buf, bytes); }

@@ -17,6 +17,17 @@ export const IMPORTS = {
   "./gemm/gemm": ["gemm", "gemmWorkspaceBytes"],
   "./elementwise/binary": ["vbinary", "OP_ADD", "OP_SUB", "OP_MUL"],
   "./elementwise/unary": ["vunary", "OP_RELU", "OP_SCALE"],
+  "./elementwise/activation": [
+    "activation",
+    "activationGrad",
+    "ACT_LEAKY_RELU",
+    "ACT_SIGMOID",
+    "ACT_TANH",
+    "GRAD_RELU",
+    "GRAD_LEAKY_RELU",
+    "GRAD_SIGMOID",
+    "GRAD_TANH",
+  ],
   "./peak/peak": ["peakMadd10", "peakMadd12"],
   "./conv/geometry": ["CONV_GEOM_SLOT"],
   "./conv/forward": ["convForward", "convForwardWorkspace"],
@@ -119,6 +130,18 @@ const binary = (name, op) => ({
   args: BINARY_ARGS,
   call: `vbinary<T>(${op}, outer, inner, x, xs, y, ys, out)`,
 });
+const act = (name, op, doc) => ({
+  name,
+  doc: `${doc}, over n elements (slope: leaky ReLU's negative slope, else unused); y may alias x`,
+  args: [["n", "size"], ["x", "ptr"], ["y", "ptr"], ["slope", "T"]],
+  call: `activation<T>(${op}, n, x, y, slope)`,
+});
+const actGrad = (name, op, doc) => ({
+  name,
+  doc: `${doc}, over n elements; dx may alias dy`,
+  args: [["n", "size"], ["dy", "ptr"], ["v", "ptr"], ["dx", "ptr"], ["slope", "T"]],
+  call: `activationGrad<T>(${op}, n, dy, v, dx, slope)`,
+});
 const PEAK_ARGS = [["iters", "size"], ["buf", "ptr"], ["bytes", "size"]];
 const GEOM = ["geom", "ptr"];
 
@@ -146,6 +169,13 @@ export const KERNELS = [
     args: [["n", "size"], ["x", "ptr"], ["out", "ptr"], ["alpha", "T"]],
     call: "vunary<T>(OP_SCALE, n, x, out, alpha)",
   },
+  act("leaky_relu", "ACT_LEAKY_RELU", "y = x > 0 ? x : x·slope"),
+  act("sigmoid", "ACT_SIGMOID", "y = 1 / (1 + e^−x)"),
+  act("tanh", "ACT_TANH", "y = tanh(x)"),
+  actGrad("relu_grad", "GRAD_RELU", "dx = x ≤ 0 ? 0 : dy (v = x)"),
+  actGrad("leaky_relu_grad", "GRAD_LEAKY_RELU", "dx = x > 0 ? dy : dy·slope (v = x)"),
+  actGrad("sigmoid_grad", "GRAD_SIGMOID", "dx = dy·(1 − y)·y (v = y, the forward's output)"),
+  actGrad("tanh_grad", "GRAD_TANH", "dx = dy·(1 − y²) (v = y, the forward's output)"),
   {
     name: "peak_madd10",
     doc: "Throughput probe for bench/: iters · 10 · 2 · 4 FLOPs per call",

@@ -22,6 +22,20 @@ export interface FloatKernels {
   relu(n: number, x: number, out: number): void;
   /** out = x · alpha over n elements; out may alias x. */
   scale(n: number, x: number, out: number, alpha: number): void;
+  /** y = x > 0 ? x : x·slope, over n elements (slope: leaky ReLU's negative slope, else unused); y may alias x. */
+  leakyRelu(n: number, x: number, y: number, slope: number): void;
+  /** y = 1 / (1 + e^−x), over n elements (slope: leaky ReLU's negative slope, else unused); y may alias x. */
+  sigmoid(n: number, x: number, y: number, slope: number): void;
+  /** y = tanh(x), over n elements (slope: leaky ReLU's negative slope, else unused); y may alias x. */
+  tanh(n: number, x: number, y: number, slope: number): void;
+  /** dx = x ≤ 0 ? 0 : dy (v = x), over n elements; dx may alias dy. */
+  reluGrad(n: number, dy: number, v: number, dx: number, slope: number): void;
+  /** dx = x > 0 ? dy : dy·slope (v = x), over n elements; dx may alias dy. */
+  leakyReluGrad(n: number, dy: number, v: number, dx: number, slope: number): void;
+  /** dx = dy·(1 − y)·y (v = y, the forward's output), over n elements; dx may alias dy. */
+  sigmoidGrad(n: number, dy: number, v: number, dx: number, slope: number): void;
+  /** dx = dy·(1 − y²) (v = y, the forward's output), over n elements; dx may alias dy. */
+  tanhGrad(n: number, dy: number, v: number, dx: number, slope: number): void;
   /** y = conv(x, w) + bias (bias may be 0), then ReLU when relu is set, or y += conv(x, w) when accumulate is set (bias 0, no ReLU); implicit GEMM or direct depthwise. */
   convForward(geom: number, x: number, w: number, bias: number, y: number, work: number, relu: number, accumulate: number): void;
   /** Scratch bytes of `convForward`. */
@@ -137,6 +151,13 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     mul: fn("f32_mul"),
     relu: fn("f32_relu"),
     scale: fn("f32_scale"),
+    leakyRelu: fn("f32_leaky_relu"),
+    sigmoid: fn("f32_sigmoid"),
+    tanh: fn("f32_tanh"),
+    reluGrad: fn("f32_relu_grad"),
+    leakyReluGrad: fn("f32_leaky_relu_grad"),
+    sigmoidGrad: fn("f32_sigmoid_grad"),
+    tanhGrad: fn("f32_tanh_grad"),
     convForward: fn("f32_conv_forward"),
     convForwardWorkspace: fn("f32_conv_forward_workspace"),
     convBackwardData: fn("f32_conv_backward_data"),
@@ -160,6 +181,13 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     mul: fn("f64_mul"),
     relu: fn("f64_relu"),
     scale: fn("f64_scale"),
+    leakyRelu: fn("f64_leaky_relu"),
+    sigmoid: fn("f64_sigmoid"),
+    tanh: fn("f64_tanh"),
+    reluGrad: fn("f64_relu_grad"),
+    leakyReluGrad: fn("f64_leaky_relu_grad"),
+    sigmoidGrad: fn("f64_sigmoid_grad"),
+    tanhGrad: fn("f64_tanh_grad"),
     convForward: fn("f64_conv_forward"),
     convForwardWorkspace: fn("f64_conv_forward_workspace"),
     convBackwardData: fn("f64_conv_backward_data"),

@@ -9,6 +9,15 @@ import { full, ones, tensor, view, zeros } from "./create.ts";
 import { add, mul, relu, scale, sub } from "./elementwise.ts";
 import { matmul } from "./matmul.ts";
 import {
+  leakyRelu,
+  leakyReluBackward,
+  reluBackward,
+  sigmoid,
+  sigmoidBackward,
+  tanh,
+  tanhBackward,
+} from "./activation.ts";
+import {
   conv1d,
   conv1dBackward,
   conv2d,
@@ -36,6 +45,13 @@ export const ops = {
   mul,
   scale,
   relu,
+  reluBackward,
+  leakyRelu,
+  leakyReluBackward,
+  sigmoid,
+  sigmoidBackward,
+  tanh,
+  tanhBackward,
   conv1d,
   conv2d,
   conv3d,

@@ -1,0 +1,91 @@
+import { lanes } from "../shared/simd";
+
+// Activations and their gradients over n contiguous elements, with PyTorch's formulas (the
+// comment of each op names the ATen kernel it matches, including where NaN goes); y or dx
+// may alias the input. `op` is a constant at every call site: the wrappers inline these, so
+// each op is its own loop (no per-element test of `op`).
+
+export const ACT_LEAKY_RELU = 0; // x > 0 ? x : x·slope (leaky_relu; NaN stays NaN)
+export const ACT_SIGMOID = 1; // 1 / (1 + e^−x) (sigmoid)
+export const ACT_TANH = 2; // tanh(x)
+
+export const GRAD_RELU = 0; // x ≤ 0 ? 0 : dy (threshold_backward: a NaN x passes dy)
+export const GRAD_LEAKY_RELU = 1; // x > 0 ? dy : dy·slope (leaky_relu_backward)
+export const GRAD_SIGMOID = 2; // dy·(1 − y)·y (sigmoid_backward, from the output y)
+export const GRAD_TANH = 3; // dy·(1 − y²) (tanh_backward, from the output y)
+
+// Transcendentals in f64 for both dtypes: the f32 result is then the f64 one rounded once.
+// @ts-ignore: decorator
+@inline function act<T>(op: i32, x: T, slope: T): T {
+  if (op == ACT_LEAKY_RELU) return x > <T>0 ? x : x * slope;
+  if (op == ACT_SIGMOID) return <T>(1.0 / (1.0 + Math.exp(-<f64>x)));
+  return <T>Math.tanh(<f64>x);
+}
+
+// @ts-ignore: decorator
+@inline function vact<T>(op: i32, x: v128, slope: v128): v128 {
+  // Only leaky ReLU has a vector form; the callers use act<T> for the others.
+  return v128.bitselect(x, v128.mul<T>(x, slope), v128.gt<T>(x, v128.splat<T>(0)));
+}
+
+/** y = op(x) over n elements. */
+// @ts-ignore: decorator
+@inline export function activation<T>(op: i32, n: usize, x: usize, y: usize, slope: T): void {
+  const S = sizeof<T>();
+  let i: usize = 0;
+  if (op == ACT_LEAKY_RELU) {
+    const L = lanes<T>();
+    const vs = v128.splat<T>(slope);
+    for (; i + L <= n; i += L) {
+      v128.store(y, vact<T>(op, v128.load(x), vs));
+      x += 16;
+      y += 16;
+    }
+  }
+  for (; i < n; i++) {
+    store<T>(y, act<T>(op, load<T>(x), slope));
+    x += S;
+    y += S;
+  }
+}
+
+// @ts-ignore: decorator
+@inline function grad<T>(op: i32, dy: T, v: T, slope: T): T {
+  if (op == GRAD_RELU) return v <= <T>0 ? <T>0 : dy;
+  if (op == GRAD_LEAKY_RELU) return v > <T>0 ? dy : dy * slope;
+  if (op == GRAD_SIGMOID) return dy * (<T>1 - v) * v;
+  return dy * (<T>1 - v * v);
+}
+
+// @ts-ignore: decorator
+@inline function vgrad<T>(op: i32, dy: v128, v: v128, slope: v128): v128 {
+  const zero = v128.splat<T>(0), one = v128.splat<T>(1);
+  if (op == GRAD_RELU) return v128.andnot(dy, v128.le<T>(v, zero));
+  if (op == GRAD_LEAKY_RELU) return v128.bitselect(dy, v128.mul<T>(dy, slope), v128.gt<T>(v, zero));
+  if (op == GRAD_SIGMOID) return v128.mul<T>(v128.mul<T>(dy, v128.sub<T>(one, v)), v);
+  return v128.mul<T>(dy, v128.sub<T>(one, v128.mul<T>(v, v)));
+}
+
+/** dx = the gradient of op for dy and v (the forward's input x, or its output y for sigmoid and tanh). */
+// @ts-ignore: decorator
+@inline export function activationGrad<T>(op: i32, n: usize, dy: usize, v: usize, dx: usize, slope: T): void {
+  const S = sizeof<T>();
+  const L = lanes<T>();
+  const vs = v128.splat<T>(slope);
+  let i: usize = 0;
+  for (; i + 2 * L <= n; i += 2 * L) {
+    const a = vgrad<T>(op, v128.load(dy), v128.load(v), vs);
+    const b = vgrad<T>(op, v128.load(dy, 16), v128.load(v, 16), vs);
+    v128.store(dx, a);
+    v128.store(dx, b, 16);
+    dy += 32;
+    v += 32;
+    dx += 32;
+  }
+  for (; i < n; i++) {
+    store<T>(dx, grad<T>(op, load<T>(dy), load<T>(v), slope));
+    dy += S;
+    v += S;
+    dx += S;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * Activations and their gradients, as `torch.nn.functional` and PyTorch's own backward
+ * functions: the gradient of sigmoid and tanh takes the forward's output y, the others its
+ * input x.
+ *
+ * @module
+ */
+import type { EngineCore } from "../engine/engine.ts";
+import type { FloatKernels } from "../engine/kernels.ts";
+import type { Runtime } from "../engine/runtime.ts";
+import type { DType, Tensor } from "../engine/tensor.ts";
+import { floatTensor, fmt, numberArg, opError, sameDtype } from "./_validate.ts";
+
+type Forward = "leakyRelu" | "sigmoid" | "tanh";
+type Backward = "reluGrad" | "leakyReluGrad" | "sigmoidGrad" | "tanhGrad";
+
+function forward(rt: Runtime, op: string, kernel: Forward, x: Tensor, slope: number): Tensor {
+  const tx = floatTensor(rt, op, "x", x);
+  return rt.run(op, (call) => {
+    const y = call.output(tx.shape, tx.dtype);
+    if (y.size > 0) (rt.kernelsFor(tx.dtype) as FloatKernels)[kernel](tx.size, tx.ptr, y.ptr, slope);
+    return y;
+  });
+}
+
+function backward(
+  rt: Runtime,
+  op: string,
+  kernel: Backward,
+  dy: Tensor,
+  v: Tensor,
+  vName: string,
+  slope: number,
+): Tensor {
+  const tdy = floatTensor(rt, op, "dy", dy);
+  const tv = floatTensor(rt, op, vName, v);
+  const dtype = sameDtype(op, vName, tv, "dy", tdy);
+  if (tdy.shape.length !== tv.shape.length || tdy.shape.some((d, i) => d !== tv.shape[i])) {
+    throw opError(
+      op,
+      "dy",
+      `must have the shape of '${vName}'`,
+      `'dy' is ${fmt(tdy.shape)}, '${vName}' is ${fmt(tv.shape)}`,
+    );
+  }
+  return rt.run(op, (call) => {
+    const dx = call.output(tv.shape, dtype);
+    if (dx.size > 0) rt.kernelsFor(dtype)[kernel](tv.size, tdy.ptr, tv.ptr, dx.ptr, slope);
+    return dx;
+  });
+}
+
+/**
+ * The gradient of `relu` (`torch.nn.functional.relu`): dx = dy where x > 0, else 0 (a NaN x
+ * passes dy, as PyTorch's threshold_backward does).
+ *
+ * @param dy Gradient of the output.
+ * @param x The forward's input, of dy's shape.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([-1, 0, 2]);
+ * assert.deepStrictEqual(Array.from(engine.reluBackward(engine.tensor([5, 5, 5]), x).data), [0, 0, 5]);
+ * ```
+ */
+export function reluBackward<D extends DType>(this: EngineCore, dy: Tensor<D>, x: Tensor<D>): Tensor<D> {
+  return backward(this.runtime, "reluBackward", "reluGrad", dy, x, "x", 0) as Tensor<D>;
+}
+
+/**
+ * `x > 0 ? x : x·slope` elementwise (`torch.nn.functional.leaky_relu`; NaN stays NaN).
+ *
+ * @param x Input.
+ * @param slope The negative slope. @default {0.01}
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * assert.deepStrictEqual(Array.from(engine.leakyRelu(engine.tensor([-2, 3]), 0.5).data), [-1, 3]);
+ * ```
+ */
+export function leakyRelu<D extends DType>(this: EngineCore, x: Tensor<D>, slope = 0.01): Tensor<D> {
+  return forward(this.runtime, "leakyRelu", "leakyRelu", x, numberArg("leakyRelu", "slope", slope)) as Tensor<D>;
+}
+
+/**
+ * The gradient of `leakyRelu`: dx = x > 0 ? dy : dy·slope (PyTorch's leaky_relu_backward).
+ *
+ * @param dy Gradient of the output.
+ * @param x The forward's input, of dy's shape.
+ * @param slope The forward's negative slope. @default {0.01}
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const dx = engine.leakyReluBackward(engine.tensor([2, 2]), engine.tensor([-1, 1]), 0.5);
+ * assert.deepStrictEqual(Array.from(dx.data), [1, 2]);
+ * ```
+ */
+export function leakyReluBackward<D extends DType>(
+  this: EngineCore,
+  dy: Tensor<D>,
+  x: Tensor<D>,
+  slope = 0.01,
+): Tensor<D> {
+  const s = numberArg("leakyReluBackward", "slope", slope);
+  return backward(this.runtime, "leakyReluBackward", "leakyReluGrad", dy, x, "x", s) as Tensor<D>;
+}
+
+/**
+ * `1 / (1 + e^−x)` elementwise (`torch.sigmoid`).
+ *
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * assert.deepStrictEqual(Array.from(engine.sigmoid(engine.tensor([0])).data), [0.5]);
+ * ```
+ */
+export function sigmoid<D extends DType>(this: EngineCore, x: Tensor<D>): Tensor<D> {
+  return forward(this.runtime, "sigmoid", "sigmoid", x, 0) as Tensor<D>;
+}
+
+/**
+ * The gradient of `sigmoid` from its output y: dx = dy·(1 − y)·y (PyTorch's sigmoid_backward).
+ *
+ * @param dy Gradient of the output.
+ * @param y The forward's output, of dy's shape.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const y = engine.sigmoid(engine.tensor([0]));
+ * assert.deepStrictEqual(Array.from(engine.sigmoidBackward(engine.tensor([1]), y).data), [0.25]);
+ * ```
+ */
+export function sigmoidBackward<D extends DType>(this: EngineCore, dy: Tensor<D>, y: Tensor<D>): Tensor<D> {
+  return backward(this.runtime, "sigmoidBackward", "sigmoidGrad", dy, y, "y", 0) as Tensor<D>;
+}
+
+/**
+ * `tanh(x)` elementwise (`torch.tanh`).
+ *
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * assert.deepStrictEqual(Array.from(engine.tanh(engine.tensor([0], [1], "float64")).data), [0]);
+ * ```
+ */
+export function tanh<D extends DType>(this: EngineCore, x: Tensor<D>): Tensor<D> {
+  return forward(this.runtime, "tanh", "tanh", x, 0) as Tensor<D>;
+}
+
+/**
+ * The gradient of `tanh` from its output y: dx = dy·(1 − y²) (PyTorch's tanh_backward).
+ *
+ * @param dy Gradient of the output.
+ * @param y The forward's output, of dy's shape.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const dx = engine.tanhBackward(engine.tensor([2]), engine.tensor([0.5]));
+ * assert.deepStrictEqual(Array.from(dx.data), [1.5]);
+ * ```
+ */
+export function tanhBackward<D extends DType>(this: EngineCore, dy: Tensor<D>, y: Tensor<D>): Tensor<D> {
+  return backward(this.runtime, "tanhBackward", "tanhGrad", dy, y, "y", 0) as Tensor<D>;
+}
