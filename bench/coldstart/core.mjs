@@ -234,7 +234,9 @@ export function median(v) {
  * @property {number} early Mean of calls 2..EARLY ÷ steady median.
  * @property {number | null} callsToSteady The first call index i (1-based) such that every
  *   moving median of 5 calls starting at i or later (within the EARLY + WARM calls) is ≤ 1.2 × steady;
- *   null if the last window is still above.
+ *   null if the last window is still above. A single slow spell late in the calls moves it.
+ * @property {number | null} callsToReach The first call index i whose window (calls i..i+4)
+ *   has a median ≤ 1.2 × steady (when V8 has tiered the hot code up); null if none has.
  */
 
 /** @param {Sample} s @returns {Derived} */
@@ -242,12 +244,21 @@ export function derive(s) {
   const steady = median(s.calls.slice(EARLY + WARM));
   const early = s.calls.slice(1, EARLY);
   const head = s.calls.slice(0, EARLY + WARM);
+  const within = (/** @type {number} */ i) => median(head.slice(i, i + 5)) <= 1.2 * steady;
+  const last = head.length - 5; // windows start at 0..last
   let callsToSteady = /** @type {number | null} */ (1);
-  for (let i = head.length - 5; i >= 0; i--) {
-    if (median(head.slice(i, i + 5)) > 1.2 * steady) {
-      callsToSteady = i + 1 < head.length - 4 ? i + 2 : null;
+  for (let i = last; i >= 0; i--) {
+    if (!within(i)) {
+      callsToSteady = i < last ? i + 2 : null;
       break;
     }
   }
-  return { steadyUs: steady * 1000, early: early.reduce((a, b) => a + b, 0) / early.length / steady, callsToSteady };
+  let callsToReach = /** @type {number | null} */ (null);
+  for (let i = 0; i <= last && callsToReach === null; i++) if (within(i)) callsToReach = i + 1;
+  return {
+    steadyUs: steady * 1000,
+    early: early.reduce((a, b) => a + b, 0) / early.length / steady,
+    callsToSteady,
+    callsToReach,
+  };
 }
