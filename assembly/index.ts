@@ -7,6 +7,8 @@ import { vbinary, OP_ADD, OP_SUB, OP_MUL } from "./elementwise/binary";
 import { vunary, OP_RELU, OP_SCALE } from "./elementwise/unary";
 import { activation, activationGrad, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, GRAD_RELU, GRAD_LEAKY_RELU, GRAD_SIGMOID, GRAD_TANH } from "./elementwise/activation";
 import { peakMadd10, peakMadd12 } from "./peak/peak";
+import { softmax, softmaxGrad } from "./elementwise/softmax";
+import { crossEntropyIndex, crossEntropyProbs, mse, multiMargin } from "./loss/loss";
 import { CONV_GEOM_SLOT } from "./conv/geometry";
 import { convForward, convForwardWorkspace } from "./conv/forward";
 import { convBackwardData, convBackwardDataWorkspace } from "./conv/backward_data";
@@ -80,6 +82,30 @@ export function f64_sigmoid_grad(n: usize, dy: usize, v: usize, dx: usize, slope
 // --- tanh_grad: dx = dy·(1 − y²) (v = y, the forward's output), over n elements; dx may alias dy
 export function f32_tanh_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f32): void { activationGrad<f32>(GRAD_TANH, n, dy, v, dx, slope); }
 export function f64_tanh_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f64): void { activationGrad<f64>(GRAD_TANH, n, dy, v, dx, slope); }
+
+// --- softmax: y = softmax (log: log-softmax) of x along the middle dim of [outer, len, inner]; y may alias x
+export function f32_softmax(outer: usize, len: usize, inner: usize, x: usize, y: usize, log: i32): void { softmax<f32>(outer, len, inner, x, y, log != 0); }
+export function f64_softmax(outer: usize, len: usize, inner: usize, x: usize, y: usize, log: i32): void { softmax<f64>(outer, len, inner, x, y, log != 0); }
+
+// --- softmax_grad: dx = the gradient of softmax (log: log-softmax) for dy and the forward's output y, along the middle dim
+export function f32_softmax_grad(outer: usize, len: usize, inner: usize, dy: usize, y: usize, dx: usize, log: i32): void { softmaxGrad<f32>(outer, len, inner, dy, y, dx, log != 0); }
+export function f64_softmax_grad(outer: usize, len: usize, inner: usize, dy: usize, y: usize, dx: usize, log: i32): void { softmaxGrad<f64>(outer, len, inner, dy, y, dx, log != 0); }
+
+// --- cross_entropy_index: Cross-entropy of logits [n, c] against i32 class indices, label smoothing eps; returns the loss, writes grad
+export function f32_cross_entropy_index(n: usize, c: usize, x: usize, target: usize, eps: f64, scale: f64, grad: usize): f64 { return crossEntropyIndex<f32>(n, c, x, target, eps, scale, grad); }
+export function f64_cross_entropy_index(n: usize, c: usize, x: usize, target: usize, eps: f64, scale: f64, grad: usize): f64 { return crossEntropyIndex<f64>(n, c, x, target, eps, scale, grad); }
+
+// --- cross_entropy_probs: Cross-entropy of logits [n, c] against class probabilities [n, c]; returns the loss, writes grad
+export function f32_cross_entropy_probs(n: usize, c: usize, x: usize, target: usize, eps: f64, scale: f64, grad: usize): f64 { return crossEntropyProbs<f32>(n, c, x, target, eps, scale, grad); }
+export function f64_cross_entropy_probs(n: usize, c: usize, x: usize, target: usize, eps: f64, scale: f64, grad: usize): f64 { return crossEntropyProbs<f64>(n, c, x, target, eps, scale, grad); }
+
+// --- mse: Squared error of n elements times scale; returns the loss, writes grad = 2(p − t)·scale
+export function f32_mse(n: usize, p: usize, t: usize, scale: f64, grad: usize): f64 { return mse<f32>(n, p, t, scale, grad); }
+export function f64_mse(n: usize, p: usize, t: usize, scale: f64, grad: usize): f64 { return mse<f64>(n, p, t, scale, grad); }
+
+// --- multi_margin: Multiclass hinge loss (p = 1) of scores [n, c] against i32 class indices; returns the loss, writes grad
+export function f32_multi_margin(n: usize, c: usize, x: usize, target: usize, margin: f64, scale: f64, grad: usize): f64 { return multiMargin<f32>(n, c, x, target, margin, scale, grad); }
+export function f64_multi_margin(n: usize, c: usize, x: usize, target: usize, margin: f64, scale: f64, grad: usize): f64 { return multiMargin<f64>(n, c, x, target, margin, scale, grad); }
 
 // --- peak_madd10: Throughput probe for bench/: iters · 10 · 2 · 4 FLOPs per call
 export function f32_peak_madd10(iters: usize, buf: usize, bytes: usize): f32 { return peakMadd10<f32>(iters, buf, bytes); }

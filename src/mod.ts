@@ -35,4 +35,6 @@ export type {
   ConvTransposeOptions,
 } from "./ops/conv.ts";
 export type { Ops } from "./ops/mod.ts";
+export type { LinearBackwardOptions, LinearGradients, LinearNeeds } from "./ops/linear.ts";
+export type { CrossEntropyOptions, LossResult, MseLossOptions, MultiMarginLossOptions, Reduction } from "./ops/loss.ts";
 export { hasRelaxedSimd } from "./engine/features.ts";

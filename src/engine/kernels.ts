@@ -36,6 +36,18 @@ export interface FloatKernels {
   sigmoidGrad(n: number, dy: number, v: number, dx: number, slope: number): void;
   /** dx = dy·(1 − y²) (v = y, the forward's output), over n elements; dx may alias dy. */
   tanhGrad(n: number, dy: number, v: number, dx: number, slope: number): void;
+  /** y = softmax (log: log-softmax) of x along the middle dim of [outer, len, inner]; y may alias x. */
+  softmax(outer: number, len: number, inner: number, x: number, y: number, log: number): void;
+  /** dx = the gradient of softmax (log: log-softmax) for dy and the forward's output y, along the middle dim. */
+  softmaxGrad(outer: number, len: number, inner: number, dy: number, y: number, dx: number, log: number): void;
+  /** Cross-entropy of logits [n, c] against i32 class indices, label smoothing eps; returns the loss, writes grad. */
+  crossEntropyIndex(n: number, c: number, x: number, target: number, eps: number, scale: number, grad: number): number;
+  /** Cross-entropy of logits [n, c] against class probabilities [n, c]; returns the loss, writes grad. */
+  crossEntropyProbs(n: number, c: number, x: number, target: number, eps: number, scale: number, grad: number): number;
+  /** Squared error of n elements times scale; returns the loss, writes grad = 2(p − t)·scale. */
+  mse(n: number, p: number, t: number, scale: number, grad: number): number;
+  /** Multiclass hinge loss (p = 1) of scores [n, c] against i32 class indices; returns the loss, writes grad. */
+  multiMargin(n: number, c: number, x: number, target: number, margin: number, scale: number, grad: number): number;
   /** y = conv(x, w) + bias (bias may be 0), then ReLU when relu is set, or y += conv(x, w) when accumulate is set (bias 0, no ReLU); implicit GEMM or direct depthwise. */
   convForward(geom: number, x: number, w: number, bias: number, y: number, work: number, relu: number, accumulate: number): void;
   /** Scratch bytes of `convForward`. */
@@ -158,6 +170,12 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     leakyReluGrad: fn("f32_leaky_relu_grad"),
     sigmoidGrad: fn("f32_sigmoid_grad"),
     tanhGrad: fn("f32_tanh_grad"),
+    softmax: fn("f32_softmax"),
+    softmaxGrad: fn("f32_softmax_grad"),
+    crossEntropyIndex: fn("f32_cross_entropy_index"),
+    crossEntropyProbs: fn("f32_cross_entropy_probs"),
+    mse: fn("f32_mse"),
+    multiMargin: fn("f32_multi_margin"),
     convForward: fn("f32_conv_forward"),
     convForwardWorkspace: fn("f32_conv_forward_workspace"),
     convBackwardData: fn("f32_conv_backward_data"),
@@ -188,6 +206,12 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     leakyReluGrad: fn("f64_leaky_relu_grad"),
     sigmoidGrad: fn("f64_sigmoid_grad"),
     tanhGrad: fn("f64_tanh_grad"),
+    softmax: fn("f64_softmax"),
+    softmaxGrad: fn("f64_softmax_grad"),
+    crossEntropyIndex: fn("f64_cross_entropy_index"),
+    crossEntropyProbs: fn("f64_cross_entropy_probs"),
+    mse: fn("f64_mse"),
+    multiMargin: fn("f64_multi_margin"),
     convForward: fn("f64_conv_forward"),
     convForwardWorkspace: fn("f64_conv_forward_workspace"),
     convBackwardData: fn("f64_conv_backward_data"),

@@ -8,6 +8,9 @@
 import { full, ones, tensor, view, zeros } from "./create.ts";
 import { add, mul, relu, scale, sub } from "./elementwise.ts";
 import { matmul } from "./matmul.ts";
+import { linear, linearBackward } from "./linear.ts";
+import { crossEntropy, mseLoss, multiMarginLoss } from "./loss.ts";
+import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from "./softmax.ts";
 import {
   leakyRelu,
   leakyReluBackward,
@@ -52,6 +55,15 @@ export const ops = {
   sigmoidBackward,
   tanh,
   tanhBackward,
+  softmax,
+  softmaxBackward,
+  logSoftmax,
+  logSoftmaxBackward,
+  linear,
+  linearBackward,
+  crossEntropy,
+  mseLoss,
+  multiMarginLoss,
   conv1d,
   conv2d,
   conv3d,

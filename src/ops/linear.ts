@@ -1,0 +1,182 @@
+/**
+ * The fully connected layer's op: y = x·wᵀ + b on the GEMM, and its gradients.
+ *
+ * @module
+ */
+import type { EngineCore } from "../engine/engine.ts";
+import type { DType, Tensor } from "../engine/tensor.ts";
+import { boolOption, floatTensor, fmt, opError, options, sameDtype, showValue } from "./_validate.ts";
+
+/** Which gradients `linearBackward` computes; a skipped one is null. */
+export interface LinearNeeds {
+  /** @default {true} */
+  dx?: boolean;
+  /** @default {true} */
+  dw?: boolean;
+  /** @default {true} */
+  db?: boolean;
+}
+
+/** Options of `linearBackward`. */
+export interface LinearBackwardOptions {
+  /** Gradients to compute. @default {{ dx: true, dw: true, db: true }} */
+  needs?: LinearNeeds;
+}
+
+/** The gradients of `sum(y · dy)` for `y = linear(x, w, b)`: the shapes of x, w and `[out]`. */
+export interface LinearGradients<D extends DType = DType> {
+  dx: Tensor<D> | null;
+  dw: Tensor<D> | null;
+  db: Tensor<D> | null;
+}
+
+function operands(engine: EngineCore, op: string, x: Tensor, w: Tensor) {
+  const rt = engine.runtime;
+  const tx = floatTensor(rt, op, "x", x);
+  const tw = floatTensor(rt, op, "w", w);
+  const dtype = sameDtype(op, "x", tx, "w", tw);
+  if (tx.shape.length !== 2) throw opError(op, "x", "must be 2-D [N, in]", `current shape is ${fmt(tx.shape)}`);
+  if (tw.shape.length !== 2 || tw.shape[1] !== tx.shape[1]) {
+    throw opError(
+      op,
+      "w",
+      `must be [out, ${tx.shape[1]}] to match 'x'`,
+      `'x' is ${fmt(tx.shape)}, 'w' is ${fmt(tw.shape)}`,
+    );
+  }
+  return { rt, tx, tw, dtype, n: tx.shape[0], k: tx.shape[1], m: tw.shape[0] };
+}
+
+/**
+ * `y = x·wᵀ + b` (`torch.nn.functional.linear`): x `[N, in]`, w `[out, in]`, b `[out]` or null →
+ * `[N, out]`, on the packed SIMD GEMM (the bias is written first and the product added to it).
+ *
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([[1, 2]]), w = engine.tensor([[1, 0], [1, 1], [0, 2]]);
+ * const y = engine.linear(x, w, engine.tensor([10, 20, 30]));
+ * assert.deepStrictEqual(Array.from(y.data), [11, 23, 34]);
+ * ```
+ */
+export function linear<D extends DType>(
+  this: EngineCore,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  b?: Tensor<D> | null,
+): Tensor<D> {
+  const OP = "linear";
+  const { rt, tx, tw, dtype, n, k, m } = operands(this, OP, x, w);
+  let tb: Tensor | null = null;
+  if (b !== undefined && b !== null) {
+    tb = floatTensor(rt, OP, "b", b);
+    sameDtype(OP, "x", tx, "b", tb);
+    if (tb.shape.length !== 1 || tb.shape[0] !== m) {
+      throw opError(OP, "b", `must have shape [${m}] (one value per output)`, `current shape is ${fmt(tb.shape)}`);
+    }
+  }
+  return rt.run(OP, (call) => {
+    const y = call.output([n, m], dtype);
+    if (y.size === 0) return y as Tensor<D>;
+    if (tb !== null) {
+      const bias = tb.data, out = y.data;
+      for (let i = 0; i < n; i++) out.set(bias, i * m);
+    } else if (k === 0) {
+      y.data.fill(0);
+    }
+    const K = rt.kernelsFor(dtype);
+    const work = call.scratch(K.gemmWorkspace(n, m, k));
+    // y (+)= x · wᵀ: b read transposed (row stride 1, column stride k).
+    K.gemm(1, n, m, k, tx.ptr, k, 1, 0, tw.ptr, 1, k, 0, y.ptr, m, 0, work, tb !== null ? 1 : 0);
+    return y as Tensor<D>;
+  });
+}
+
+/**
+ * The gradients of `sum(y · dy)` for `y = linear(x, w, b)`: dx = dy·w `[N, in]`, dw = dyᵀ·x
+ * `[out, in]`, db = dy summed over the batch `[out]`. `needs` skips gradients (null).
+ *
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const x = engine.tensor([[1, 2], [3, 4]]), w = engine.tensor([[1, 0], [0, 1], [1, 1]]);
+ * const { dx, dw, db } = engine.linearBackward(engine.ones([2, 3]), x, w);
+ * assert.deepStrictEqual(Array.from(dx!.data), [2, 2, 2, 2]);
+ * assert.deepStrictEqual(Array.from(dw!.data), [4, 6, 4, 6, 4, 6]);
+ * assert.deepStrictEqual(Array.from(db!.data), [2, 2, 2]);
+ * ```
+ */
+export function linearBackward<D extends DType>(
+  this: EngineCore,
+  dy: Tensor<D>,
+  x: Tensor<D>,
+  w: Tensor<D>,
+  opts?: LinearBackwardOptions,
+): LinearGradients<D> {
+  const OP = "linearBackward";
+  const o = options<LinearBackwardOptions>(OP, opts, ["needs"]);
+  const needs = (o.needs ?? {}) as Record<string, unknown>;
+  if (typeof needs !== "object" || needs === null || Array.isArray(needs)) {
+    throw opError(OP, "needs", "must be an object", `current value is ${showValue(o.needs)}`);
+  }
+  for (const key of Object.keys(needs)) {
+    if (key !== "dx" && key !== "dw" && key !== "db") {
+      throw opError(OP, "needs", `has an unknown key '${key}'`, "known keys are dx, dw, db");
+    }
+  }
+  const want = {
+    dx: boolOption(OP, "needs.dx", needs.dx, true),
+    dw: boolOption(OP, "needs.dw", needs.dw, true),
+    db: boolOption(OP, "needs.db", needs.db, true),
+  };
+  const { rt, tx, tw, dtype, n, k, m } = operands(this, OP, x, w);
+  const tdy = floatTensor(rt, OP, "dy", dy);
+  sameDtype(OP, "x", tx, "dy", tdy);
+  if (tdy.shape.length !== 2 || tdy.shape[0] !== n || tdy.shape[1] !== m) {
+    throw opError(
+      OP,
+      "dy",
+      `must have the forward output's shape [${n}, ${m}]`,
+      `current shape is ${fmt(tdy.shape)}; 'x' is ${fmt(tx.shape)}, 'w' is ${fmt(tw.shape)}`,
+    );
+  }
+  return rt.run(OP, (call) => {
+    const K = rt.kernelsFor(dtype);
+    const gemm = (mm: number, nn: number, kk: number, run: (work: number) => void) => {
+      const work = call.scratch(K.gemmWorkspace(mm, nn, kk));
+      run(work);
+      call.freeScratch(work);
+    };
+    const dx = want.dx ? call.output([n, k], dtype) : null;
+    const dw = want.dw ? call.output([m, k], dtype) : null;
+    const db = want.db ? call.output([m], dtype) : null;
+    // dx [n, k] = dy [n, m] · w [m, k]
+    if (dx !== null && dx.size > 0) {
+      if (m === 0) dx.data.fill(0);
+      else gemm(n, k, m, (work) => K.gemm(1, n, k, m, tdy.ptr, m, 1, 0, tw.ptr, k, 1, 0, dx.ptr, k, 0, work, 0));
+    }
+    // dw [m, k] = dyᵀ [m, n] · x [n, k]
+    if (dw !== null && dw.size > 0) {
+      if (n === 0) dw.data.fill(0);
+      else gemm(m, k, n, (work) => K.gemm(1, m, k, n, tdy.ptr, 1, m, 0, tx.ptr, k, 1, 0, dw.ptr, k, 0, work, 0));
+    }
+    // db [m] = 1ᵀ [1, n] · dy [n, m]: a GEMM against a row of ones.
+    if (db !== null && db.size > 0) {
+      if (n === 0) db.data.fill(0);
+      else {
+        const bytes = n * (dtype === "float64" ? 8 : 4);
+        const ones = call.scratch(bytes);
+        (dtype === "float64"
+          ? new Float64Array(rt.memory.buffer, ones, n)
+          : new Float32Array(rt.memory.buffer, ones, n)).fill(1);
+        gemm(1, m, n, (work) => K.gemm(1, 1, m, n, ones, n, 1, 0, tdy.ptr, m, 1, 0, db.ptr, m, 0, work, 0));
+        call.freeScratch(ones);
+      }
+    }
+    return { dx, dw, db } as LinearGradients<D>;
+  });
+}

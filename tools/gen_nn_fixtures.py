@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Golden values for softmax/log-softmax, linear and the losses, from PyTorch (Debian
+python3-torch), into test/fixtures/nn.json.
+
+Run with the system interpreter that has torch:  /usr/bin/python3 tools/gen_nn_fixtures.py
+The test reads the JSON file only; it never needs torch.
+
+Inputs are stored (float64 numbers, seeded Python random), outputs computed in float64 by
+torch.nn.functional with autograd for the gradients: softmax and log_softmax along every dim
+of a 3-D input with their backward functions (_softmax_backward_data from the output y);
+linear with and without bias and its dx, dw, db; cross_entropy against class indices and
+against probabilities, with label smoothing, reductions mean and sum, and extreme logits
+(±1e4); mse_loss; multi_margin_loss with margins. Non-finite numbers never occur here.
+"""
+import json
+import os
+import random
+
+import torch
+import torch.nn.functional as F
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "nn.json")
+D = torch.float64
+
+
+def t(values, shape):
+    return torch.tensor(values, dtype=D).reshape(shape)
+
+
+def flat(x):
+    return x.detach().reshape(-1).tolist()
+
+
+def main():
+    rnd = random.Random(5)
+    u = lambda n, a=-3, b=3: [rnd.uniform(a, b) for _ in range(n)]
+    out = {"softmax": [], "linear": [], "crossEntropy": [], "mse": [], "multiMargin": []}
+
+    for shape in [[2, 3, 4], [1, 7, 1], [5, 1, 3]]:
+        n = shape[0] * shape[1] * shape[2]
+        x, dy = u(n), u(n)
+        for dim in [0, 1, 2, -1]:
+            for log in [False, True]:
+                tx = t(x, shape)
+                y = (F.log_softmax if log else F.softmax)(tx, dim)
+                tdy = t(dy, shape)
+                if log:
+                    dx = torch.ops.aten._log_softmax_backward_data(tdy, y, dim, D)
+                else:
+                    dx = torch.ops.aten._softmax_backward_data(tdy, y, dim, D)
+                out["softmax"].append({"shape": shape, "dim": dim, "log": log, "x": x, "dy": dy, "y": flat(y), "dx": flat(dx)})
+
+    for (n, k, m, bias) in [(1, 1, 1, True), (3, 5, 7, True), (9, 4, 3, False), (64, 17, 10, True), (2, 33, 9, True)]:
+        x, w, b, dy = u(n * k), u(m * k), u(m), u(n * m)
+        tx = t(x, [n, k]).requires_grad_()
+        tw = t(w, [m, k]).requires_grad_()
+        tb = t(b, [m]).requires_grad_() if bias else None
+        y = F.linear(tx, tw, tb)
+        y.backward(t(dy, [n, m]))
+        out["linear"].append({"n": n, "k": k, "m": m, "x": x, "w": w, "b": b if bias else None, "dy": dy, "y": flat(y),
+                              "dx": flat(tx.grad), "dw": flat(tw.grad), "db": flat(tb.grad) if bias else None})
+
+    for (n, c, kind, smooth, red, scale) in [(4, 5, "index", 0.0, "mean", 3), (6, 3, "index", 0.1, "sum", 3),
+                                            (3, 10, "index", 0.0, "mean", 1e4), (5, 4, "probs", 0.0, "mean", 3),
+                                            (2, 6, "probs", 0.2, "sum", 3), (1, 1, "index", 0.0, "mean", 3),
+                                            (7, 2, "index", 0.3, "mean", 1e4)]:
+        x = [v * scale / 3 for v in u(n * c)]
+        tx = t(x, [n, c]).requires_grad_()
+        if kind == "index":
+            target = [rnd.randrange(c) for _ in range(n)]
+            tt = torch.tensor(target, dtype=torch.long)
+        else:
+            raw = [[rnd.random() for _ in range(c)] for _ in range(n)]
+            target = [v / sum(r) for r in raw for v in r]
+            tt = t(target, [n, c])
+        loss = F.cross_entropy(tx, tt, reduction=red, label_smoothing=smooth)
+        loss.backward()
+        out["crossEntropy"].append({"n": n, "c": c, "kind": kind, "labelSmoothing": smooth, "reduction": red, "x": x,
+                                    "target": target, "loss": loss.item(), "grad": flat(tx.grad)})
+
+    for (shape, red) in [([3, 4], "mean"), ([17], "sum"), ([2, 3, 5], "mean")]:
+        n = 1
+        for d in shape:
+            n *= d
+        p, q = u(n), u(n)
+        tp = t(p, shape).requires_grad_()
+        loss = F.mse_loss(tp, t(q, shape), reduction=red)
+        loss.backward()
+        out["mse"].append({"shape": shape, "reduction": red, "pred": p, "target": q, "loss": loss.item(), "grad": flat(tp.grad)})
+
+    for (n, c, margin, red) in [(4, 5, 1.0, "mean"), (6, 3, 0.5, "sum"), (3, 10, 2.0, "mean"), (2, 1, 1.0, "mean")]:
+        x = u(n * c, -1, 1)
+        target = [rnd.randrange(c) for _ in range(n)]
+        tx = t(x, [n, c]).requires_grad_()
+        loss = F.multi_margin_loss(tx, torch.tensor(target), p=1, margin=margin, reduction=red)
+        loss.backward()
+        out["multiMargin"].append({"n": n, "c": c, "margin": margin, "reduction": red, "x": x, "target": target,
+                                   "loss": loss.item(), "grad": flat(tx.grad)})
+
+    with open(OUT, "w") as f:
+        json.dump({"about": "PyTorch " + torch.__version__ + " float64 softmax, linear and losses; generated by "
+                   "tools/gen_nn_fixtures.py", **out}, f, indent=None, separators=(",", ":"), allow_nan=False)
+        f.write("\n")
+    print(f"wrote {sum(len(v) for v in out.values())} cases to {OUT}")
+
+
+if __name__ == "__main__":
+    main()
