@@ -12,6 +12,8 @@ const HOST = "127.0.0.1";
 
 export default defineConfig({
   server: { host: HOST, strictPort: false },
+  // src imports the loader by its npm: specifier (as Deno resolves it); Vite takes it from node_modules.
+  resolve: { alias: [{ find: /^npm:(@assemblyscript\/loader)@.*$/, replacement: "$1" }] },
   optimizeDeps: { include: ["@assemblyscript/loader"] },
   test: {
     include: ["test/**/*.test.ts"],

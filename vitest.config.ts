@@ -10,6 +10,8 @@ const expect = (globalThis as { process?: { env?: Record<string, string | undefi
   ?.SIMDNN_EXPECT_RUNTIME;
 
 export default defineConfig({
+  // src imports the loader by its npm: specifier (as Deno resolves it); Vite takes it from node_modules.
+  resolve: { alias: [{ find: /^npm:(@assemblyscript\/loader)@.*$/, replacement: "$1" }] },
   test: {
     include: ["test/**/*.test.ts"],
     execArgv: isDeno ? [] : ["--experimental-wasm-relaxed-simd"],

@@ -2,8 +2,8 @@
 // modules, so every runtime gets the bytes through a plain `import` (no fetch, no
 // file read, no bundler plugin). src/engine/modules.ts imports each build dynamically,
 // so bundlers give each its own chunk. The constant is typed `string` so that the
-// emitted .d.ts does not repeat the bytes as a literal type. Run by `npm run build` and
-// by `prepare` on install.
+// emitted .d.ts does not repeat the bytes as a literal type. Run by `npm run build` (never
+// on install: the generated modules are committed).
 // Output is a pure function of the sources and the locked asc version.
 import asc from "assemblyscript/asc";
 import { createHash } from "node:crypto";

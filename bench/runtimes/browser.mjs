@@ -28,7 +28,13 @@ await build({
   logLevel: "warn",
   // The WASM-only ORT build, with its glue and .wasm fetched from wasmPaths at run time
   // (the default browser entry is the WebGPU build, and Vite would copy its 28 MB .wasm).
-  resolve: { alias: { "onnxruntime-web": join(root, "node_modules/onnxruntime-web/dist/ort.wasm.min.mjs") } },
+  // src imports the loader by its npm: specifier (as Deno does); Vite takes it from node_modules.
+  resolve: {
+    alias: [
+      { find: "onnxruntime-web", replacement: join(root, "node_modules/onnxruntime-web/dist/ort.wasm.min.mjs") },
+      { find: /^npm:(@assemblyscript\/loader)@.*$/, replacement: "$1" },
+    ],
+  },
   build: {
     outDir: out,
     emptyOutDir: true,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { instantiateSync } from "@assemblyscript/loader";
+import { instantiateSync } from "npm:@assemblyscript/loader@^0.28.20";
 import { hasRelaxedSimd, hasSimd, type SimdBuild } from "./features.ts";
 import { Heap, OutOfMemoryError } from "./heap.ts";
 import { bindKernels, type FloatKernels, type Kernels } from "./kernels.ts";

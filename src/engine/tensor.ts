@@ -199,7 +199,7 @@ export class Tensor<D extends DType = DType> {
    */
   get data(): TypedArrayFor<D> {
     if (this.#disposed) throw new Error(`Cannot read data of a disposed tensor of shape ${fmtShape(this.shape)}`);
-    const buf = this.#owner.memory.buffer;
+    const buf = this.#owner.memory.buffer as ArrayBuffer; // never shared; Deno types it ArrayBuffer | SharedArrayBuffer
     if (this.#view === null || this.#view.buffer !== buf) {
       this.#view = new CTORS[this.dtype](buf, this.ptr, this.size) as TypedArrayFor<D>;
     }

@@ -1,0 +1,135 @@
+/**
+ * Fully connected layers (forward and backward), softmax cross-entropy and activations, f32,
+ * with tfjs-wasm as peer: `linear` against tf.matMul with a bias add, its backward against
+ * the two products tf computes for it, cross-entropy against tf.losses.softmaxCrossEntropy
+ * (forward; tf.grad of it for the gradient case), relu against tf.relu. Linear FLOPs are
+ * 2·N·in·out per product; the elementwise cases count one FLOP per element.
+ *
+ * @module
+ */
+import { randomData } from "./data.mjs";
+
+/** @typedef {import("../harness.mjs").BenchCase} BenchCase */
+
+/**
+ * @param {number} n
+ * @param {number} k In features.
+ * @param {number} m Out features.
+ * @returns {BenchCase[]}
+ */
+function linearCases(n, k, m) {
+  const x = () => randomData(n * k, 1), w = () => randomData(m * k, 2), b = () => randomData(m, 3);
+  const dy = () => randomData(n * m, 4);
+  const name = `${n}x${k}→${m}`;
+  return [
+    {
+      name: `linear ${name}`,
+      group: "linear",
+      flops: 2 * n * k * m,
+      setup(e) {
+        const tx = e.tensor(x(), [n, k]), tw = e.tensor(w(), [m, k]), tb = e.tensor(b(), [m]);
+        return { run: () => e.linear(tx, tw, tb).dispose(), dispose: () => [tx, tw, tb].forEach((t) => t.dispose()) };
+      },
+      peers: {
+        /** @param {any} tf */
+        tfjsWasm: (tf) => {
+          const tx = tf.tensor2d(x(), [n, k]), tw = tf.tensor2d(w(), [m, k]), tb = tf.tensor1d(b());
+          return {
+            run: () => tf.tidy(() => tf.add(tf.matMul(tx, tw, false, true), tb).dataSync()),
+            dispose: () => tf.dispose([tx, tw, tb]),
+          };
+        },
+      },
+    },
+    {
+      name: `linear-backward ${name}`,
+      group: "linear",
+      ref: `linear ${name}`,
+      flops: 4 * n * k * m,
+      setup(e) {
+        const tx = e.tensor(x(), [n, k]), tw = e.tensor(w(), [m, k]), tdy = e.tensor(dy(), [n, m]);
+        return {
+          run: () => {
+            const g = e.linearBackward(tdy, tx, tw);
+            g.dx?.dispose(), g.dw?.dispose(), g.db?.dispose();
+          },
+          dispose: () => [tx, tw, tdy].forEach((t) => t.dispose()),
+        };
+      },
+      peers: {
+        /** @param {any} tf */
+        tfjsWasm: (tf) => {
+          const tx = tf.tensor2d(x(), [n, k]), tw = tf.tensor2d(w(), [m, k]), tdy = tf.tensor2d(dy(), [n, m]);
+          return {
+            run: () =>
+              tf.tidy(() => {
+                tf.matMul(tdy, tw).dataSync();
+                tf.matMul(tdy, tx, true, false).dataSync();
+                tf.sum(tdy, 0).dataSync();
+              }),
+            dispose: () => tf.dispose([tx, tw, tdy]),
+          };
+        },
+      },
+    },
+  ];
+}
+
+/**
+ * @param {number} n
+ * @param {number} c
+ * @returns {BenchCase}
+ */
+function crossEntropyCase(n, c) {
+  const x = () => randomData(n * c, 5);
+  const labels = Array.from({ length: n }, (_, i) => (i * 7919) % c);
+  return {
+    name: `cross-entropy ${n}x${c} (loss and grad)`,
+    group: "loss",
+    flops: n * c,
+    setup(e) {
+      const tx = e.tensor(x(), [n, c]), tt = e.tensor(labels, undefined, "int32");
+      return { run: () => e.crossEntropy(tx, tt).grad.dispose(), dispose: () => (tx.dispose(), tt.dispose()) };
+    },
+    peers: {
+      /** @param {any} tf */
+      tfjsWasm: (tf) => {
+        const tx = tf.tensor2d(x(), [n, c]), oh = tf.oneHot(tf.tensor1d(labels, "int32"), c);
+        const g = tf.grad((/** @type {any} */ z) => tf.losses.softmaxCrossEntropy(oh, z));
+        return { run: () => tf.tidy(() => g(tx).dataSync()), dispose: () => tf.dispose([tx, oh]) };
+      },
+    },
+  };
+}
+
+/**
+ * @param {number} n
+ * @returns {BenchCase}
+ */
+function reluCase(n) {
+  const x = () => randomData(n, 6);
+  return {
+    name: `relu ${n} elements`,
+    group: "activation",
+    flops: n,
+    setup(e) {
+      const tx = e.tensor(x(), [n]);
+      return { run: () => e.relu(tx).dispose(), dispose: () => tx.dispose() };
+    },
+    peers: {
+      /** @param {any} tf */
+      tfjsWasm: (tf) => {
+        const tx = tf.tensor1d(x());
+        return { run: () => tf.tidy(() => tf.relu(tx).dataSync()), dispose: () => tx.dispose() };
+      },
+    },
+  };
+}
+
+/** @type {BenchCase[]} */
+export const nnCases = [
+  ...linearCases(64, 2450, 500),
+  ...linearCases(64, 500, 10),
+  crossEntropyCase(256, 1000),
+  reluCase(1 << 20),
+];

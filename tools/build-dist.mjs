@@ -1,0 +1,77 @@
+// Emits dist/ (the npm package's code) from src/: `tsc -p tsconfig.build.json` into a clean
+// dist/, then rewrites two kinds of specifier tsc leaves as written:
+//   - `npm:@assemblyscript/loader@<range>` (src imports the loader as Deno resolves it from
+//     anywhere) becomes the bare `@assemblyscript/loader`, for Node and bundlers, in .js and .d.ts;
+//   - relative `./x.ts` in the .d.ts files (tsc rewrites them in .js only) becomes `./x.js`.
+// Needs no asc: the wasm builds come from the committed src/engine/wasm/*.ts.
+//   node tools/build-dist.mjs              always (part of `npm run build`)
+//   node tools/build-dist.mjs --if-stale   only when dist/ is missing or older than its sources
+//                                          (the scripts that run dist/: demo, test:demo, bench, bundle-size)
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const dist = join(root, "dist");
+const STAMP = join(dist, "mod.js"); // tsc writes every file on each run; mod.js stands for them all
+const INPUTS = ["src", "tsconfig.json", "tsconfig.build.json", "tools/build-dist.mjs"];
+
+/** Every file under `dir` (a file itself if `dir` is one). */
+function files(dir) {
+  if (!statSync(dir).isDirectory()) return [dir];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? files(join(dir, d.name)) : [join(dir, d.name)]
+  );
+}
+
+/** Why dist/ must be rebuilt, or null when it is fresh. */
+function staleReason() {
+  if (!existsSync(STAMP)) return "dist/ is missing";
+  const built = statSync(STAMP).mtimeMs;
+  for (const f of INPUTS.flatMap((p) => files(join(root, p)))) {
+    if (statSync(f).mtimeMs > built) return `${f.slice(root.length)} is newer than dist/`;
+  }
+  return null;
+}
+
+if (process.argv.includes("--if-stale")) {
+  const why = staleReason();
+  if (!why) process.exit(0);
+  console.error(`build-dist: ${why}; building it`);
+}
+
+rmSync(dist, { recursive: true, force: true });
+const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
+const r = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json")], { cwd: root, stdio: "inherit" });
+if (r.status !== 0) {
+  console.error(`build-dist: tsc failed (exit ${r.status ?? r.signal})`);
+  process.exit(1);
+}
+
+const LOADER = /(["'])npm:(@assemblyscript\/loader)@[^"']*\1/g;
+const TS_EXT = /((?:from|import)\s*\(?\s*["']\.{1,2}\/[^"']*?)\.ts(["'])/g;
+let loaderRefs = 0;
+for (const f of files(dist)) {
+  const dts = f.endsWith(".d.ts");
+  if (!dts && !f.endsWith(".js")) continue;
+  const before = readFileSync(f, "utf8");
+  let after = before.replace(LOADER, (_, q, name) => (loaderRefs++, `${q}${name}${q}`));
+  if (dts) after = after.replace(TS_EXT, "$1.js$2");
+  if (after !== before) writeFileSync(f, after);
+  if (/npm:|\.\/[^"']*\.ts["']/.test(after.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ""))) {
+    console.error(`build-dist: ${f.slice(root.length)} still holds an npm: or .ts specifier`);
+    process.exit(1);
+  }
+}
+if (loaderRefs === 0) {
+  console.error(
+    "build-dist: found no npm:@assemblyscript/loader import to rewrite; has src/engine/runtime.ts changed?",
+  );
+  process.exit(1);
+}
+// Touched last, so --if-stale compares the sources against the end of the build.
+const now = new Date();
+utimesSync(STAMP, now, now);
+console.log(`build-dist: dist/ emitted (${loaderRefs} loader import(s) made bare, .d.ts specifiers end in .js)`);
