@@ -2,7 +2,11 @@
 // dist/, then rewrites two kinds of specifier tsc leaves as written:
 //   - `npm:@assemblyscript/loader@<range>` (src imports the loader as Deno resolves it from
 //     anywhere) becomes the bare `@assemblyscript/loader`, for Node and bundlers, in .js and .d.ts;
-//   - relative `./x.ts` in the .d.ts files (tsc rewrites them in .js only) becomes `./x.js`.
+//   - relative `./x.ts` in the .d.ts files (tsc rewrites them in .js only) becomes `./x.js`;
+// then bundles the JavaScript into dist/mod.js plus one chunk per wasm build (dist/baseline.js,
+// dist/relaxed.js, still behind their dynamic imports), with Vite: Node 20's ESM loader costs
+// about 0.8 ms per module, 21 ms of a cold start for the 23-file tree against 3 ms for one
+// file. The .d.ts tree stays as tsc wrote it.
 // Needs no asc: the wasm builds come from the committed src/engine/wasm/*.ts.
 //   node tools/build-dist.mjs              always (part of `npm run build`)
 //   node tools/build-dist.mjs --if-stale   only when dist/ is missing or older than its sources
@@ -12,6 +16,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, wr
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { build } from "vite";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dist = join(root, "dist");
@@ -71,7 +76,33 @@ if (loaderRefs === 0) {
   );
   process.exit(1);
 }
+// One module instead of a tree: bundle from the emitted entry, replace every .js with the bundle.
+const bundleDir = join(root, "build", "dist-bundle");
+await build({
+  configFile: false,
+  logLevel: "warn",
+  root,
+  build: {
+    outDir: bundleDir,
+    emptyOutDir: true,
+    minify: false,
+    target: "es2022",
+    lib: { entry: join(dist, "mod.js"), formats: ["es"], fileName: () => "mod.js" },
+    rollupOptions: { external: ["@assemblyscript/loader"], output: { chunkFileNames: "[name].js" } },
+  },
+});
+for (const f of files(dist)) if (f.endsWith(".js")) rmSync(f);
+for (const f of readdirSync(bundleDir)) writeFileSync(join(dist, f), readFileSync(join(bundleDir, f)));
+for (const b of ["baseline", "relaxed"]) {
+  if (!existsSync(join(dist, `${b}.js`))) {
+    console.error(`build-dist: the bundle has no chunk dist/${b}.js for the ${b} build`);
+    process.exit(1);
+  }
+}
 // Touched last, so --if-stale compares the sources against the end of the build.
 const now = new Date();
 utimesSync(STAMP, now, now);
-console.log(`build-dist: dist/ emitted (${loaderRefs} loader import(s) made bare, .d.ts specifiers end in .js)`);
+console.log(
+  `build-dist: dist/ emitted (${loaderRefs} loader import(s) made bare, .d.ts specifiers end in .js; ` +
+    "one module, mod.js, and one chunk per wasm build)",
+);

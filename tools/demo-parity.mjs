@@ -81,7 +81,7 @@ async function runBrowser(label, query) {
     // Which embedded builds the page fetched: only the one it runs (src/engine/modules.ts).
     const fetched = new Set();
     page.on("request", (r) => {
-      const m = /\/engine\/wasm\/(baseline|relaxed)\.js$/.exec(new URL(r.url()).pathname);
+      const m = /\/dist\/(baseline|relaxed)\.js$/.exec(new URL(r.url()).pathname);
       if (m) fetched.add(m[1]);
     });
     const done = new Promise((ok, fail) => {

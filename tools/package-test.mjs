@@ -96,7 +96,7 @@ const pack = JSON.parse(packJson.slice(packJson.indexOf("[")))[0];
 const tarball = join(tmp, pack.filename);
 {
   const paths = pack.files.map((f) => f.path);
-  const wasm = pack.files.filter((f) => f.size > 10_000 && /wasm\/(baseline|relaxed)\./.test(f.path));
+  const wasm = pack.files.filter((f) => f.size > 10_000 && /(^|\/)(baseline|relaxed)\.(js|ts)$/.test(f.path));
   const lifecycle = ["preinstall", "install", "postinstall", "prepare", "prepublish"];
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
   if (paths.some((p) => p.startsWith("src/"))) fail("the tarball holds src/");
