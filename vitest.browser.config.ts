@@ -1,13 +1,13 @@
+import { chromiumLaunchOptions } from "./tools/chromium.mjs";
 import { defineConfig } from "vitest/config";
 import { playwright } from "@vitest/browser-playwright";
 
 // The same suite as vitest.config.ts, executing in headless Chromium (npm run test:browser).
 // Uses the system Chromium (tools/ensure-chromium.sh installs it when missing; override the
-// path with SIMDNN_CHROMIUM); no Playwright browser download. Everything stays on loopback:
+// path with SIMDNN_CHROMIUM; flags in tools/chromium.mjs); no Playwright browser download. Everything stays on loopback:
 // the Vite server and the browser API bind to 127.0.0.1 and Chromium's own background
 // networking is off. The browser has no process.env, so the setup file sets the globals
 // that require the relaxed build and name the runtime.
-const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
 const HOST = "127.0.0.1";
 
 export default defineConfig({
@@ -25,18 +25,7 @@ export default defineConfig({
       screenshotFailures: false,
       api: { host: HOST },
       provider: playwright({
-        launchOptions: {
-          executablePath: env.SIMDNN_CHROMIUM ?? "/usr/bin/chromium",
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            "--disable-quic",
-            "--disable-sync",
-          ],
-        },
+        launchOptions: chromiumLaunchOptions(),
       }),
       instances: [{ browser: "chromium" }],
     },

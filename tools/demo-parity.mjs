@@ -5,6 +5,7 @@
 // The relaxed build is compared too, for information only: relaxed_madd may or may not
 // fuse, so its result is host-dependent by design. Needs the built package (dist/).
 //   node tools/demo-parity.mjs        (npm run test:demo)
+import { chromiumLaunchOptions } from "./chromium.mjs";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -63,18 +64,7 @@ async function runBrowser(label, query) {
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
   const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({
-    executablePath: process.env.SIMDNN_CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-quic",
-      "--disable-sync",
-    ],
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions());
   try {
     const page = await browser.newPage();
     const lines = [];

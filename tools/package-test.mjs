@@ -21,6 +21,7 @@
 // Needs dist/ (`npm run test:package` builds it when stale), the repo's node_modules, and
 // /usr/bin/chromium (SIMDNN_CHROMIUM overrides).
 //   node tools/package-test.mjs [--keep]   (--keep: leave the temp dir for inspection)
+import { chromiumLaunchOptions } from "./chromium.mjs";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -263,18 +264,7 @@ async function runPages(list) {
   });
   await new Promise((done) => server.listen(0, "127.0.0.1", done));
   const { chromium } = await import("playwright-core");
-  const browser = await chromium.launch({
-    executablePath: process.env.SIMDNN_CHROMIUM ?? "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-quic",
-      "--disable-sync",
-    ],
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions());
   try {
     for (const b of list) {
       dir = b.dir;

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { chromiumLaunchOptions } from "../../tools/chromium.mjs";
 import { spawnSync } from "node:child_process";
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -185,18 +186,7 @@ async function browserRun() {
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", () => r(undefined)));
   const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
-  const browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-quic",
-      "--disable-sync",
-    ],
-  });
+  const browser = await chromium.launch(chromiumLaunchOptions());
   try {
     const samples = await collect(async (lib) => {
       const context = await browser.newContext();
