@@ -1,8 +1,8 @@
 /**
  * Fully connected layers (forward and backward), softmax cross-entropy and activations, f32,
  * with tfjs-wasm as peer: `linear` against tf.matMul with a bias add, its backward against
- * the two products tf computes for it, cross-entropy against tf.losses.softmaxCrossEntropy
- * (forward; tf.grad of it for the gradient case), relu against tf.relu. Linear FLOPs are
+ * the two products and the sum tf computes for it, cross-entropy (loss and gradient) against the
+ * same computation written with tf ops, relu against tf.relu. No result is read back on either side. Linear FLOPs are
  * 2·N·in·out per product; the elementwise cases count one FLOP per element.
  *
  * @module
@@ -33,9 +33,12 @@ function linearCases(n, k, m) {
       peers: {
         /** @param {any} tf */
         tfjsWasm: (tf) => {
-          const tx = tf.tensor2d(x(), [n, k]), tw = tf.tensor2d(w(), [m, k]), tb = tf.tensor1d(b());
+          // A tf dense layer keeps its kernel as [in, out]: the product needs no transpose.
+          const wt = w(), kernel = new Float32Array(k * m);
+          for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) kernel[j * m + i] = wt[i * k + j];
+          const tx = tf.tensor2d(x(), [n, k]), tw = tf.tensor2d(kernel, [k, m]), tb = tf.tensor1d(b());
           return {
-            run: () => tf.tidy(() => tf.add(tf.matMul(tx, tw, false, true), tb).dataSync()),
+            run: () => tf.tidy(() => tf.add(tf.matMul(tx, tw), tb)).dispose(),
             dispose: () => tf.dispose([tx, tw, tb]),
           };
         },
@@ -61,12 +64,7 @@ function linearCases(n, k, m) {
         tfjsWasm: (tf) => {
           const tx = tf.tensor2d(x(), [n, k]), tw = tf.tensor2d(w(), [m, k]), tdy = tf.tensor2d(dy(), [n, m]);
           return {
-            run: () =>
-              tf.tidy(() => {
-                tf.matMul(tdy, tw).dataSync();
-                tf.matMul(tdy, tx, true, false).dataSync();
-                tf.sum(tdy, 0).dataSync();
-              }),
+            run: () => tf.dispose([tf.matMul(tdy, tw), tf.matMul(tdy, tx, true, false), tf.sum(tdy, 0)]),
             dispose: () => tf.dispose([tx, tw, tdy]),
           };
         },
@@ -95,8 +93,16 @@ function crossEntropyCase(n, c) {
       /** @param {any} tf */
       tfjsWasm: (tf) => {
         const tx = tf.tensor2d(x(), [n, c]), oh = tf.oneHot(tf.tensor1d(labels, "int32"), c);
-        const g = tf.grad((/** @type {any} */ z) => tf.losses.softmaxCrossEntropy(oh, z));
-        return { run: () => tf.tidy(() => g(tx).dataSync()), dispose: () => tf.dispose([tx, oh]) };
+        // tf.grad of softmaxCrossEntropy needs RealDiv's gradient, which the wasm backend lacks:
+        // the same loss and gradient written out (softmax − onehot, and the mean of −Σ onehot·logp).
+        return {
+          run: () =>
+            tf.tidy(() => {
+              const logp = tf.logSoftmax(tx);
+              return [tf.neg(tf.mean(tf.sum(tf.mul(oh, logp), 1))), tf.div(tf.sub(tf.exp(logp), oh), n)];
+            }).forEach((/** @type {any} */ t) => t.dispose()),
+          dispose: () => tf.dispose([tx, oh]),
+        };
       },
     },
   };
@@ -120,7 +126,7 @@ function reluCase(n) {
       /** @param {any} tf */
       tfjsWasm: (tf) => {
         const tx = tf.tensor1d(x());
-        return { run: () => tf.tidy(() => tf.relu(tx).dataSync()), dispose: () => tx.dispose() };
+        return { run: () => tf.relu(tx).dispose(), dispose: () => tx.dispose() };
       },
     },
   };
