@@ -31,6 +31,7 @@ import {
   convTranspose3d,
   convTranspose3dBackward,
 } from "./conv.ts";
+import { batchNorm2d, batchNorm2dBackward } from "./norm.ts";
 
 /** The ops, by method name. */
 export const ops = {
@@ -64,6 +65,8 @@ export const ops = {
   convTranspose1dBackward,
   convTranspose2dBackward,
   convTranspose3dBackward,
+  batchNorm2d,
+  batchNorm2dBackward,
 };
 
 /** The op methods of an `Engine`. */
