@@ -32,6 +32,7 @@ import {
   convTranspose3dBackward,
 } from "./conv.ts";
 import { batchNorm2d, batchNorm2dBackward } from "./norm.ts";
+import { dropout, dropoutBackward } from "./dropout.ts";
 
 /** The ops, by method name. */
 export const ops = {
@@ -67,6 +68,8 @@ export const ops = {
   convTranspose3dBackward,
   batchNorm2d,
   batchNorm2dBackward,
+  dropout,
+  dropoutBackward,
 };
 
 /** The op methods of an `Engine`. */
