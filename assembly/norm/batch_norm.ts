@@ -28,22 +28,25 @@
 // @ts-ignore: decorator
 @inline function channelSum<T>(p: usize, n: usize, s: usize, stride: usize): f64 {
   const S = sizeof<T>();
-  let a = f64x2.splat(0), b = f64x2.splat(0);
+  // Four accumulators: the f64 adds' latency, not the loads, would bound one chain.
+  let a = f64x2.splat(0), b = f64x2.splat(0), c = f64x2.splat(0), d = f64x2.splat(0);
   let t: f64 = 0;
   for (let k: usize = 0; k < n; k++) {
     let q = p + k * stride;
     let i: usize = 0;
-    for (; i + 4 <= s; i += 4) {
+    for (; i + 8 <= s; i += 8) {
       a = f64x2.add(a, pair<T>(q));
       b = f64x2.add(b, pair<T>(q + 2 * S));
-      q += 4 * S;
+      c = f64x2.add(c, pair<T>(q + 4 * S));
+      d = f64x2.add(d, pair<T>(q + 6 * S));
+      q += 8 * S;
     }
     for (; i < s; i++) {
       t += <f64>load<T>(q);
       q += S;
     }
   }
-  return hsum(f64x2.add(a, b)) + t;
+  return hsum(f64x2.add(f64x2.add(a, b), f64x2.add(c, d))) + t;
 }
 
 /** Σ (x − m)² over the channel's chunks. */
@@ -51,24 +54,27 @@
 @inline function channelSumSq<T>(p: usize, n: usize, s: usize, stride: usize, m: f64): f64 {
   const S = sizeof<T>();
   const vm = f64x2.splat(m);
-  let a = f64x2.splat(0), b = f64x2.splat(0);
+  let a = f64x2.splat(0), b = f64x2.splat(0), c = f64x2.splat(0), d = f64x2.splat(0);
   let t: f64 = 0;
   for (let k: usize = 0; k < n; k++) {
     let q = p + k * stride;
     let i: usize = 0;
-    for (; i + 4 <= s; i += 4) {
+    for (; i + 8 <= s; i += 8) {
       const d0 = f64x2.sub(pair<T>(q), vm), d1 = f64x2.sub(pair<T>(q + 2 * S), vm);
+      const d2 = f64x2.sub(pair<T>(q + 4 * S), vm), d3 = f64x2.sub(pair<T>(q + 6 * S), vm);
       a = f64x2.add(a, f64x2.mul(d0, d0));
       b = f64x2.add(b, f64x2.mul(d1, d1));
-      q += 4 * S;
+      c = f64x2.add(c, f64x2.mul(d2, d2));
+      d = f64x2.add(d, f64x2.mul(d3, d3));
+      q += 8 * S;
     }
     for (; i < s; i++) {
-      const d = <f64>load<T>(q) - m;
-      t += d * d;
+      const e = <f64>load<T>(q) - m;
+      t += e * e;
       q += S;
     }
   }
-  return hsum(f64x2.add(a, b)) + t;
+  return hsum(f64x2.add(f64x2.add(a, b), f64x2.add(c, d))) + t;
 }
 
 // Per-channel results of the backward's reduction pass.
@@ -81,18 +87,26 @@ let sumXc2: f64 = 0;
 @inline function channelGradSums<T>(dy: usize, x: usize, n: usize, s: usize, stride: usize, m: f64, sq: bool): void {
   const S = sizeof<T>();
   const vm = f64x2.splat(m);
+  // Two sets of accumulators, as in channelSum.
   let g = f64x2.splat(0), gd = f64x2.splat(0), dd = f64x2.splat(0);
+  let g2 = f64x2.splat(0), gd2 = f64x2.splat(0), dd2 = f64x2.splat(0);
   let tg: f64 = 0, tgd: f64 = 0, tdd: f64 = 0;
   for (let k: usize = 0; k < n; k++) {
     let q = x + k * stride, r = dy + k * stride;
     let i: usize = 0;
-    for (; i + 2 <= s; i += 2) {
+    for (; i + 4 <= s; i += 4) {
       const v = pair<T>(r), d = f64x2.sub(pair<T>(q), vm);
+      const v2 = pair<T>(r + 2 * S), d2 = f64x2.sub(pair<T>(q + 2 * S), vm);
       g = f64x2.add(g, v);
+      g2 = f64x2.add(g2, v2);
       gd = f64x2.add(gd, f64x2.mul(v, d));
-      if (sq) dd = f64x2.add(dd, f64x2.mul(d, d));
-      q += 2 * S;
-      r += 2 * S;
+      gd2 = f64x2.add(gd2, f64x2.mul(v2, d2));
+      if (sq) {
+        dd = f64x2.add(dd, f64x2.mul(d, d));
+        dd2 = f64x2.add(dd2, f64x2.mul(d2, d2));
+      }
+      q += 4 * S;
+      r += 4 * S;
     }
     for (; i < s; i++) {
       const v = <f64>load<T>(r), d = <f64>load<T>(q) - m;
@@ -103,9 +117,9 @@ let sumXc2: f64 = 0;
       r += S;
     }
   }
-  sumDy = hsum(g) + tg;
-  sumDyXc = hsum(gd) + tgd;
-  sumXc2 = hsum(dd) + tdd;
+  sumDy = hsum(f64x2.add(g, g2)) + tg;
+  sumDyXc = hsum(f64x2.add(gd, gd2)) + tgd;
+  sumXc2 = hsum(f64x2.add(dd, dd2)) + tdd;
 }
 
 /**
