@@ -15,6 +15,9 @@ import { convBackwardData, convBackwardDataWorkspace } from "./conv/backward_dat
 import { convBackwardFilter, convBackwardFilterWorkspace } from "./conv/backward_filter";
 import { convBiasGrad } from "./conv/bias_grad";
 import { setGemmVariant as setVariant } from "./gemm/ukernel";
+import { batchNormForward, batchNormBackward } from "./norm/batch_norm";
+import { philoxBlocks } from "./random/philox";
+import { randomUniform, dropoutForward } from "./random/uniform";
 import { convForwardRoute, convBackwardDataRoute, convBackwardFilterRoute, tapClassCounts, tapClassWorkspace } from "./conv/route";
 
 // Where the engine's allocator may start: the end of this module's static data
@@ -28,6 +31,9 @@ export function setGemmVariant(v: i32): void { setVariant(v); }
 
 // The static ConvGeom slot the engine writes descriptors into (static data never moves)
 export function conv_geom_slot(): usize { return CONV_GEOM_SLOT; }
+
+// Philox4x32-10 under key (k0, k1) of n blocks at out (4 u32 each), block j with counter (c0, c1) + j, c2, c3
+export function philox_blocks(k0: i32, k1: i32, c0: i32, c1: i32, c2: i32, c3: i32, n: usize, out: usize): void { philoxBlocks(k0, k1, c0, c1, c2, c3, n, out); }
 
 // --- gemm: C = op(A)·op(B), batched, or C += … when accumulate is set; strides in elements (see assembly/gemm/gemm.ts)
 export function f32_gemm(batch: usize, m: usize, n: usize, k: usize, a: usize, rsA: usize, csA: usize, sA: usize, b: usize, rsB: usize, csB: usize, sB: usize, c: usize, ldc: usize, sC: usize, work: usize, accumulate: i32): void { gemm<f32>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work, accumulate != 0); }
@@ -152,3 +158,19 @@ export function f64_conv_tap_classes_workspace(geom: usize): f64 { return tapCla
 // --- conv_bias_grad: db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set)
 export function f32_conv_bias_grad(geom: usize, dy: usize, db: usize, accumulate: i32): void { convBiasGrad<f32>(geom, dy, db, accumulate != 0); }
 export function f64_conv_bias_grad(geom: usize, dy: usize, db: usize, accumulate: i32): void { convBiasGrad<f64>(geom, dy, db, accumulate != 0); }
+
+// --- batch_norm_forward: y = batch norm of x [n, c, s] (assembly/norm/batch_norm.ts): training normalizes with the batch statistics and updates mean/var (running, 0 = none) in place; eval uses mean/var; w, b 0 = none
+export function f32_batch_norm_forward(n: usize, c: usize, s: usize, x: usize, y: usize, w: usize, b: usize, mean: usize, variance: usize, training: i32, momentum: f64, eps: f64): void { batchNormForward<f32>(n, c, s, x, y, w, b, mean, variance, training != 0, momentum, eps); }
+export function f64_batch_norm_forward(n: usize, c: usize, s: usize, x: usize, y: usize, w: usize, b: usize, mean: usize, variance: usize, training: i32, momentum: f64, eps: f64): void { batchNormForward<f64>(n, c, s, x, y, w, b, mean, variance, training != 0, momentum, eps); }
+
+// --- batch_norm_backward: dx (and dw, db where not 0) of batch_norm_forward for dy; training: x's batch statistics, eval: mean/var
+export function f32_batch_norm_backward(n: usize, c: usize, s: usize, dy: usize, x: usize, w: usize, mean: usize, variance: usize, dx: usize, dw: usize, db: usize, training: i32, eps: f64): void { batchNormBackward<f32>(n, c, s, dy, x, w, mean, variance, dx, dw, db, training != 0, eps); }
+export function f64_batch_norm_backward(n: usize, c: usize, s: usize, dy: usize, x: usize, w: usize, mean: usize, variance: usize, dx: usize, dw: usize, db: usize, training: i32, eps: f64): void { batchNormBackward<f64>(n, c, s, dy, x, w, mean, variance, dx, dw, db, training != 0, eps); }
+
+// --- random_uniform: out = n uniforms in [0, 1) at elements offset + i of the Philox stream with key (k0, k1) (offset = offHi·2^32 + offLo; assembly/random/uniform.ts)
+export function f32_random_uniform(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize): void { randomUniform<f32>(k0, k1, offLo, offHi, n, out); }
+export function f64_random_uniform(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize): void { randomUniform<f64>(k0, k1, offLo, offHi, n, out); }
+
+// --- dropout: keep = the top 24 bits of stream element offset + i < thr; y = x·(keep ? scale : 0), mask = keep ? 1 : 0
+export function f32_dropout(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, x: usize, y: usize, mask: usize, thr: i32, scale: f32): void { dropoutForward<f32>(k0, k1, offLo, offHi, n, x, y, mask, thr, scale); }
+export function f64_dropout(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, x: usize, y: usize, mask: usize, thr: i32, scale: f64): void { dropoutForward<f64>(k0, k1, offLo, offHi, n, x, y, mask, thr, scale); }

@@ -37,6 +37,9 @@ export const IMPORTS = {
   "./conv/backward_filter": ["convBackwardFilter", "convBackwardFilterWorkspace"],
   "./conv/bias_grad": ["convBiasGrad"],
   "./gemm/ukernel": ["setGemmVariant as setVariant"],
+  "./norm/batch_norm": ["batchNormForward", "batchNormBackward"],
+  "./random/philox": ["philoxBlocks"],
+  "./random/uniform": ["randomUniform", "dropoutForward"],
   "./conv/route": ["convForwardRoute", "convBackwardDataRoute", "convBackwardFilterRoute", "tapClassCounts", "tapClassWorkspace"],
 };
 
@@ -314,6 +317,70 @@ export const KERNELS = [
     args: [GEOM, ["dy", "ptr"], ["db", "ptr"], ["accumulate", "flag"]],
     call: "convBiasGrad<T>(geom, dy, db, accumulate != 0)",
   },
+  {
+    name: "batch_norm_forward",
+    doc: "y = batch norm of x [n, c, s] (assembly/norm/batch_norm.ts): training normalizes with the batch " +
+      "statistics and updates mean/var (running, 0 = none) in place; eval uses mean/var; w, b 0 = none",
+    args: [
+      ["n", "size"],
+      ["c", "size"],
+      ["s", "size"],
+      ["x", "ptr"],
+      ["y", "ptr"],
+      ["w", "ptr"],
+      ["b", "ptr"],
+      ["mean", "ptr"],
+      ["variance", "ptr"],
+      ["training", "flag"],
+      ["momentum", "f64"],
+      ["eps", "f64"],
+    ],
+    call: "batchNormForward<T>(n, c, s, x, y, w, b, mean, variance, training != 0, momentum, eps)",
+  },
+  {
+    name: "batch_norm_backward",
+    doc: "dx (and dw, db where not 0) of batch_norm_forward for dy; training: x's batch statistics, eval: mean/var",
+    args: [
+      ["n", "size"],
+      ["c", "size"],
+      ["s", "size"],
+      ["dy", "ptr"],
+      ["x", "ptr"],
+      ["w", "ptr"],
+      ["mean", "ptr"],
+      ["variance", "ptr"],
+      ["dx", "ptr"],
+      ["dw", "ptr"],
+      ["db", "ptr"],
+      ["training", "flag"],
+      ["eps", "f64"],
+    ],
+    call: "batchNormBackward<T>(n, c, s, dy, x, w, mean, variance, dx, dw, db, training != 0, eps)",
+  },
+  {
+    name: "random_uniform",
+    doc: "out = n uniforms in [0, 1) at elements offset + i of the Philox stream with key (k0, k1) " +
+      "(offset = offHi·2^32 + offLo; assembly/random/uniform.ts)",
+    args: [["k0", "i32"], ["k1", "i32"], ["offLo", "i32"], ["offHi", "i32"], ["n", "size"], ["out", "ptr"]],
+    call: "randomUniform<T>(k0, k1, offLo, offHi, n, out)",
+  },
+  {
+    name: "dropout",
+    doc: "keep = the top 24 bits of stream element offset + i < thr; y = x·(keep ? scale : 0), mask = keep ? 1 : 0",
+    args: [
+      ["k0", "i32"],
+      ["k1", "i32"],
+      ["offLo", "i32"],
+      ["offHi", "i32"],
+      ["n", "size"],
+      ["x", "ptr"],
+      ["y", "ptr"],
+      ["mask", "ptr"],
+      ["thr", "i32"],
+      ["scale", "T"],
+    ],
+    call: "dropoutForward<T>(k0, k1, offLo, offHi, n, x, y, mask, thr, scale)",
+  },
 ];
 
 /** Exports with no element type. */
@@ -344,5 +411,20 @@ export const UNTYPED = [
     args: [],
     returns: "size",
     call: "CONV_GEOM_SLOT",
+  },
+  {
+    name: "philox_blocks",
+    doc: "Philox4x32-10 under key (k0, k1) of n blocks at out (4 u32 each), block j with counter (c0, c1) + j, c2, c3",
+    args: [
+      ["k0", "i32"],
+      ["k1", "i32"],
+      ["c0", "i32"],
+      ["c1", "i32"],
+      ["c2", "i32"],
+      ["c3", "i32"],
+      ["n", "size"],
+      ["out", "ptr"],
+    ],
+    call: "philoxBlocks(k0, k1, c0, c1, c2, c3, n, out)",
   },
 ];

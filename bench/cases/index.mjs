@@ -8,6 +8,7 @@ import { allocCases } from "./alloc.mjs";
 import { convCases2d } from "./conv.mjs";
 import { gemmCases } from "./gemm.mjs";
 import { nnCases } from "./nn.mjs";
+import { normCases } from "./norm.mjs";
 
 /** @type {import("../harness.mjs").BenchCase[]} */
-export const cases = [...gemmCases, ...convCases2d, ...allocCases, ...nnCases];
+export const cases = [...gemmCases, ...convCases2d, ...nnCases, ...normCases, ...allocCases];

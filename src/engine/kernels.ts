@@ -72,6 +72,14 @@ export interface FloatKernels {
   convTapClassesWorkspace(geom: number): number;
   /** db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set). */
   convBiasGrad(geom: number, dy: number, db: number, accumulate: number): void;
+  /** y = batch norm of x [n, c, s] (assembly/norm/batch_norm.ts): training normalizes with the batch statistics and updates mean/var (running, 0 = none) in place; eval uses mean/var; w, b 0 = none. */
+  batchNormForward(n: number, c: number, s: number, x: number, y: number, w: number, b: number, mean: number, variance: number, training: number, momentum: number, eps: number): void;
+  /** dx (and dw, db where not 0) of batch_norm_forward for dy; training: x's batch statistics, eval: mean/var. */
+  batchNormBackward(n: number, c: number, s: number, dy: number, x: number, w: number, mean: number, variance: number, dx: number, dw: number, db: number, training: number, eps: number): void;
+  /** out = n uniforms in [0, 1) at elements offset + i of the Philox stream with key (k0, k1) (offset = offHi·2^32 + offLo; assembly/random/uniform.ts). */
+  randomUniform(k0: number, k1: number, offLo: number, offHi: number, n: number, out: number): void;
+  /** keep = the top 24 bits of stream element offset + i < thr; y = x·(keep ? scale : 0), mask = keep ? 1 : 0. */
+  dropout(k0: number, k1: number, offLo: number, offHi: number, n: number, x: number, y: number, mask: number, thr: number, scale: number): void;
 }
 
 /** The f32 kernels, with the f32-only probes. */
@@ -141,6 +149,8 @@ export interface Kernels {
   setGemmVariant(v: number): void;
   /** The static ConvGeom slot the engine writes descriptors into (static data never moves). */
   convGeomSlot(): number;
+  /** Philox4x32-10 under key (k0, k1) of n blocks at out (4 u32 each), block j with counter (c0, c1) + j, c2, c3. */
+  philoxBlocks(k0: number, k1: number, c0: number, c1: number, c2: number, c3: number, n: number, out: number): void;
 }
 
 /** Binds the exports of an instance; a missing export means the module is not this version's build. */
@@ -188,6 +198,10 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     convTapClasses: fn("f32_conv_tap_classes", true),
     convTapClassesWorkspace: fn("f32_conv_tap_classes_workspace", true),
     convBiasGrad: fn("f32_conv_bias_grad"),
+    batchNormForward: fn("f32_batch_norm_forward"),
+    batchNormBackward: fn("f32_batch_norm_backward"),
+    randomUniform: fn("f32_random_uniform"),
+    dropout: fn("f32_dropout"),
     peakMadd10: fn("f32_peak_madd10"),
     peakMadd12: fn("f32_peak_madd12"),
   } as unknown as F32Kernels;
@@ -224,6 +238,10 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     convTapClasses: fn("f64_conv_tap_classes", true),
     convTapClassesWorkspace: fn("f64_conv_tap_classes_workspace", true),
     convBiasGrad: fn("f64_conv_bias_grad"),
+    batchNormForward: fn("f64_batch_norm_forward"),
+    batchNormBackward: fn("f64_batch_norm_backward"),
+    randomUniform: fn("f64_random_uniform"),
+    dropout: fn("f64_dropout"),
   } as unknown as FloatKernels;
   return {
     f32,
@@ -232,6 +250,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     relaxedBuild: fn("relaxedBuild"),
     setGemmVariant: fn("setGemmVariant"),
     convGeomSlot: fn("conv_geom_slot"),
+    philoxBlocks: fn("philox_blocks"),
   } as unknown as Kernels;
 }
 

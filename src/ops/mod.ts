@@ -34,6 +34,8 @@ import {
   convTranspose3d,
   convTranspose3dBackward,
 } from "./conv.ts";
+import { batchNorm2d, batchNorm2dBackward } from "./norm.ts";
+import { dropout, dropoutBackward } from "./dropout.ts";
 
 /** The ops, by method name. */
 export const ops = {
@@ -76,6 +78,10 @@ export const ops = {
   convTranspose1dBackward,
   convTranspose2dBackward,
   convTranspose3dBackward,
+  batchNorm2d,
+  batchNorm2dBackward,
+  dropout,
+  dropoutBackward,
 };
 
 /** The op methods of an `Engine`. */

@@ -106,6 +106,29 @@ export function runWorkload(engine: Engine, dtype: "float32" | "float64"): Recor
         engine.relu(engine.sub(engine.mul(x, y), engine.scale(x, 0.5))),
       );
     }
+
+    // Dropout with a fixed seed (the mask: Philox in wasm, integer only; 105 elements: whole
+    // 16-element groups and a tail), and batch norm in training mode with its running
+    // statistics and gradients.
+    const dx = input("dropout x", [3, 5, 7]);
+    const drop = engine.dropout(dx, 0.3, { seed: 20240 });
+    record("dropout(x, 0.3, seed 20240) mask", drop.mask);
+    record("dropout(x, 0.3, seed 20240) y", drop.y);
+    const bx = input("bn x", [4, 3, 5, 5]);
+    const bn = {
+      weight: input("bn weight", [3]),
+      bias: input("bn bias", [3]),
+      runningMean: input("bn runningMean", [3]),
+      runningVar: engine.full([3], 0.75, dtype),
+      training: true,
+    };
+    record("batchNorm2d(bx, training)", engine.batchNorm2d(bx, bn));
+    record("batchNorm2d runningMean", bn.runningMean);
+    record("batchNorm2d runningVar", bn.runningVar);
+    const g = engine.batchNorm2dBackward(input("bn dy", [4, 3, 5, 5]), bx, bn);
+    record("batchNorm2dBackward dx", g.dx);
+    record("batchNorm2dBackward dweight", g.dweight!);
+    record("batchNorm2dBackward dbias", g.dbias!);
   });
   return out;
 }
