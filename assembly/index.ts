@@ -5,7 +5,7 @@
 import { gemm, gemmWorkspaceBytes } from "./gemm/gemm";
 import { vbinary, OP_ADD, OP_SUB, OP_MUL } from "./elementwise/binary";
 import { vunary, OP_RELU, OP_SCALE } from "./elementwise/unary";
-import { activation, activationGrad, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, GRAD_RELU, GRAD_LEAKY_RELU, GRAD_SIGMOID, GRAD_TANH } from "./elementwise/activation";
+import { activation, activationGrad, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_GELU, ACT_GELU_TANH, GRAD_RELU, GRAD_LEAKY_RELU, GRAD_SIGMOID, GRAD_TANH, GRAD_GELU, GRAD_GELU_TANH } from "./elementwise/activation";
 import { peakMadd10, peakMadd12 } from "./peak/peak";
 import { softmax, softmaxGrad } from "./elementwise/softmax";
 import { crossEntropyIndex, crossEntropyProbs, mse, multiMargin } from "./loss/loss";
@@ -73,6 +73,14 @@ export function f64_sigmoid(n: usize, x: usize, y: usize, slope: f64): void { ac
 export function f32_tanh(n: usize, x: usize, y: usize, slope: f32): void { activation<f32>(ACT_TANH, n, x, y, slope); }
 export function f64_tanh(n: usize, x: usize, y: usize, slope: f64): void { activation<f64>(ACT_TANH, n, x, y, slope); }
 
+// --- gelu: y = x·Φ(x) (exact, erf-based), over n elements (slope: leaky ReLU's negative slope, else unused); y may alias x
+export function f32_gelu(n: usize, x: usize, y: usize, slope: f32): void { activation<f32>(ACT_GELU, n, x, y, slope); }
+export function f64_gelu(n: usize, x: usize, y: usize, slope: f64): void { activation<f64>(ACT_GELU, n, x, y, slope); }
+
+// --- gelu_tanh: y = x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))), over n elements (slope: leaky ReLU's negative slope, else unused); y may alias x
+export function f32_gelu_tanh(n: usize, x: usize, y: usize, slope: f32): void { activation<f32>(ACT_GELU_TANH, n, x, y, slope); }
+export function f64_gelu_tanh(n: usize, x: usize, y: usize, slope: f64): void { activation<f64>(ACT_GELU_TANH, n, x, y, slope); }
+
 // --- relu_grad: dx = x ≤ 0 ? 0 : dy (v = x), over n elements; dx may alias dy
 export function f32_relu_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f32): void { activationGrad<f32>(GRAD_RELU, n, dy, v, dx, slope); }
 export function f64_relu_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f64): void { activationGrad<f64>(GRAD_RELU, n, dy, v, dx, slope); }
@@ -88,6 +96,14 @@ export function f64_sigmoid_grad(n: usize, dy: usize, v: usize, dx: usize, slope
 // --- tanh_grad: dx = dy·(1 − y²) (v = y, the forward's output), over n elements; dx may alias dy
 export function f32_tanh_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f32): void { activationGrad<f32>(GRAD_TANH, n, dy, v, dx, slope); }
 export function f64_tanh_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f64): void { activationGrad<f64>(GRAD_TANH, n, dy, v, dx, slope); }
+
+// --- gelu_grad: dx = dy·(Φ(x) + x·φ(x)) (v = x), over n elements; dx may alias dy
+export function f32_gelu_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f32): void { activationGrad<f32>(GRAD_GELU, n, dy, v, dx, slope); }
+export function f64_gelu_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f64): void { activationGrad<f64>(GRAD_GELU, n, dy, v, dx, slope); }
+
+// --- gelu_tanh_grad: dx = the tanh approximation's gradient, as PyTorch (v = x), over n elements; dx may alias dy
+export function f32_gelu_tanh_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f32): void { activationGrad<f32>(GRAD_GELU_TANH, n, dy, v, dx, slope); }
+export function f64_gelu_tanh_grad(n: usize, dy: usize, v: usize, dx: usize, slope: f64): void { activationGrad<f64>(GRAD_GELU_TANH, n, dy, v, dx, slope); }
 
 // --- softmax: y = softmax (log: log-softmax) of x along the middle dim of [outer, len, inner]; y may alias x
 export function f32_softmax(outer: usize, len: usize, inner: usize, x: usize, y: usize, log: i32): void { softmax<f32>(outer, len, inner, x, y, log != 0); }

@@ -35,6 +35,7 @@ export type {
   ConvTransposeOptions,
 } from "./ops/conv.ts";
 export type { Ops } from "./ops/mod.ts";
+export type { GeluOptions } from "./ops/activation.ts";
 export type { LinearBackwardOptions, LinearGradients, LinearNeeds } from "./ops/linear.ts";
 export type { CrossEntropyOptions, LossResult, MseLossOptions, MultiMarginLossOptions, Reduction } from "./ops/loss.ts";
 export { hasRelaxedSimd } from "./engine/features.ts";

@@ -8,7 +8,8 @@ The test reads the JSON file only; it never needs torch.
 Each case stores x and dy (random, seeded, plus special values: ±0, ±Inf, NaN, large and tiny
 magnitudes) and, per dtype, PyTorch's forward output and the gradient its own backward function
 computes: threshold_backward(dy, x, 0) for relu, leaky_relu_backward(dy, x, slope, False),
-sigmoid_backward(dy, y), tanh_backward(dy, y) with y the forward's output. Non-finite numbers
+sigmoid_backward(dy, y), tanh_backward(dy, y) with y the forward's output, gelu_backward(dy, x,
+approximate) for GELU exact and with the tanh approximation. Non-finite numbers
 are stored as the strings "nan", "inf", "-inf" (JSON has none). Values are stored as float64
 numbers exactly (repr round-trips), so float32 cases round them to float32 on both sides alike.
 """
@@ -32,7 +33,8 @@ def main():
     rnd = random.Random(11)
     special = [0.0, -0.0, float("inf"), float("-inf"), float("nan"), 1e-30, -1e-30, 40.0, -40.0, 800.0, -800.0, 1e-8]
     cases = []
-    for name, slope in [("relu", 0.0), ("leakyRelu", 0.01), ("leakyRelu", 0.2), ("sigmoid", 0.0), ("tanh", 0.0)]:
+    for name, slope in [("relu", 0.0), ("leakyRelu", 0.01), ("leakyRelu", 0.2), ("sigmoid", 0.0), ("tanh", 0.0),
+                        ("gelu", 0.0), ("geluTanh", 0.0)]:
         x = special + [rnd.uniform(-6, 6) for _ in range(45)] + [rnd.gauss(0, 1) for _ in range(20)]
         dy = [rnd.uniform(-2, 2) for _ in x]
         case = {"op": name, "slope": slope, "x": enc(x), "dy": enc(dy), "results": {}}
@@ -48,9 +50,13 @@ def main():
             elif name == "sigmoid":
                 y = torch.sigmoid(tx)
                 dx = torch.ops.aten.sigmoid_backward(tdy, y)
-            else:
+            elif name == "tanh":
                 y = torch.tanh(tx)
                 dx = torch.ops.aten.tanh_backward(tdy, y)
+            else:
+                approx = "tanh" if name == "geluTanh" else "none"
+                y = F.gelu(tx, approximate=approx)
+                dx = torch.ops.aten.gelu_backward(tdy, tx, approximate=approx)
             case["results"][dname] = {"y": enc(y.double().tolist()), "dx": enc(dx.double().tolist())}
         cases.append(case)
     with open(OUT, "w") as f:

@@ -132,10 +132,39 @@ function reluCase(n) {
   };
 }
 
+/**
+ * @param {number} n
+ * @returns {BenchCase}
+ */
+function geluCase(n) {
+  const x = () => randomData(n, 7);
+  return {
+    name: `gelu ${n} elements`,
+    group: "activation",
+    flops: n,
+    setup(e) {
+      const tx = e.tensor(x(), [n]);
+      return { run: () => e.gelu(tx).dispose(), dispose: () => tx.dispose() };
+    },
+    peers: {
+      /** @param {any} tf */
+      tfjsWasm: (tf) => {
+        const tx = tf.tensor1d(x());
+        // tfjs has no gelu op: x·Φ(x) from its erf, as tf.layers would compute it.
+        return {
+          run: () => tf.tidy(() => tf.mul(tf.mul(tx, 0.5), tf.add(1, tf.erf(tf.mul(tx, Math.SQRT1_2))))).dispose(),
+          dispose: () => tx.dispose(),
+        };
+      },
+    },
+  };
+}
+
 /** @type {BenchCase[]} */
 export const nnCases = [
   ...linearCases(64, 2450, 500),
   ...linearCases(64, 500, 10),
   crossEntropyCase(256, 1000),
   reluCase(1 << 20),
+  geluCase(1 << 20),
 ];

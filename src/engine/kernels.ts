@@ -28,6 +28,10 @@ export interface FloatKernels {
   sigmoid(n: number, x: number, y: number, slope: number): void;
   /** y = tanh(x), over n elements (slope: leaky ReLU's negative slope, else unused); y may alias x. */
   tanh(n: number, x: number, y: number, slope: number): void;
+  /** y = x·Φ(x) (exact, erf-based), over n elements (slope: leaky ReLU's negative slope, else unused); y may alias x. */
+  gelu(n: number, x: number, y: number, slope: number): void;
+  /** y = x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))), over n elements (slope: leaky ReLU's negative slope, else unused); y may alias x. */
+  geluTanh(n: number, x: number, y: number, slope: number): void;
   /** dx = x ≤ 0 ? 0 : dy (v = x), over n elements; dx may alias dy. */
   reluGrad(n: number, dy: number, v: number, dx: number, slope: number): void;
   /** dx = x > 0 ? dy : dy·slope (v = x), over n elements; dx may alias dy. */
@@ -36,6 +40,10 @@ export interface FloatKernels {
   sigmoidGrad(n: number, dy: number, v: number, dx: number, slope: number): void;
   /** dx = dy·(1 − y²) (v = y, the forward's output), over n elements; dx may alias dy. */
   tanhGrad(n: number, dy: number, v: number, dx: number, slope: number): void;
+  /** dx = dy·(Φ(x) + x·φ(x)) (v = x), over n elements; dx may alias dy. */
+  geluGrad(n: number, dy: number, v: number, dx: number, slope: number): void;
+  /** dx = the tanh approximation's gradient, as PyTorch (v = x), over n elements; dx may alias dy. */
+  geluTanhGrad(n: number, dy: number, v: number, dx: number, slope: number): void;
   /** y = softmax (log: log-softmax) of x along the middle dim of [outer, len, inner]; y may alias x. */
   softmax(outer: number, len: number, inner: number, x: number, y: number, log: number): void;
   /** dx = the gradient of softmax (log: log-softmax) for dy and the forward's output y, along the middle dim. */
@@ -176,10 +184,14 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     leakyRelu: fn("f32_leaky_relu"),
     sigmoid: fn("f32_sigmoid"),
     tanh: fn("f32_tanh"),
+    gelu: fn("f32_gelu"),
+    geluTanh: fn("f32_gelu_tanh"),
     reluGrad: fn("f32_relu_grad"),
     leakyReluGrad: fn("f32_leaky_relu_grad"),
     sigmoidGrad: fn("f32_sigmoid_grad"),
     tanhGrad: fn("f32_tanh_grad"),
+    geluGrad: fn("f32_gelu_grad"),
+    geluTanhGrad: fn("f32_gelu_tanh_grad"),
     softmax: fn("f32_softmax"),
     softmaxGrad: fn("f32_softmax_grad"),
     crossEntropyIndex: fn("f32_cross_entropy_index"),
@@ -216,10 +228,14 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     leakyRelu: fn("f64_leaky_relu"),
     sigmoid: fn("f64_sigmoid"),
     tanh: fn("f64_tanh"),
+    gelu: fn("f64_gelu"),
+    geluTanh: fn("f64_gelu_tanh"),
     reluGrad: fn("f64_relu_grad"),
     leakyReluGrad: fn("f64_leaky_relu_grad"),
     sigmoidGrad: fn("f64_sigmoid_grad"),
     tanhGrad: fn("f64_tanh_grad"),
+    geluGrad: fn("f64_gelu_grad"),
+    geluTanhGrad: fn("f64_gelu_tanh_grad"),
     softmax: fn("f64_softmax"),
     softmaxGrad: fn("f64_softmax_grad"),
     crossEntropyIndex: fn("f64_cross_entropy_index"),

@@ -9,10 +9,25 @@ import type { EngineCore } from "../engine/engine.ts";
 import type { FloatKernels } from "../engine/kernels.ts";
 import type { Runtime } from "../engine/runtime.ts";
 import type { DType, Tensor } from "../engine/tensor.ts";
-import { floatTensor, fmt, numberArg, opError, sameDtype } from "./_validate.ts";
+import { floatTensor, fmt, numberArg, opError, options, sameDtype, showValue } from "./_validate.ts";
 
-type Forward = "leakyRelu" | "sigmoid" | "tanh";
-type Backward = "reluGrad" | "leakyReluGrad" | "sigmoidGrad" | "tanhGrad";
+type Forward = "leakyRelu" | "sigmoid" | "tanh" | "gelu" | "geluTanh";
+type Backward = "reluGrad" | "leakyReluGrad" | "sigmoidGrad" | "tanhGrad" | "geluGrad" | "geluTanhGrad";
+
+/** Options of `gelu` and `geluBackward`. */
+export interface GeluOptions {
+  /** `"none"`: the exact, erf-based GELU; `"tanh"`: the tanh approximation. @default {"none"} */
+  approximate?: "none" | "tanh";
+}
+
+function approximateArg(op: string, opts: unknown): boolean {
+  const o = options<GeluOptions>(op, opts, ["approximate"]);
+  const a = o.approximate ?? "none";
+  if (a !== "none" && a !== "tanh") {
+    throw opError(op, "approximate", 'must be "none" or "tanh"', `current value is ${showValue(o.approximate)}`);
+  }
+  return a === "tanh";
+}
 
 function forward(rt: Runtime, op: string, kernel: Forward, x: Tensor, slope: number): Tensor {
   const tx = floatTensor(rt, op, "x", x);
@@ -175,4 +190,48 @@ export function tanh<D extends DType>(this: EngineCore, x: Tensor<D>): Tensor<D>
  */
 export function tanhBackward<D extends DType>(this: EngineCore, dy: Tensor<D>, y: Tensor<D>): Tensor<D> {
   return backward(this.runtime, "tanhBackward", "tanhGrad", dy, y, "y", 0) as Tensor<D>;
+}
+
+/**
+ * The Gaussian error linear unit (`torch.nn.functional.gelu`): x·Φ(x) with Φ the normal CDF
+ * (`approximate: "none"`, the default, from erf), or PyTorch's tanh approximation. Φ is
+ * computed without cancellation in either tail (PyTorch's 1 + erf(x/√2) loses digits below
+ * about −5, so tiny values differ there in relative terms, never by more than |x|·2^−52).
+ *
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const y = engine.gelu(engine.tensor([0, 1], undefined, "float64"));
+ * assert.strictEqual(y.data[0], 0);
+ * assert.ok(Math.abs(y.data[1] - 0.8413447460685429) < 1e-15);
+ * ```
+ */
+export function gelu<D extends DType>(this: EngineCore, x: Tensor<D>, opts?: GeluOptions): Tensor<D> {
+  const tanhApprox = approximateArg("gelu", opts);
+  return forward(this.runtime, "gelu", tanhApprox ? "geluTanh" : "gelu", x, 0) as Tensor<D>;
+}
+
+/**
+ * The gradient of `gelu` (PyTorch's gelu_backward, from the forward's input x): dy·(Φ(x) + x·φ(x)),
+ * or the tanh approximation's gradient with `approximate: "tanh"`.
+ *
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const dx = engine.geluBackward(engine.tensor([2], undefined, "float64"), engine.tensor([0], undefined, "float64"));
+ * assert.strictEqual(dx.data[0], 1); // 2·(Φ(0) + 0)
+ * ```
+ */
+export function geluBackward<D extends DType>(
+  this: EngineCore,
+  dy: Tensor<D>,
+  x: Tensor<D>,
+  opts?: GeluOptions,
+): Tensor<D> {
+  const tanhApprox = approximateArg("geluBackward", opts);
+  return backward(this.runtime, "geluBackward", tanhApprox ? "geluTanhGrad" : "geluGrad", dy, x, "x", 0) as Tensor<D>;
 }

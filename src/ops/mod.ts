@@ -12,6 +12,8 @@ import { linear, linearBackward } from "./linear.ts";
 import { crossEntropy, mseLoss, multiMarginLoss } from "./loss.ts";
 import { logSoftmax, logSoftmaxBackward, softmax, softmaxBackward } from "./softmax.ts";
 import {
+  gelu,
+  geluBackward,
   leakyRelu,
   leakyReluBackward,
   reluBackward,
@@ -57,6 +59,8 @@ export const ops = {
   sigmoidBackward,
   tanh,
   tanhBackward,
+  gelu,
+  geluBackward,
   softmax,
   softmaxBackward,
   logSoftmax,

@@ -12,14 +12,17 @@ const num = (
   v: number | string,
 ): number => (typeof v === "number" ? v : v === "nan" ? NaN : v === "inf" ? Infinity : -Infinity);
 const DTYPES = ["float32", "float64"] as const;
-type Op = "relu" | "leakyRelu" | "sigmoid" | "tanh";
+type Op = "relu" | "leakyRelu" | "sigmoid" | "tanh" | "gelu" | "geluTanh";
 
 function fwd(e: Engine, op: Op, x: Tensor, slope: number): Tensor {
+  if (op === "geluTanh") return e.gelu(x, { approximate: "tanh" });
   return op === "leakyRelu" ? e.leakyRelu(x, slope) : e[op](x);
 }
 function bwd(e: Engine, op: Op, dy: Tensor, x: Tensor, y: Tensor, slope: number): Tensor {
   if (op === "relu") return e.reluBackward(dy, x);
   if (op === "leakyRelu") return e.leakyReluBackward(dy, x, slope);
+  if (op === "gelu") return e.geluBackward(dy, x);
+  if (op === "geluTanh") return e.geluBackward(dy, x, { approximate: "tanh" });
   return op === "sigmoid" ? e.sigmoidBackward(dy, y) : e.tanhBackward(dy, y);
 }
 
@@ -51,10 +54,14 @@ for (const build of builds()) {
             // Arithmetic ops are exact; exp and tanh come from different libms (a few ulps).
             const exact = op === "relu" || op === "leakyRelu";
             const rel = exact ? 0 : dtype === "float32" ? 2.5e-7 : 4e-16;
-            close(y.data, r.y.map(num), rel, `${op} y`);
+            const ulp = dtype === "float32" ? 2 ** -23 : 2 ** -52;
+            // PyTorch's GELU computes 1 + erf(x/√2), which cancels for x below about −5; ours does
+            // not: there the two differ by up to |x|·ulp(1) absolute (tiny values either way).
+            const geluAbs = op.startsWith("gelu") ? Array.from(x.data, (v) => 4 * ulp * Math.abs(v)) : undefined;
+            close(y.data, r.y.map(num), rel, `${op} y`, geluAbs);
             const yt = e.tensor(r.y.map(num), undefined, dtype); // PyTorch's y, so dx is compared alone
             const ulp1 = dtype === "float32" ? 2 ** -23 : 2 ** -52;
-            const abs = Array.from(dy.data, (d) => 2 * ulp1 * Math.abs(d));
+            const abs = Array.from(dy.data, (d, i) => (2 + 4 * Math.abs(x.data[i] ** 2)) * ulp1 * Math.abs(d));
             close(
               bwd(e, op, dy, x, yt, c.slope).data,
               r.dx.map(num),
@@ -89,7 +96,7 @@ for (const build of builds()) {
 
     it("float64 gradients match central differences", async () => {
       const e = await engineFor(build);
-      for (const op of ["relu", "leakyRelu", "sigmoid", "tanh"] as Op[]) {
+      for (const op of ["relu", "leakyRelu", "sigmoid", "tanh", "gelu", "geluTanh"] as Op[]) {
         e.scope(() => {
           // Away from the kinks of relu and leaky relu at 0.
           const xs = randomArray(17, 3).map((v) => (Math.abs(v) < 0.05 ? v + 0.2 : v) * 3);
@@ -140,6 +147,12 @@ for (const build of builds()) {
       );
       expect(() => e.leakyRelu(x, "0.1" as never)).toThrow(
         "Cannot run leakyRelu as 'slope' must be a number: current value is \"0.1\"",
+      );
+      expect(() => e.gelu(x, { approximate: "erf" as "none" })).toThrow(
+        'Cannot run gelu as \'approximate\' must be "none" or "tanh": current value is "erf"',
+      );
+      expect(() => e.geluBackward(x, x, { approx: "tanh" } as never)).toThrow(
+        "Cannot run geluBackward as 'options' has an unknown key 'approx'",
       );
       expect(() => e.tanh(e.tensor([1], [1], "int32"))).toThrow(
         "Cannot run tanh as 'x' must have dtype float32 or float64: current dtype is int32 with shape [1]",
