@@ -60,6 +60,18 @@ export interface FloatKernels {
   convTapClassesWorkspace(geom: number): number;
   /** db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set). */
   convBiasGrad(geom: number, dy: number, db: number, accumulate: number): void;
+  /** y, idx = max pooling of planes of ih × iw (idx: i32 h·iw + w, ties to the first maximum, NaN wins, −1 for a window with no input tap); see assembly/pool/max.ts. */
+  maxPoolForward(planes: number, ih: number, iw: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, x: number, y: number, idx: number): void;
+  /** dx = dy routed to idx (summed where windows overlap; −1 routes nothing), planes of inPlane (dx) and outPlane (dy, idx) elements. */
+  maxPoolBackward(planes: number, inPlane: number, outPlane: number, dy: number, idx: number, dx: number): void;
+  /** y = average pooling of planes of ih × iw; divisor > 0 overrides, else the window in the padded input (includePad) or in the input; see assembly/pool/avg.ts. */
+  avgPoolForward(planes: number, ih: number, iw: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, includePad: number, divisor: number, x: number, y: number): void;
+  /** dx = the gradient of avg_pool_forward for dy (same geometry and divisor rule). */
+  avgPoolBackward(planes: number, ih: number, iw: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, includePad: number, divisor: number, dy: number, dx: number): void;
+  /** y = adaptive average pooling of planes of ih × iw to oh × ow (PyTorch's floor/ceil windows). */
+  adaptiveAvgPoolForward(planes: number, ih: number, iw: number, oh: number, ow: number, x: number, y: number): void;
+  /** dx = the gradient of adaptive_avg_pool_forward for dy. */
+  adaptiveAvgPoolBackward(planes: number, ih: number, iw: number, oh: number, ow: number, dy: number, dx: number): void;
 }
 
 /** The f32 kernels, with the f32-only probes. */
@@ -129,6 +141,8 @@ export interface Kernels {
   setGemmVariant(v: number): void;
   /** The static ConvGeom slot the engine writes descriptors into (static data never moves). */
   convGeomSlot(): number;
+  /** The first of n i32 max-pooling indices at idx outside [−1, limit), or −1: the ops check indices with it before they allocate. */
+  poolIndexCheck(n: number, idx: number, limit: number): number;
 }
 
 /** Binds the exports of an instance; a missing export means the module is not this version's build. */
@@ -170,6 +184,12 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     convTapClasses: fn("f32_conv_tap_classes", true),
     convTapClassesWorkspace: fn("f32_conv_tap_classes_workspace", true),
     convBiasGrad: fn("f32_conv_bias_grad"),
+    maxPoolForward: fn("f32_max_pool_forward"),
+    maxPoolBackward: fn("f32_max_pool_backward"),
+    avgPoolForward: fn("f32_avg_pool_forward"),
+    avgPoolBackward: fn("f32_avg_pool_backward"),
+    adaptiveAvgPoolForward: fn("f32_adaptive_avg_pool_forward"),
+    adaptiveAvgPoolBackward: fn("f32_adaptive_avg_pool_backward"),
     peakMadd10: fn("f32_peak_madd10"),
     peakMadd12: fn("f32_peak_madd12"),
   } as unknown as F32Kernels;
@@ -200,6 +220,12 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     convTapClasses: fn("f64_conv_tap_classes", true),
     convTapClassesWorkspace: fn("f64_conv_tap_classes_workspace", true),
     convBiasGrad: fn("f64_conv_bias_grad"),
+    maxPoolForward: fn("f64_max_pool_forward"),
+    maxPoolBackward: fn("f64_max_pool_backward"),
+    avgPoolForward: fn("f64_avg_pool_forward"),
+    avgPoolBackward: fn("f64_avg_pool_backward"),
+    adaptiveAvgPoolForward: fn("f64_adaptive_avg_pool_forward"),
+    adaptiveAvgPoolBackward: fn("f64_adaptive_avg_pool_backward"),
   } as unknown as FloatKernels;
   return {
     f32,
@@ -208,6 +234,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     relaxedBuild: fn("relaxedBuild"),
     setGemmVariant: fn("setGemmVariant"),
     convGeomSlot: fn("conv_geom_slot"),
+    poolIndexCheck: fn("pool_index_check"),
   } as unknown as Kernels;
 }
 

@@ -31,6 +31,18 @@ import {
   convTranspose3d,
   convTranspose3dBackward,
 } from "./conv.ts";
+import {
+  adaptiveAvgPool2d,
+  adaptiveAvgPool2dBackward,
+  avgPool1d,
+  avgPool1dBackward,
+  avgPool2d,
+  avgPool2dBackward,
+  maxPool1d,
+  maxPool1dBackward,
+  maxPool2d,
+  maxPool2dBackward,
+} from "./pool.ts";
 
 /** The ops, by method name. */
 export const ops = {
@@ -64,6 +76,16 @@ export const ops = {
   convTranspose1dBackward,
   convTranspose2dBackward,
   convTranspose3dBackward,
+  maxPool1d,
+  maxPool2d,
+  maxPool1dBackward,
+  maxPool2dBackward,
+  avgPool1d,
+  avgPool2d,
+  avgPool1dBackward,
+  avgPool2dBackward,
+  adaptiveAvgPool2d,
+  adaptiveAvgPool2dBackward,
 };
 
 /** The op methods of an `Engine`. */

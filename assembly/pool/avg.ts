@@ -1,0 +1,165 @@
+import { lanes } from "../shared/simd";
+import { interiorHi, interiorLo } from "./window";
+
+// Average pooling over `planes` planes of ih × iw with PyTorch's CPU semantics
+// (aten/src/ATen/native/cpu/AvgPoolKernel.cpp): a window starts at o·s − p and is clipped to
+// the padded input [−p, n + p) (its size then is the "pool size"), then to the input; the sum
+// runs from 0 over the clipped window in row-major order and is divided by `divisor` when it
+// is > 0, else by the pool size with includePad, else by the number of input elements in
+// the window. The backward adds dy / divisor to every input element of the window, output by
+// output in row-major order, as PyTorch's avg_pool2d_backward, so sums round as there.
+//
+// Forward: columns whose windows lie inside the row run a vector body (L outputs, each lane
+// adding the same taps in the same order as the scalar loop, and dividing: identical
+// results); stride 1 loads L consecutive taps, stride 2 deinterleaves two vectors.
+
+// @ts-ignore: decorator
+@inline function divisorOf(divisor: i32, includePad: bool, pool: i32, valid: i32): i32 {
+  return divisor > 0 ? divisor : includePad ? pool : valid;
+}
+
+// @ts-ignore: decorator
+@inline function avgScalar<T>(
+  xp: usize, iw: i32, a: i32, b: i32, poolRows: i32, ix0: i32, kw: i32, pw: i32, divisor: i32, includePad: bool,
+  yp: usize,
+): void {
+  const S = sizeof<T>();
+  let end = ix0 + kw;
+  if (end > iw + pw) end = iw + pw;
+  const c0 = ix0 > 0 ? ix0 : 0, c1 = end < iw ? end : iw;
+  if (a >= b || c0 >= c1) {
+    store<T>(yp, <T>0);
+    return;
+  }
+  let sum: T = 0;
+  for (let r = a; r < b; r++) {
+    const row = xp + <usize>r * <usize>iw * S;
+    for (let c = c0; c < c1; c++) sum += load<T>(row + <usize>c * S);
+  }
+  const div = divisorOf(divisor, includePad, poolRows * (end - ix0), (b - a) * (c1 - c0));
+  store<T>(yp, sum / <T>div);
+}
+
+// @ts-ignore: decorator
+@inline function avgVector<T>(stride2: bool, xp: usize, iw: i32, a: i32, b: i32, ix0: i32, kw: i32, vdiv: v128, yp: usize): void {
+  const S = sizeof<T>();
+  let sum = v128.splat<T>(0);
+  for (let r = a; r < b; r++) {
+    const row = xp + (<usize>r * <usize>iw + <usize>ix0) * S;
+    for (let kx: i32 = 0; kx < kw; kx++) {
+      const p = row + <usize>kx * S;
+      let v: v128;
+      if (stride2) {
+        const lo = v128.load(p), hi = v128.load(p, 16);
+        v = sizeof<T>() == 4 ? v128.shuffle<f32>(lo, hi, 0, 2, 4, 6) : v128.shuffle<f64>(lo, hi, 0, 2);
+      } else {
+        v = v128.load(p);
+      }
+      sum = v128.add<T>(sum, v);
+    }
+  }
+  v128.store(yp, v128.div<T>(sum, vdiv));
+}
+
+// @ts-ignore: decorator
+@inline function avgRow<T>(
+  stride2: bool, xp: usize, iw: i32, ow: i32, a: i32, b: i32, poolRows: i32, kw: i32, sw: i32, pw: i32,
+  divisor: i32, includePad: bool, lo: i32, hi: i32, yp: usize,
+): void {
+  const S = sizeof<T>();
+  const L = <i32>lanes<T>();
+  // Inside the row every window has kw columns, in the padded input and in the input.
+  const vdiv = v128.splat<T>(<T>divisorOf(divisor, includePad, poolRows * kw, (b - a) * kw));
+  let ox: i32 = 0;
+  for (; ox < lo; ox++) avgScalar<T>(xp, iw, a, b, poolRows, ox * sw - pw, kw, pw, divisor, includePad, yp + <usize>ox * S);
+  if (a < b) {
+    for (; ox + L <= hi; ox += L) avgVector<T>(stride2, xp, iw, a, b, ox * sw - pw, kw, vdiv, yp + <usize>ox * S);
+  }
+  for (; ox < ow; ox++) avgScalar<T>(xp, iw, a, b, poolRows, ox * sw - pw, kw, pw, divisor, includePad, yp + <usize>ox * S);
+}
+
+function avgRowStride1<T>(
+  xp: usize, iw: i32, ow: i32, a: i32, b: i32, poolRows: i32, kw: i32, pw: i32, divisor: i32, includePad: bool,
+  lo: i32, hi: i32, yp: usize,
+): void {
+  avgRow<T>(false, xp, iw, ow, a, b, poolRows, kw, 1, pw, divisor, includePad, lo, hi, yp);
+}
+
+function avgRowStride2<T>(
+  xp: usize, iw: i32, ow: i32, a: i32, b: i32, poolRows: i32, kw: i32, pw: i32, divisor: i32, includePad: bool,
+  lo: i32, hi: i32, yp: usize,
+): void {
+  avgRow<T>(true, xp, iw, ow, a, b, poolRows, kw, 2, pw, divisor, includePad, lo, hi, yp);
+}
+
+function avgRowScalar<T>(
+  xp: usize, iw: i32, ow: i32, a: i32, b: i32, poolRows: i32, kw: i32, sw: i32, pw: i32, divisor: i32,
+  includePad: bool, yp: usize,
+): void {
+  const S = sizeof<T>();
+  for (let ox: i32 = 0; ox < ow; ox++) {
+    avgScalar<T>(xp, iw, a, b, poolRows, ox * sw - pw, kw, pw, divisor, includePad, yp + <usize>ox * S);
+  }
+}
+
+/** y = average pooling of x (planes × oh × ow); divisor > 0 overrides the divisor. */
+export function avgPoolForward<T>(
+  planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+  includePad: bool, divisor: i32, x: usize, y: usize,
+): void {
+  const S = sizeof<T>();
+  const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
+  const lo = min(interiorLo(sw, pw), ow);
+  const hi = sw <= 2 ? interiorHi(iw, kw, sw, pw, 1, sw - 1, ow) : 0;
+  for (let p: usize = 0; p < planes; p++) {
+    const xp = x + p * inPlane * S;
+    for (let oy: i32 = 0; oy < oh; oy++) {
+      const start = oy * sh - ph;
+      let end = start + kh;
+      if (end > ih + ph) end = ih + ph;
+      const a = start > 0 ? start : 0, b = end < ih ? end : ih;
+      const yp = y + (p * outPlane + <usize>oy * <usize>ow) * S;
+      if (sw == 1) avgRowStride1<T>(xp, iw, ow, a, b, end - start, kw, pw, divisor, includePad, lo, hi, yp);
+      else if (sw == 2) avgRowStride2<T>(xp, iw, ow, a, b, end - start, kw, pw, divisor, includePad, lo, hi, yp);
+      else avgRowScalar<T>(xp, iw, ow, a, b, end - start, kw, sw, pw, divisor, includePad, yp);
+    }
+  }
+}
+
+/** dx = the gradient of avgPoolForward for dy (same geometry and divisor rule). */
+export function avgPoolBackward<T>(
+  planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+  includePad: bool, divisor: i32, dy: usize, dx: usize,
+): void {
+  const S = sizeof<T>();
+  const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
+  memory.fill(dx, 0, planes * inPlane * S);
+  for (let p: usize = 0; p < planes; p++) {
+    const dxp = dx + p * inPlane * S;
+    let dp = dy + p * outPlane * S;
+    for (let oy: i32 = 0; oy < oh; oy++) {
+      const start = oy * sh - ph;
+      let end = start + kh;
+      if (end > ih + ph) end = ih + ph;
+      const a = start > 0 ? start : 0, b = end < ih ? end : ih;
+      for (let ox: i32 = 0; ox < ow; ox++) {
+        const cs = ox * sw - pw;
+        let ce = cs + kw;
+        if (ce > iw + pw) ce = iw + pw;
+        const c0 = cs > 0 ? cs : 0, c1 = ce < iw ? ce : iw;
+        if (a < b && c0 < c1) {
+          const div = divisorOf(divisor, includePad, (end - start) * (ce - cs), (b - a) * (c1 - c0));
+          const g = load<T>(dp) / <T>div;
+          for (let r = a; r < b; r++) {
+            const row = dxp + <usize>r * <usize>iw * S;
+            for (let c = c0; c < c1; c++) {
+              const q = row + <usize>c * S;
+              store<T>(q, load<T>(q) + g);
+            }
+          }
+        }
+        dp += S;
+      }
+    }
+  }
+}

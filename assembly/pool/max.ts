@@ -1,0 +1,210 @@
+import { lanes } from "../shared/simd";
+import { endTap, firstTap, interiorHi, interiorLo } from "./window";
+
+// Max pooling over `planes` planes of ih × iw (NCHW: a plane is one (n, c) image), with
+// PyTorch's CPU semantics (aten/src/ATen/native/cpu/MaxPoolKernel.cpp): taps in row-major
+// window order, a tap replaces the maximum when it is greater or NaN, so ties keep the first
+// maximum and a NaN wins (the last NaN of several). The index is the flat h·iw + w within the
+// plane (i32). A window with no tap inside the input (possible only with dilation and
+// padding) gives −Inf and index −1, which the backward skips.
+//
+// Output columns whose windows lie inside the row go through a vector body (L = lanes
+// outputs at once, each lane doing the scalar loop's compares in the same order, so results
+// are identical): stride 1 loads L consecutive taps, stride 2 deinterleaves two vectors.
+// Other strides and the border columns run the scalar loop.
+
+// Index vectors: i32x4 beside f32 lanes, i64x2 beside f64 lanes (the compare masks' width).
+// @ts-ignore: decorator
+@inline function splatIndex<T>(i: i32): v128 {
+  return sizeof<T>() == 4 ? i32x4.splat(i) : i64x2.splat(<i64>i);
+}
+
+// @ts-ignore: decorator
+@inline function addIndex<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? v128.add<i32>(a, b) : v128.add<i64>(a, b);
+}
+
+// @ts-ignore: decorator
+@inline function laneOffsets<T>(s: i32): v128 {
+  return sizeof<T>() == 4 ? i32x4(0, s, 2 * s, 3 * s) : i64x2(0, <i64>s);
+}
+
+// @ts-ignore: decorator
+@inline function storeIndex<T>(p: usize, v: v128): void {
+  if (sizeof<T>() == 4) v128.store(p, v);
+  else v128.store64_lane(p, v128.shuffle<i32>(v, v, 0, 2, 0, 2), 0);
+}
+
+// @ts-ignore: decorator
+@inline function negInf<T>(): T {
+  return sizeof<T>() == 4 ? <T>(-Infinity as f32) : <T>(-Infinity as f64);
+}
+
+/** One output: the window at rows iy0 + ky·dh (ky in [k0, k1)) and columns ix0 + kx·dw. */
+// @ts-ignore: decorator
+@inline function maxScalar<T>(
+  xp: usize, iw: i32, iy0: i32, k0: i32, k1: i32, dh: i32, ix0: i32, kw: i32, dw: i32, yp: usize, ip: usize,
+): void {
+  const S = sizeof<T>();
+  const j0 = firstTap(ix0, dw), j1 = endTap(ix0, dw, kw, iw);
+  let m = negInf<T>();
+  let mi: i32 = -1;
+  if (j0 < j1) {
+    mi = (iy0 + k0 * dh) * iw + ix0 + j0 * dw;
+    for (let ky = k0; ky < k1; ky++) {
+      const row = (iy0 + ky * dh) * iw + ix0;
+      for (let kx = j0; kx < j1; kx++) {
+        const i = row + kx * dw;
+        const v = load<T>(xp + <usize>i * S);
+        if (v > m || v != v) {
+          m = v;
+          mi = i;
+        }
+      }
+    }
+  }
+  store<T>(yp, m);
+  store<i32>(ip, mi);
+}
+
+/** L outputs from column ox0 on, windows inside the row; stride2 deinterleaves (sw = 2), else sw = 1. */
+// @ts-ignore: decorator
+@inline function maxVector<T>(
+  stride2: bool, xp: usize, iw: i32, iy0: i32, k0: i32, k1: i32, dh: i32, ix0: i32, kw: i32, dw: i32,
+  offsets: v128, yp: usize, ip: usize,
+): void {
+  const S = sizeof<T>();
+  let m = v128.splat<T>(negInf<T>());
+  let mi = addIndex<T>(splatIndex<T>((iy0 + k0 * dh) * iw + ix0), offsets);
+  for (let ky = k0; ky < k1; ky++) {
+    const row = (iy0 + ky * dh) * iw + ix0;
+    for (let kx: i32 = 0; kx < kw; kx++) {
+      const i = row + kx * dw;
+      const p = xp + <usize>i * S;
+      let v: v128;
+      if (stride2) {
+        const a = v128.load(p), b = v128.load(p, 16);
+        v = sizeof<T>() == 4 ? v128.shuffle<f32>(a, b, 0, 2, 4, 6) : v128.shuffle<f64>(a, b, 0, 2);
+      } else {
+        v = v128.load(p);
+      }
+      const c = v128.or(v128.gt<T>(v, m), v128.ne<T>(v, v));
+      m = v128.bitselect(v, m, c);
+      mi = v128.bitselect(addIndex<T>(splatIndex<T>(i), offsets), mi, c);
+    }
+  }
+  v128.store(yp, m);
+  storeIndex<T>(ip, mi);
+}
+
+// @ts-ignore: decorator
+@inline function maxRow<T>(
+  stride2: bool, xp: usize, iw: i32, ow: i32, iy0: i32, k0: i32, k1: i32, dh: i32, kw: i32, sw: i32, pw: i32,
+  dw: i32, lo: i32, hi: i32, yp: usize, ip: usize,
+): void {
+  const S = sizeof<T>();
+  const L = <i32>lanes<T>();
+  const offsets = laneOffsets<T>(sw);
+  let ox: i32 = 0;
+  for (; ox < lo; ox++) maxScalar<T>(xp, iw, iy0, k0, k1, dh, ox * sw - pw, kw, dw, yp + <usize>ox * S, ip + <usize>ox * 4);
+  for (; ox + L <= hi; ox += L) {
+    maxVector<T>(stride2, xp, iw, iy0, k0, k1, dh, ox * sw - pw, kw, dw, offsets, yp + <usize>ox * S, ip + <usize>ox * 4);
+  }
+  for (; ox < ow; ox++) maxScalar<T>(xp, iw, iy0, k0, k1, dh, ox * sw - pw, kw, dw, yp + <usize>ox * S, ip + <usize>ox * 4);
+}
+
+function maxRowStride1<T>(
+  xp: usize, iw: i32, ow: i32, iy0: i32, k0: i32, k1: i32, dh: i32, kw: i32, pw: i32, dw: i32, lo: i32, hi: i32,
+  yp: usize, ip: usize,
+): void {
+  maxRow<T>(false, xp, iw, ow, iy0, k0, k1, dh, kw, 1, pw, dw, lo, hi, yp, ip);
+}
+
+function maxRowStride2<T>(
+  xp: usize, iw: i32, ow: i32, iy0: i32, k0: i32, k1: i32, dh: i32, kw: i32, pw: i32, dw: i32, lo: i32, hi: i32,
+  yp: usize, ip: usize,
+): void {
+  maxRow<T>(true, xp, iw, ow, iy0, k0, k1, dh, kw, 2, pw, dw, lo, hi, yp, ip);
+}
+
+function maxRowScalar<T>(
+  xp: usize, iw: i32, ow: i32, iy0: i32, k0: i32, k1: i32, dh: i32, kw: i32, sw: i32, pw: i32, dw: i32,
+  yp: usize, ip: usize,
+): void {
+  const S = sizeof<T>();
+  for (let ox: i32 = 0; ox < ow; ox++) {
+    maxScalar<T>(xp, iw, iy0, k0, k1, dh, ox * sw - pw, kw, dw, yp + <usize>ox * S, ip + <usize>ox * 4);
+  }
+}
+
+/** y, idx = max pooling of x; y, idx are planes × oh × ow (idx i32). */
+export function maxPoolForward<T>(
+  planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+  dh: i32, dw: i32, x: usize, y: usize, idx: usize,
+): void {
+  const S = sizeof<T>();
+  const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
+  const lo = min(interiorLo(sw, pw), ow);
+  // The stride-2 body reads one element past its last tap.
+  const hi = sw <= 2 ? interiorHi(iw, kw, sw, pw, dw, sw - 1, ow) : 0;
+  for (let p: usize = 0; p < planes; p++) {
+    const xp = x + p * inPlane * S;
+    for (let oy: i32 = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - ph;
+      const k0 = firstTap(iy0, dh), k1 = endTap(iy0, dh, kh, ih);
+      const o = p * outPlane + <usize>oy * <usize>ow;
+      const yp = y + o * S, ip = idx + o * 4;
+      if (k0 >= k1) {
+        for (let ox: i32 = 0; ox < ow; ox++) {
+          store<T>(yp + <usize>ox * S, negInf<T>());
+          store<i32>(ip + <usize>ox * 4, -1);
+        }
+      } else if (sw == 1) {
+        maxRowStride1<T>(xp, iw, ow, iy0, k0, k1, dh, kw, pw, dw, lo, hi, yp, ip);
+      } else if (sw == 2) {
+        maxRowStride2<T>(xp, iw, ow, iy0, k0, k1, dh, kw, pw, dw, lo, hi, yp, ip);
+      } else {
+        maxRowScalar<T>(xp, iw, ow, iy0, k0, k1, dh, kw, sw, pw, dw, yp, ip);
+      }
+    }
+  }
+}
+
+/**
+ * dx = dy routed to the indices of the forward (added where windows overlap), over planes of
+ * inPlane (dx) and outPlane (dy, idx) elements; index −1 routes nothing. In output order, as
+ * PyTorch's max_pool2d_with_indices_backward, so overlapping sums round as there.
+ */
+export function maxPoolBackward<T>(planes: usize, inPlane: usize, outPlane: usize, dy: usize, idx: usize, dx: usize): void {
+  const S = sizeof<T>();
+  memory.fill(dx, 0, planes * inPlane * S);
+  for (let p: usize = 0; p < planes; p++) {
+    const dxp = dx + p * inPlane * S;
+    const o = p * outPlane;
+    let dp = dy + o * S, ip = idx + o * 4;
+    for (let j: usize = 0; j < outPlane; j++) {
+      const i = load<i32>(ip);
+      if (i >= 0) {
+        const a = dxp + <usize>i * S;
+        store<T>(a, load<T>(a) + load<T>(dp));
+      }
+      dp += S;
+      ip += 4;
+    }
+  }
+}
+
+/** The first of n i32 indices outside [−1, limit), or −1 when all are inside. */
+export function poolIndexCheck(n: usize, idx: usize, limit: i32): i32 {
+  // i + 1 as u32 ≤ limit holds exactly for −1 ≤ i < limit.
+  const vl = i32x4.splat(limit), one = i32x4.splat(1);
+  let i: usize = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.add<i32>(v128.load(idx + i * 4), one);
+    if (v128.any_true(v128.gt<u32>(v, vl))) break;
+  }
+  for (; i < n; i++) {
+    if (<u32>(load<i32>(idx + i * 4) + 1) > <u32>limit) return <i32>i;
+  }
+  return -1;
+}
