@@ -168,7 +168,9 @@ export function adaptiveOutputSize(op: string, v: unknown, input: readonly [numb
       op,
       "outputSize",
       constraint,
-      `current value is ${showValue(v)}${Array.isArray(v) ? ` with ${v.length} entries` : ""}`,
+      `current value is ${showValue(v)}${
+        Array.isArray(v) ? ` with ${v.length} ${v.length === 1 ? "entry" : "entries"}` : ""
+      }`,
     );
   }
   const out: number[] = [];

@@ -121,7 +121,7 @@ function backwardInput(op: string, rank: PoolRank, dy: Tensor, inputShape: unkno
     throw opError(
       op,
       "dy",
-      `must have the dims of 'inputShape' before the ${rank === 1 ? "spatial dim" : "spatial dims"}`,
+      `must have the rank of 'inputShape' and its dims before the ${rank === 1 ? "spatial dim" : "spatial dims"}`,
       `'dy' is ${fmt(dy.shape)}, 'inputShape' is ${fmt(shape)}`,
     );
   }
