@@ -1,5 +1,5 @@
 import { lanes } from "../shared/simd";
-import { endTap, firstTap, interiorHi, interiorLo } from "./window";
+import { endTap, firstTap, interiorHi, interiorLo, LOAD_EVEN, LOAD_ODD, LOAD_STRIDE1, loadTaps } from "./window";
 
 // Max pooling over `planes` planes of ih × iw (NCHW: a plane is one (n, c) image), with
 // PyTorch's CPU semantics (aten/src/ATen/native/cpu/MaxPoolKernel.cpp): taps in row-major
@@ -11,7 +11,7 @@ import { endTap, firstTap, interiorHi, interiorLo } from "./window";
 // Output columns whose windows lie inside the row go through a vector body (L = lanes
 // outputs at once, each lane doing the scalar loop's compares in the same order, so results
 // are identical): stride 1 loads L consecutive taps, stride 2 deinterleaves two vectors.
-// Other strides and the border columns run the scalar loop.
+// Other strides and the border columns run the scalar loop, branch-free.
 
 // Index vectors: i32x4 beside f32 lanes, i64x2 beside f64 lanes (the compare masks' width).
 // @ts-ignore: decorator
@@ -40,6 +40,17 @@ import { endTap, firstTap, interiorHi, interiorLo } from "./window";
   return sizeof<T>() == 4 ? <T>(-Infinity as f32) : <T>(-Infinity as f64);
 }
 
+// The bits of T as an integer of its width, and back.
+// @ts-ignore: decorator
+@inline function loadBits<T>(p: usize): i64 {
+  return sizeof<T>() == 4 ? <i64>load<i32>(p) : load<i64>(p);
+}
+
+// @ts-ignore: decorator
+@inline function fromBits<T>(b: i64): T {
+  return sizeof<T>() == 4 ? <T>reinterpret<f32>(<i32>b) : <T>reinterpret<f64>(b);
+}
+
 /** One output: the window at rows iy0 + ky·dh (ky in [k0, k1)) and columns ix0 + kx·dw. */
 // @ts-ignore: decorator
 @inline function maxScalar<T>(
@@ -47,7 +58,10 @@ import { endTap, firstTap, interiorHi, interiorLo } from "./window";
 ): void {
   const S = sizeof<T>();
   const j0 = firstTap(ix0, dw), j1 = endTap(ix0, dw, kw, iw);
-  let m = negInf<T>();
+  // Branch-free, with the maximum kept as integer bits: on random data a branch mispredicts
+  // every other tap, and V8 compiles a float select to a branch on x64 (Binaryen turns a
+  // select of reinterpreted floats back into a float select).
+  let mb = sizeof<T>() == 4 ? <i64>reinterpret<i32>(-Infinity as f32) : reinterpret<i64>(-Infinity as f64);
   let mi: i32 = -1;
   if (j0 < j1) {
     mi = (iy0 + k0 * dh) * iw + ix0 + j0 * dw;
@@ -55,76 +69,125 @@ import { endTap, firstTap, interiorHi, interiorLo } from "./window";
       const row = (iy0 + ky * dh) * iw + ix0;
       for (let kx = j0; kx < j1; kx++) {
         const i = row + kx * dw;
-        const v = load<T>(xp + <usize>i * S);
-        if (v > m || v != v) {
-          m = v;
-          mi = i;
-        }
+        const vb = loadBits<T>(xp + <usize>i * S);
+        const v = fromBits<T>(vb);
+        const c = <i32>(v > fromBits<T>(mb)) | <i32>(v != v);
+        mb = select<i64>(vb, mb, c);
+        mi = select<i32>(i, mi, c);
       }
     }
   }
+  const m = fromBits<T>(mb);
   store<T>(yp, m);
   store<i32>(ip, mi);
 }
 
-/** L outputs from column ox0 on, windows inside the row; stride2 deinterleaves (sw = 2), else sw = 1. */
+/**
+ * L outputs whose windows lie inside the row, from the window starting at column ix0 on; with
+ * `two`, also the L after them, interleaved: the compare-select chain of one vector is
+ * latency-bound, two chains keep the SIMD ports busy.
+ */
 // @ts-ignore: decorator
 @inline function maxVector<T>(
-  stride2: bool, xp: usize, iw: i32, iy0: i32, k0: i32, k1: i32, dh: i32, ix0: i32, kw: i32, dw: i32,
+  two: bool, mode: i32, xp: usize, iw: i32, iy0: i32, k0: i32, k1: i32, dh: i32, ix0: i32, kw: i32, dw: i32,
   offsets: v128, yp: usize, ip: usize,
 ): void {
   const S = sizeof<T>();
-  let m = v128.splat<T>(negInf<T>());
+  const L = <i32>lanes<T>();
+  const sw: i32 = mode == LOAD_STRIDE1 ? 1 : 2;
+  const next = L * sw; // elements from the first vector's taps to the second's
+  let m = v128.splat<T>(negInf<T>()), m2 = m;
   let mi = addIndex<T>(splatIndex<T>((iy0 + k0 * dh) * iw + ix0), offsets);
+  let mi2 = addIndex<T>(mi, splatIndex<T>(next));
   for (let ky = k0; ky < k1; ky++) {
     const row = (iy0 + ky * dh) * iw + ix0;
     for (let kx: i32 = 0; kx < kw; kx++) {
       const i = row + kx * dw;
       const p = xp + <usize>i * S;
-      let v: v128;
-      if (stride2) {
-        const a = v128.load(p), b = v128.load(p, 16);
-        v = sizeof<T>() == 4 ? v128.shuffle<f32>(a, b, 0, 2, 4, 6) : v128.shuffle<f64>(a, b, 0, 2);
-      } else {
-        v = v128.load(p);
-      }
+      const v = loadTaps<T>(mode, p);
       const c = v128.or(v128.gt<T>(v, m), v128.ne<T>(v, v));
+      const vi = addIndex<T>(splatIndex<T>(i), offsets);
       m = v128.bitselect(v, m, c);
-      mi = v128.bitselect(addIndex<T>(splatIndex<T>(i), offsets), mi, c);
+      mi = v128.bitselect(vi, mi, c);
+      if (two) {
+        const v2 = loadTaps<T>(mode, p + <usize>next * S);
+        const c2 = v128.or(v128.gt<T>(v2, m2), v128.ne<T>(v2, v2));
+        m2 = v128.bitselect(v2, m2, c2);
+        mi2 = v128.bitselect(addIndex<T>(vi, splatIndex<T>(next)), mi2, c2);
+      }
     }
   }
   v128.store(yp, m);
   storeIndex<T>(ip, mi);
+  if (two) {
+    v128.store(yp, m2, 16);
+    storeIndex<T>(ip + <usize>L * 4, mi2);
+  }
 }
 
+/**
+ * One output row: scalar left border [0, lo), vector bodies over the interior [lo, hi0) (whose
+ * windows lie inside the row; its last partial vector recomputes the L outputs ending at hi0),
+ * scalar right border. With stride 2 a vector loads from one before its first tap (LOAD_ODD),
+ * except one starting at column 0, which loads one past its last (LOAD_EVEN, needs ≤ hi1).
+ */
 // @ts-ignore: decorator
 @inline function maxRow<T>(
-  stride2: bool, xp: usize, iw: i32, ow: i32, iy0: i32, k0: i32, k1: i32, dh: i32, kw: i32, sw: i32, pw: i32,
-  dw: i32, lo: i32, hi: i32, yp: usize, ip: usize,
+  stride2: bool, xp: usize, iw: i32, ow: i32, iy0: i32, k0: i32, k1: i32, dh: i32, kw: i32, pw: i32,
+  dw: i32, lo: i32, hi0: i32, hi1: i32, yp: usize, ip: usize,
 ): void {
   const S = sizeof<T>();
   const L = <i32>lanes<T>();
+  const sw: i32 = stride2 ? 2 : 1;
   const offsets = laneOffsets<T>(sw);
   let ox: i32 = 0;
   for (; ox < lo; ox++) maxScalar<T>(xp, iw, iy0, k0, k1, dh, ox * sw - pw, kw, dw, yp + <usize>ox * S, ip + <usize>ox * 4);
-  for (; ox + L <= hi; ox += L) {
-    maxVector<T>(stride2, xp, iw, iy0, k0, k1, dh, ox * sw - pw, kw, dw, offsets, yp + <usize>ox * S, ip + <usize>ox * 4);
+  if (stride2) {
+    if (ox * 2 - pw < 1 && ox + L <= hi1) {
+      maxVector<T>(false, LOAD_EVEN, xp, iw, iy0, k0, k1, dh, ox * 2 - pw, kw, dw, offsets, yp + <usize>ox * S, ip + <usize>ox * 4);
+      ox += L;
+    }
+    if (ox * 2 - pw >= 1) {
+      for (; ox + 2 * L <= hi0; ox += 2 * L) {
+        maxVector<T>(true, LOAD_ODD, xp, iw, iy0, k0, k1, dh, ox * 2 - pw, kw, dw, offsets, yp + <usize>ox * S, ip + <usize>ox * 4);
+      }
+      for (; ox + L <= hi0; ox += L) {
+        maxVector<T>(false, LOAD_ODD, xp, iw, iy0, k0, k1, dh, ox * 2 - pw, kw, dw, offsets, yp + <usize>ox * S, ip + <usize>ox * 4);
+      }
+      const t = hi0 - L;
+      if (ox < hi0 && t >= lo && t * 2 - pw >= 1) {
+        maxVector<T>(false, LOAD_ODD, xp, iw, iy0, k0, k1, dh, t * 2 - pw, kw, dw, offsets, yp + <usize>t * S, ip + <usize>t * 4);
+        ox = hi0;
+      }
+    }
+  } else {
+    for (; ox + 2 * L <= hi0; ox += 2 * L) {
+      maxVector<T>(true, LOAD_STRIDE1, xp, iw, iy0, k0, k1, dh, ox - pw, kw, dw, offsets, yp + <usize>ox * S, ip + <usize>ox * 4);
+    }
+    for (; ox + L <= hi0; ox += L) {
+      maxVector<T>(false, LOAD_STRIDE1, xp, iw, iy0, k0, k1, dh, ox - pw, kw, dw, offsets, yp + <usize>ox * S, ip + <usize>ox * 4);
+    }
+    const t = hi0 - L;
+    if (ox < hi0 && t >= lo) {
+      maxVector<T>(false, LOAD_STRIDE1, xp, iw, iy0, k0, k1, dh, t - pw, kw, dw, offsets, yp + <usize>t * S, ip + <usize>t * 4);
+      ox = hi0;
+    }
   }
   for (; ox < ow; ox++) maxScalar<T>(xp, iw, iy0, k0, k1, dh, ox * sw - pw, kw, dw, yp + <usize>ox * S, ip + <usize>ox * 4);
 }
 
 function maxRowStride1<T>(
-  xp: usize, iw: i32, ow: i32, iy0: i32, k0: i32, k1: i32, dh: i32, kw: i32, pw: i32, dw: i32, lo: i32, hi: i32,
-  yp: usize, ip: usize,
+  xp: usize, iw: i32, ow: i32, iy0: i32, k0: i32, k1: i32, dh: i32, kw: i32, pw: i32, dw: i32, lo: i32, hi0: i32,
+  hi1: i32, yp: usize, ip: usize,
 ): void {
-  maxRow<T>(false, xp, iw, ow, iy0, k0, k1, dh, kw, 1, pw, dw, lo, hi, yp, ip);
+  maxRow<T>(false, xp, iw, ow, iy0, k0, k1, dh, kw, pw, dw, lo, hi0, hi1, yp, ip);
 }
 
 function maxRowStride2<T>(
-  xp: usize, iw: i32, ow: i32, iy0: i32, k0: i32, k1: i32, dh: i32, kw: i32, pw: i32, dw: i32, lo: i32, hi: i32,
-  yp: usize, ip: usize,
+  xp: usize, iw: i32, ow: i32, iy0: i32, k0: i32, k1: i32, dh: i32, kw: i32, pw: i32, dw: i32, lo: i32, hi0: i32,
+  hi1: i32, yp: usize, ip: usize,
 ): void {
-  maxRow<T>(true, xp, iw, ow, iy0, k0, k1, dh, kw, 2, pw, dw, lo, hi, yp, ip);
+  maxRow<T>(true, xp, iw, ow, iy0, k0, k1, dh, kw, pw, dw, lo, hi0, hi1, yp, ip);
 }
 
 function maxRowScalar<T>(
@@ -145,8 +208,8 @@ export function maxPoolForward<T>(
   const S = sizeof<T>();
   const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
   const lo = min(interiorLo(sw, pw), ow);
-  // The stride-2 body reads one element past its last tap.
-  const hi = sw <= 2 ? interiorHi(iw, kw, sw, pw, dw, sw - 1, ow) : 0;
+  // Interior columns; hi1: those whose last tap has one more element after it in the row.
+  const hi0 = interiorHi(iw, kw, sw, pw, dw, 0, ow), hi1 = interiorHi(iw, kw, sw, pw, dw, 1, ow);
   for (let p: usize = 0; p < planes; p++) {
     const xp = x + p * inPlane * S;
     for (let oy: i32 = 0; oy < oh; oy++) {
@@ -160,9 +223,9 @@ export function maxPoolForward<T>(
           store<i32>(ip + <usize>ox * 4, -1);
         }
       } else if (sw == 1) {
-        maxRowStride1<T>(xp, iw, ow, iy0, k0, k1, dh, kw, pw, dw, lo, hi, yp, ip);
+        maxRowStride1<T>(xp, iw, ow, iy0, k0, k1, dh, kw, pw, dw, lo, hi0, hi1, yp, ip);
       } else if (sw == 2) {
-        maxRowStride2<T>(xp, iw, ow, iy0, k0, k1, dh, kw, pw, dw, lo, hi, yp, ip);
+        maxRowStride2<T>(xp, iw, ow, iy0, k0, k1, dh, kw, pw, dw, lo, hi0, hi1, yp, ip);
       } else {
         maxRowScalar<T>(xp, iw, ow, iy0, k0, k1, dh, kw, sw, pw, dw, yp, ip);
       }
