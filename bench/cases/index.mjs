@@ -7,6 +7,7 @@
 import { allocCases } from "./alloc.mjs";
 import { convCases2d } from "./conv.mjs";
 import { gemmCases } from "./gemm.mjs";
+import { poolCases2d } from "./pool.mjs";
 
 /** @type {import("../harness.mjs").BenchCase[]} */
-export const cases = [...gemmCases, ...convCases2d, ...allocCases];
+export const cases = [...gemmCases, ...convCases2d, ...poolCases2d, ...allocCases];
