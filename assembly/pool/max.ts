@@ -96,25 +96,30 @@ import { endTap, firstTap, interiorHi, interiorLo, LOAD_EVEN, LOAD_ODD, LOAD_STR
   const L = <i32>lanes<T>();
   const sw: i32 = mode == LOAD_STRIDE1 ? 1 : 2;
   const next = L * sw; // elements from the first vector's taps to the second's
+  const vdw = splatIndex<T>(dw), vnext = splatIndex<T>(next);
   let m = v128.splat<T>(negInf<T>()), m2 = m;
   let mi = addIndex<T>(splatIndex<T>((iy0 + k0 * dh) * iw + ix0), offsets);
-  let mi2 = addIndex<T>(mi, splatIndex<T>(next));
+  let mi2 = addIndex<T>(mi, vnext);
   for (let ky = k0; ky < k1; ky++) {
     const row = (iy0 + ky * dh) * iw + ix0;
+    // The index vectors of this row's taps, stepped by dw.
+    let vi = addIndex<T>(splatIndex<T>(row), offsets);
+    let vi2 = addIndex<T>(vi, vnext);
+    let p = xp + <usize>row * S;
     for (let kx: i32 = 0; kx < kw; kx++) {
-      const i = row + kx * dw;
-      const p = xp + <usize>i * S;
       const v = loadTaps<T>(mode, p);
       const c = v128.or(v128.gt<T>(v, m), v128.ne<T>(v, v));
-      const vi = addIndex<T>(splatIndex<T>(i), offsets);
       m = v128.bitselect(v, m, c);
       mi = v128.bitselect(vi, mi, c);
       if (two) {
         const v2 = loadTaps<T>(mode, p + <usize>next * S);
         const c2 = v128.or(v128.gt<T>(v2, m2), v128.ne<T>(v2, v2));
         m2 = v128.bitselect(v2, m2, c2);
-        mi2 = v128.bitselect(addIndex<T>(vi, splatIndex<T>(next)), mi2, c2);
+        mi2 = v128.bitselect(vi2, mi2, c2);
+        vi2 = addIndex<T>(vi2, vdw);
       }
+      vi = addIndex<T>(vi, vdw);
+      p += <usize>dw * S;
     }
   }
   v128.store(yp, m);
