@@ -90,6 +90,40 @@ import { interiorHi, interiorLo, LOAD_EVEN, LOAD_ODD, LOAD_STRIDE1, loadTaps } f
   for (; ox < ow; ox++) avgScalar<T>(xp, iw, a, b, poolRows, ox * sw - pw, kw, pw, divisor, includePad, yp + <usize>ox * S);
 }
 
+/** One output row of a 2-wide window at stride 2: one pair of loads per window row gives both taps. */
+function avgRowPair<T>(
+  xp: usize, iw: i32, ow: i32, a: i32, b: i32, poolRows: i32, pw: i32, divisor: i32, includePad: bool, lo: i32,
+  hi0: i32, yp: usize,
+): void {
+  const S = sizeof<T>();
+  const L = <i32>lanes<T>();
+  const vdiv = v128.splat<T>(<T>divisorOf(divisor, includePad, poolRows * 2, (b - a) * 2));
+  let ox: i32 = 0;
+  for (; ox < lo; ox++) avgScalar<T>(xp, iw, a, b, poolRows, ox * 2 - pw, 2, pw, divisor, includePad, yp + <usize>ox * S);
+  if (a < b) {
+    for (; ox + L <= hi0; ox += L) avgPairVector<T>(xp, iw, a, b, ox * 2 - pw, vdiv, yp + <usize>ox * S);
+    const t = hi0 - L;
+    if (ox < hi0 && t >= lo) {
+      avgPairVector<T>(xp, iw, a, b, t * 2 - pw, vdiv, yp + <usize>t * S);
+      ox = hi0;
+    }
+  }
+  for (; ox < ow; ox++) avgScalar<T>(xp, iw, a, b, poolRows, ox * 2 - pw, 2, pw, divisor, includePad, yp + <usize>ox * S);
+}
+
+// @ts-ignore: decorator
+@inline function avgPairVector<T>(xp: usize, iw: i32, a: i32, b: i32, ix0: i32, vdiv: v128, yp: usize): void {
+  const S = sizeof<T>();
+  let sum = v128.splat<T>(0);
+  for (let r = a; r < b; r++) {
+    const p = xp + (<usize>r * <usize>iw + <usize>ix0) * S;
+    // The taps of each window row in order: kx = 0 (even lanes), then kx = 1 (odd lanes).
+    sum = v128.add<T>(sum, loadTaps<T>(LOAD_EVEN, p));
+    sum = v128.add<T>(sum, loadTaps<T>(LOAD_ODD, p + S));
+  }
+  v128.store(yp, v128.div<T>(sum, vdiv));
+}
+
 function avgRowStride1<T>(
   xp: usize, iw: i32, ow: i32, a: i32, b: i32, poolRows: i32, kw: i32, pw: i32, divisor: i32, includePad: bool,
   lo: i32, hi0: i32, hi1: i32, yp: usize,
@@ -131,7 +165,8 @@ export function avgPoolForward<T>(
       if (end > ih + ph) end = ih + ph;
       const a = start > 0 ? start : 0, b = end < ih ? end : ih;
       const yp = y + (p * outPlane + <usize>oy * <usize>ow) * S;
-      if (sw == 1) avgRowStride1<T>(xp, iw, ow, a, b, end - start, kw, pw, divisor, includePad, lo, hi0, hi1, yp);
+      if (sw == 2 && kw == 2) avgRowPair<T>(xp, iw, ow, a, b, end - start, pw, divisor, includePad, lo, hi0, yp);
+      else if (sw == 1) avgRowStride1<T>(xp, iw, ow, a, b, end - start, kw, pw, divisor, includePad, lo, hi0, hi1, yp);
       else if (sw == 2) avgRowStride2<T>(xp, iw, ow, a, b, end - start, kw, pw, divisor, includePad, lo, hi0, hi1, yp);
       else avgRowScalar<T>(xp, iw, ow, a, b, end - start, kw, sw, pw, divisor, includePad, yp);
     }

@@ -181,6 +181,77 @@ import { endTap, firstTap, interiorHi, interiorLo, LOAD_EVEN, LOAD_ODD, LOAD_STR
   for (; ox < ow; ox++) maxScalar<T>(xp, iw, iy0, k0, k1, dh, ox * sw - pw, kw, dw, yp + <usize>ox * S, ip + <usize>ox * 4);
 }
 
+/**
+ * L outputs (2L with `two`) of a window 2 wide at stride 2 and dilation 1 (the common 2×2
+ * pool), inside the row from column ix0: one pair of loads per window row gives both taps,
+ * its even lanes (kx = 0) and odd lanes (kx = 1), in the scalar loop's order.
+ */
+// @ts-ignore: decorator
+@inline function maxPairVector<T>(
+  two: bool, xp: usize, iw: i32, iy0: i32, k0: i32, k1: i32, dh: i32, ix0: i32, offsets: v128, yp: usize,
+  ip: usize,
+): void {
+  const S = sizeof<T>();
+  const L = <i32>lanes<T>();
+  const one = splatIndex<T>(1), vnext = splatIndex<T>(2 * L);
+  let m = v128.splat<T>(negInf<T>()), m2 = m;
+  let mi = addIndex<T>(splatIndex<T>((iy0 + k0 * dh) * iw + ix0), offsets);
+  let mi2 = addIndex<T>(mi, vnext);
+  for (let ky = k0; ky < k1; ky++) {
+    const row = (iy0 + ky * dh) * iw + ix0;
+    const p = xp + <usize>row * S;
+    const vi = addIndex<T>(splatIndex<T>(row), offsets), vi1 = addIndex<T>(vi, one);
+    let e = loadTaps<T>(LOAD_EVEN, p), o = loadTaps<T>(LOAD_ODD, p + S);
+    let c = v128.or(v128.gt<T>(e, m), v128.ne<T>(e, e));
+    m = v128.bitselect(e, m, c);
+    mi = v128.bitselect(vi, mi, c);
+    c = v128.or(v128.gt<T>(o, m), v128.ne<T>(o, o));
+    m = v128.bitselect(o, m, c);
+    mi = v128.bitselect(vi1, mi, c);
+    if (two) {
+      const q = p + <usize>(2 * L) * S;
+      e = loadTaps<T>(LOAD_EVEN, q);
+      o = loadTaps<T>(LOAD_ODD, q + S);
+      c = v128.or(v128.gt<T>(e, m2), v128.ne<T>(e, e));
+      m2 = v128.bitselect(e, m2, c);
+      mi2 = v128.bitselect(addIndex<T>(vi, vnext), mi2, c);
+      c = v128.or(v128.gt<T>(o, m2), v128.ne<T>(o, o));
+      m2 = v128.bitselect(o, m2, c);
+      mi2 = v128.bitselect(addIndex<T>(vi1, vnext), mi2, c);
+    }
+  }
+  v128.store(yp, m);
+  storeIndex<T>(ip, mi);
+  if (two) {
+    v128.store(yp, m2, 16);
+    storeIndex<T>(ip + <usize>L * 4, mi2);
+  }
+}
+
+/** One output row of a 2-wide window at stride 2, dilation 1, split as maxRow splits it. */
+function maxRowPair<T>(
+  xp: usize, iw: i32, ow: i32, iy0: i32, k0: i32, k1: i32, dh: i32, pw: i32, lo: i32, hi0: i32, yp: usize,
+  ip: usize,
+): void {
+  const S = sizeof<T>();
+  const L = <i32>lanes<T>();
+  const offsets = laneOffsets<T>(2);
+  let ox: i32 = 0;
+  for (; ox < lo; ox++) maxScalar<T>(xp, iw, iy0, k0, k1, dh, ox * 2 - pw, 2, 1, yp + <usize>ox * S, ip + <usize>ox * 4);
+  for (; ox + 2 * L <= hi0; ox += 2 * L) {
+    maxPairVector<T>(true, xp, iw, iy0, k0, k1, dh, ox * 2 - pw, offsets, yp + <usize>ox * S, ip + <usize>ox * 4);
+  }
+  for (; ox + L <= hi0; ox += L) {
+    maxPairVector<T>(false, xp, iw, iy0, k0, k1, dh, ox * 2 - pw, offsets, yp + <usize>ox * S, ip + <usize>ox * 4);
+  }
+  const t = hi0 - L;
+  if (ox < hi0 && t >= lo) {
+    maxPairVector<T>(false, xp, iw, iy0, k0, k1, dh, t * 2 - pw, offsets, yp + <usize>t * S, ip + <usize>t * 4);
+    ox = hi0;
+  }
+  for (; ox < ow; ox++) maxScalar<T>(xp, iw, iy0, k0, k1, dh, ox * 2 - pw, 2, 1, yp + <usize>ox * S, ip + <usize>ox * 4);
+}
+
 function maxRowStride1<T>(
   xp: usize, iw: i32, ow: i32, iy0: i32, k0: i32, k1: i32, dh: i32, kw: i32, pw: i32, dw: i32, lo: i32, hi0: i32,
   hi1: i32, yp: usize, ip: usize,
@@ -227,6 +298,8 @@ export function maxPoolForward<T>(
           store<T>(yp + <usize>ox * S, negInf<T>());
           store<i32>(ip + <usize>ox * 4, -1);
         }
+      } else if (sw == 2 && kw == 2 && dw == 1) {
+        maxRowPair<T>(xp, iw, ow, iy0, k0, k1, dh, pw, lo, hi0, yp, ip);
       } else if (sw == 1) {
         maxRowStride1<T>(xp, iw, ow, iy0, k0, k1, dh, kw, pw, dw, lo, hi0, hi1, yp, ip);
       } else if (sw == 2) {
