@@ -207,10 +207,14 @@ function avgBackRowScalar<T>(
 /**
  * One output row of kernel width 2 and stride 2: the windows' columns do not overlap, so the
  * interior's L outputs add their gradients to 2L consecutive columns of each window row with
- * two vectors (every element once per output row: the same sums as the scalar order).
+ * two vectors (every element once per output row: the same sums as the scalar order). With
+ * `tiled` (window rows do not overlap either: sh ≥ kh) every element gets one gradient in
+ * all, so the vectors store 0 + g (PyTorch's sum from the zeroed dx) and the last partial
+ * vector may recompute the L outputs ending at hi0.
  */
-function avgBackRowPair<T>(
-  dxp: usize, dp: usize, iw: i32, ow: i32, a: i32, b: i32, poolRows: i32, pw: i32, divisor: i32,
+// @ts-ignore: decorator
+@inline function avgBackRowPair<T>(
+  tiled: bool, dxp: usize, dp: usize, iw: i32, ow: i32, a: i32, b: i32, poolRows: i32, pw: i32, divisor: i32,
   includePad: bool, lo: i32, hi0: i32,
 ): void {
   const S = sizeof<T>();
@@ -221,27 +225,62 @@ function avgBackRowPair<T>(
     avgBackScalar<T>(dxp, load<T>(dp + <usize>ox * S), iw, a, b, poolRows, ox * 2 - pw, 2, pw, divisor, includePad);
   }
   if (a < b) {
-    for (; ox + L <= hi0; ox += L) {
-      const g = v128.div<T>(v128.load(dp + <usize>ox * S), vdiv);
-      let g0: v128, g1: v128;
-      if (sizeof<T>() == 4) {
-        g0 = v128.shuffle<f32>(g, g, 0, 0, 1, 1);
-        g1 = v128.shuffle<f32>(g, g, 2, 2, 3, 3);
-      } else {
-        g0 = v128.shuffle<f64>(g, g, 0, 0);
-        g1 = v128.shuffle<f64>(g, g, 1, 1);
-      }
-      const c0 = ox * 2 - pw;
-      for (let r = a; r < b; r++) {
-        const q = dxp + (<usize>r * <usize>iw + <usize>c0) * S;
-        v128.store(q, v128.add<T>(v128.load(q), g0));
-        v128.store(q, v128.add<T>(v128.load(q, 16), g1), 16);
-      }
+    for (; ox + L <= hi0; ox += L) avgBackPairVector<T>(tiled, dxp, dp, iw, a, b, ox, pw, vdiv);
+    const t = hi0 - L;
+    if (tiled && ox < hi0 && t >= lo) {
+      avgBackPairVector<T>(true, dxp, dp, iw, a, b, t, pw, vdiv);
+      ox = hi0;
     }
   }
   for (; ox < ow; ox++) {
     avgBackScalar<T>(dxp, load<T>(dp + <usize>ox * S), iw, a, b, poolRows, ox * 2 - pw, 2, pw, divisor, includePad);
   }
+}
+
+// @ts-ignore: decorator
+@inline function avgBackPairVector<T>(
+  tiled: bool, dxp: usize, dp: usize, iw: i32, a: i32, b: i32, ox: i32, pw: i32, vdiv: v128,
+): void {
+  const S = sizeof<T>();
+  const g = v128.div<T>(v128.load(dp + <usize>ox * S), vdiv);
+  let g0: v128, g1: v128;
+  if (sizeof<T>() == 4) {
+    g0 = v128.shuffle<f32>(g, g, 0, 0, 1, 1);
+    g1 = v128.shuffle<f32>(g, g, 2, 2, 3, 3);
+  } else {
+    g0 = v128.shuffle<f64>(g, g, 0, 0);
+    g1 = v128.shuffle<f64>(g, g, 1, 1);
+  }
+  const c0 = ox * 2 - pw;
+  if (tiled) {
+    const zero = v128.splat<T>(0);
+    g0 = v128.add<T>(zero, g0);
+    g1 = v128.add<T>(zero, g1);
+  }
+  for (let r = a; r < b; r++) {
+    const q = dxp + (<usize>r * <usize>iw + <usize>c0) * S;
+    if (tiled) {
+      v128.store(q, g0);
+      v128.store(q, g1, 16);
+    } else {
+      v128.store(q, v128.add<T>(v128.load(q), g0));
+      v128.store(q, v128.add<T>(v128.load(q, 16), g1), 16);
+    }
+  }
+}
+
+function avgBackRowPairTiled<T>(
+  dxp: usize, dp: usize, iw: i32, ow: i32, a: i32, b: i32, poolRows: i32, pw: i32, divisor: i32,
+  includePad: bool, lo: i32, hi0: i32,
+): void {
+  avgBackRowPair<T>(true, dxp, dp, iw, ow, a, b, poolRows, pw, divisor, includePad, lo, hi0);
+}
+
+function avgBackRowPairAdd<T>(
+  dxp: usize, dp: usize, iw: i32, ow: i32, a: i32, b: i32, poolRows: i32, pw: i32, divisor: i32,
+  includePad: bool, lo: i32, hi0: i32,
+): void {
+  avgBackRowPair<T>(false, dxp, dp, iw, ow, a, b, poolRows, pw, divisor, includePad, lo, hi0);
 }
 
 /** dx = the gradient of avgPoolForward for dy (same geometry and divisor rule). */
@@ -263,7 +302,8 @@ export function avgPoolBackward<T>(
       if (end > ih + ph) end = ih + ph;
       const a = start > 0 ? start : 0, b = end < ih ? end : ih;
       const dp = dy + (p * outPlane + <usize>oy * <usize>ow) * S;
-      if (pair) avgBackRowPair<T>(dxp, dp, iw, ow, a, b, end - start, pw, divisor, includePad, lo, hi0);
+      if (pair && sh >= kh) avgBackRowPairTiled<T>(dxp, dp, iw, ow, a, b, end - start, pw, divisor, includePad, lo, hi0);
+      else if (pair) avgBackRowPairAdd<T>(dxp, dp, iw, ow, a, b, end - start, pw, divisor, includePad, lo, hi0);
       else avgBackRowScalar<T>(dxp, dp, iw, ow, a, b, end - start, kw, sw, pw, divisor, includePad);
     }
   }

@@ -336,6 +336,11 @@ for (const build of builds()) {
         expect(e.maxPool2dBackward(r.y, r.indices, [0, 3, 4, 4]).shape).toEqual([0, 3, 4, 4]);
         expect(e.avgPool2d(empty, { kernel: 2 }).shape).toEqual([0, 3, 2, 2]);
         expect(e.adaptiveAvgPool2d(empty, [3, null]).shape).toEqual([0, 3, 3, 4]);
+        // dx starts at 0 and adds dy / divisor, as PyTorch's: a −0 gradient leaves +0 (vector and scalar paths).
+        for (const dtype of DTYPES) {
+          const dz = e.avgPool2dBackward(e.full([1, 1, 1, 5], -0, dtype), [1, 1, 2, 10], { kernel: 2 });
+          expect(Array.from(dz.data).every((v) => Object.is(v, 0))).toBe(true);
+        }
         // Every window of a stride-1 kernel-3 pooling of a single peak routes to it.
         const peak = e.tensor(Float32Array.from({ length: 25 }, (_, i) => (i === 12 ? 1 : 0)), [1, 1, 5, 5]);
         const p = e.maxPool2d(peak, { kernel: 3, stride: 1 });
