@@ -18,6 +18,9 @@ import { setGemmVariant as setVariant } from "./gemm/ukernel";
 import { batchNormForward, batchNormBackward } from "./norm/batch_norm";
 import { philoxBlocks } from "./random/philox";
 import { randomUniform, dropoutForward } from "./random/uniform";
+import { maxPoolForward, maxPoolBackward, poolIndexCheck } from "./pool/max";
+import { avgPoolForward, avgPoolBackward } from "./pool/avg";
+import { adaptiveAvgPoolForward, adaptiveAvgPoolBackward } from "./pool/adaptive";
 import { convForwardRoute, convBackwardDataRoute, convBackwardFilterRoute, tapClassCounts, tapClassWorkspace } from "./conv/route";
 
 // Where the engine's allocator may start: the end of this module's static data
@@ -34,6 +37,9 @@ export function conv_geom_slot(): usize { return CONV_GEOM_SLOT; }
 
 // Philox4x32-10 under key (k0, k1) of n blocks at out (4 u32 each), block j with counter (c0, c1) + j, c2, c3
 export function philox_blocks(k0: i32, k1: i32, c0: i32, c1: i32, c2: i32, c3: i32, n: usize, out: usize): void { philoxBlocks(k0, k1, c0, c1, c2, c3, n, out); }
+
+// The first of n i32 max-pooling indices at idx outside [−1, limit), or −1: the ops check indices with it before they allocate
+export function pool_index_check(n: usize, idx: usize, limit: i32): i32 { return poolIndexCheck(n, idx, limit); }
 
 // --- gemm: C = op(A)·op(B), batched, or C += … when accumulate is set; strides in elements (see assembly/gemm/gemm.ts)
 export function f32_gemm(batch: usize, m: usize, n: usize, k: usize, a: usize, rsA: usize, csA: usize, sA: usize, b: usize, rsB: usize, csB: usize, sB: usize, c: usize, ldc: usize, sC: usize, work: usize, accumulate: i32): void { gemm<f32>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work, accumulate != 0); }
@@ -190,3 +196,27 @@ export function f64_random_uniform(k0: i32, k1: i32, offLo: i32, offHi: i32, n: 
 // --- dropout: keep = the top 24 bits of stream element offset + i < thr; y = x·(keep ? scale : 0), mask = keep ? 1 : 0
 export function f32_dropout(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, x: usize, y: usize, mask: usize, thr: i32, scale: f32): void { dropoutForward<f32>(k0, k1, offLo, offHi, n, x, y, mask, thr, scale); }
 export function f64_dropout(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, x: usize, y: usize, mask: usize, thr: i32, scale: f64): void { dropoutForward<f64>(k0, k1, offLo, offHi, n, x, y, mask, thr, scale); }
+
+// --- max_pool_forward: y, idx = max pooling of planes of ih × iw (idx: i32 h·iw + w, ties to the first maximum, NaN wins, −1 for a window with no input tap); see assembly/pool/max.ts
+export function f32_max_pool_forward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, x: usize, y: usize, idx: usize): void { maxPoolForward<f32>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, x, y, idx); }
+export function f64_max_pool_forward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, x: usize, y: usize, idx: usize): void { maxPoolForward<f64>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, x, y, idx); }
+
+// --- max_pool_backward: dx = dy routed to idx (summed where windows overlap; −1 routes nothing), planes of inPlane (dx) and outPlane (dy, idx) elements
+export function f32_max_pool_backward(planes: usize, inPlane: usize, outPlane: usize, dy: usize, idx: usize, dx: usize): void { maxPoolBackward<f32>(planes, inPlane, outPlane, dy, idx, dx); }
+export function f64_max_pool_backward(planes: usize, inPlane: usize, outPlane: usize, dy: usize, idx: usize, dx: usize): void { maxPoolBackward<f64>(planes, inPlane, outPlane, dy, idx, dx); }
+
+// --- avg_pool_forward: y = average pooling of planes of ih × iw; divisor > 0 overrides, else the window in the padded input (includePad) or in the input; see assembly/pool/avg.ts
+export function f32_avg_pool_forward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, x: usize, y: usize): void { avgPoolForward<f32>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, x, y); }
+export function f64_avg_pool_forward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, x: usize, y: usize): void { avgPoolForward<f64>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, x, y); }
+
+// --- avg_pool_backward: dx = the gradient of avg_pool_forward for dy (same geometry and divisor rule)
+export function f32_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, dy: usize, dx: usize): void { avgPoolBackward<f32>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx); }
+export function f64_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, dy: usize, dx: usize): void { avgPoolBackward<f64>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx); }
+
+// --- adaptive_avg_pool_forward: y = adaptive average pooling of planes of ih × iw to oh × ow (PyTorch's floor/ceil windows)
+export function f32_adaptive_avg_pool_forward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, x: usize, y: usize): void { adaptiveAvgPoolForward<f32>(planes, ih, iw, oh, ow, x, y); }
+export function f64_adaptive_avg_pool_forward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, x: usize, y: usize): void { adaptiveAvgPoolForward<f64>(planes, ih, iw, oh, ow, x, y); }
+
+// --- adaptive_avg_pool_backward: dx = the gradient of adaptive_avg_pool_forward for dy
+export function f32_adaptive_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, dy: usize, dx: usize): void { adaptiveAvgPoolBackward<f32>(planes, ih, iw, oh, ow, dy, dx); }
+export function f64_adaptive_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, dy: usize, dx: usize): void { adaptiveAvgPoolBackward<f64>(planes, ih, iw, oh, ow, dy, dx); }

@@ -44,6 +44,9 @@ export const IMPORTS = {
   "./norm/batch_norm": ["batchNormForward", "batchNormBackward"],
   "./random/philox": ["philoxBlocks"],
   "./random/uniform": ["randomUniform", "dropoutForward"],
+  "./pool/max": ["maxPoolForward", "maxPoolBackward", "poolIndexCheck"],
+  "./pool/avg": ["avgPoolForward", "avgPoolBackward"],
+  "./pool/adaptive": ["adaptiveAvgPoolForward", "adaptiveAvgPoolBackward"],
   "./conv/route": ["convForwardRoute", "convBackwardDataRoute", "convBackwardFilterRoute", "tapClassCounts", "tapClassWorkspace"],
 };
 
@@ -151,6 +154,20 @@ const actGrad = (name, op, doc) => ({
   args: [["n", "size"], ["dy", "ptr"], ["v", "ptr"], ["dx", "ptr"], ["slope", "T"]],
   call: `activationGrad<T>(${op}, n, dy, v, dx, slope)`,
 });
+const POOL_GEOM = [
+  ["planes", "size"],
+  ["ih", "i32"],
+  ["iw", "i32"],
+  ["oh", "i32"],
+  ["ow", "i32"],
+  ["kh", "i32"],
+  ["kw", "i32"],
+  ["sh", "i32"],
+  ["sw", "i32"],
+  ["ph", "i32"],
+  ["pw", "i32"],
+];
+const AVG_RULE = [["includePad", "flag"], ["divisor", "i32"]];
 const PEAK_ARGS = [["iters", "size"], ["buf", "ptr"], ["bytes", "size"]];
 const GEOM = ["geom", "ptr"];
 
@@ -389,6 +406,45 @@ export const KERNELS = [
     ],
     call: "dropoutForward<T>(k0, k1, offLo, offHi, n, x, y, mask, thr, scale)",
   },
+  {
+    name: "max_pool_forward",
+    doc: "y, idx = max pooling of planes of ih × iw (idx: i32 h·iw + w, ties to the first maximum, NaN wins, " +
+      "−1 for a window with no input tap); see assembly/pool/max.ts",
+    args: [...POOL_GEOM, ["dh", "i32"], ["dw", "i32"], ["x", "ptr"], ["y", "ptr"], ["idx", "ptr"]],
+    call: "maxPoolForward<T>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, x, y, idx)",
+  },
+  {
+    name: "max_pool_backward",
+    doc: "dx = dy routed to idx (summed where windows overlap; −1 routes nothing), planes of inPlane (dx) and " +
+      "outPlane (dy, idx) elements",
+    args: [["planes", "size"], ["inPlane", "size"], ["outPlane", "size"], ["dy", "ptr"], ["idx", "ptr"], ["dx", "ptr"]],
+    call: "maxPoolBackward<T>(planes, inPlane, outPlane, dy, idx, dx)",
+  },
+  {
+    name: "avg_pool_forward",
+    doc: "y = average pooling of planes of ih × iw; divisor > 0 overrides, else the window in the padded input " +
+      "(includePad) or in the input; see assembly/pool/avg.ts",
+    args: [...POOL_GEOM, ...AVG_RULE, ["x", "ptr"], ["y", "ptr"]],
+    call: "avgPoolForward<T>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, x, y)",
+  },
+  {
+    name: "avg_pool_backward",
+    doc: "dx = the gradient of avg_pool_forward for dy (same geometry and divisor rule)",
+    args: [...POOL_GEOM, ...AVG_RULE, ["dy", "ptr"], ["dx", "ptr"]],
+    call: "avgPoolBackward<T>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx)",
+  },
+  {
+    name: "adaptive_avg_pool_forward",
+    doc: "y = adaptive average pooling of planes of ih × iw to oh × ow (PyTorch's floor/ceil windows)",
+    args: [["planes", "size"], ["ih", "i32"], ["iw", "i32"], ["oh", "i32"], ["ow", "i32"], ["x", "ptr"], ["y", "ptr"]],
+    call: "adaptiveAvgPoolForward<T>(planes, ih, iw, oh, ow, x, y)",
+  },
+  {
+    name: "adaptive_avg_pool_backward",
+    doc: "dx = the gradient of adaptive_avg_pool_forward for dy",
+    args: [["planes", "size"], ["ih", "i32"], ["iw", "i32"], ["oh", "i32"], ["ow", "i32"], ["dy", "ptr"], ["dx", "ptr"]],
+    call: "adaptiveAvgPoolBackward<T>(planes, ih, iw, oh, ow, dy, dx)",
+  },
 ];
 
 /** Exports with no element type. */
@@ -434,5 +490,13 @@ export const UNTYPED = [
       ["out", "ptr"],
     ],
     call: "philoxBlocks(k0, k1, c0, c1, c2, c3, n, out)",
+  },
+  {
+    name: "pool_index_check",
+    doc: "The first of n i32 max-pooling indices at idx outside [−1, limit), or −1: the ops check indices with it " +
+      "before they allocate",
+    args: [["n", "size"], ["idx", "ptr"], ["limit", "i32"]],
+    returns: "i32",
+    call: "poolIndexCheck(n, idx, limit)",
   },
 ];

@@ -36,6 +36,7 @@ export type {
 } from "./ops/conv.ts";
 export type { Ops } from "./ops/mod.ts";
 export type { GeluOptions } from "./ops/activation.ts";
+export type { AvgPoolOptions, MaxPoolOptions, MaxPoolResult } from "./ops/pool.ts";
 export type { LinearBackwardOptions, LinearGradients, LinearNeeds } from "./ops/linear.ts";
 export type { CrossEntropyOptions, LossResult, MseLossOptions, MultiMarginLossOptions, Reduction } from "./ops/loss.ts";
 export { hasRelaxedSimd } from "./engine/features.ts";

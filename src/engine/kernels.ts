@@ -88,6 +88,18 @@ export interface FloatKernels {
   randomUniform(k0: number, k1: number, offLo: number, offHi: number, n: number, out: number): void;
   /** keep = the top 24 bits of stream element offset + i < thr; y = x·(keep ? scale : 0), mask = keep ? 1 : 0. */
   dropout(k0: number, k1: number, offLo: number, offHi: number, n: number, x: number, y: number, mask: number, thr: number, scale: number): void;
+  /** y, idx = max pooling of planes of ih × iw (idx: i32 h·iw + w, ties to the first maximum, NaN wins, −1 for a window with no input tap); see assembly/pool/max.ts. */
+  maxPoolForward(planes: number, ih: number, iw: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, x: number, y: number, idx: number): void;
+  /** dx = dy routed to idx (summed where windows overlap; −1 routes nothing), planes of inPlane (dx) and outPlane (dy, idx) elements. */
+  maxPoolBackward(planes: number, inPlane: number, outPlane: number, dy: number, idx: number, dx: number): void;
+  /** y = average pooling of planes of ih × iw; divisor > 0 overrides, else the window in the padded input (includePad) or in the input; see assembly/pool/avg.ts. */
+  avgPoolForward(planes: number, ih: number, iw: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, includePad: number, divisor: number, x: number, y: number): void;
+  /** dx = the gradient of avg_pool_forward for dy (same geometry and divisor rule). */
+  avgPoolBackward(planes: number, ih: number, iw: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, includePad: number, divisor: number, dy: number, dx: number): void;
+  /** y = adaptive average pooling of planes of ih × iw to oh × ow (PyTorch's floor/ceil windows). */
+  adaptiveAvgPoolForward(planes: number, ih: number, iw: number, oh: number, ow: number, x: number, y: number): void;
+  /** dx = the gradient of adaptive_avg_pool_forward for dy. */
+  adaptiveAvgPoolBackward(planes: number, ih: number, iw: number, oh: number, ow: number, dy: number, dx: number): void;
 }
 
 /** The f32 kernels, with the f32-only probes. */
@@ -159,6 +171,8 @@ export interface Kernels {
   convGeomSlot(): number;
   /** Philox4x32-10 under key (k0, k1) of n blocks at out (4 u32 each), block j with counter (c0, c1) + j, c2, c3. */
   philoxBlocks(k0: number, k1: number, c0: number, c1: number, c2: number, c3: number, n: number, out: number): void;
+  /** The first of n i32 max-pooling indices at idx outside [−1, limit), or −1: the ops check indices with it before they allocate. */
+  poolIndexCheck(n: number, idx: number, limit: number): number;
 }
 
 /** Binds the exports of an instance; a missing export means the module is not this version's build. */
@@ -214,6 +228,12 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     batchNormBackward: fn("f32_batch_norm_backward"),
     randomUniform: fn("f32_random_uniform"),
     dropout: fn("f32_dropout"),
+    maxPoolForward: fn("f32_max_pool_forward"),
+    maxPoolBackward: fn("f32_max_pool_backward"),
+    avgPoolForward: fn("f32_avg_pool_forward"),
+    avgPoolBackward: fn("f32_avg_pool_backward"),
+    adaptiveAvgPoolForward: fn("f32_adaptive_avg_pool_forward"),
+    adaptiveAvgPoolBackward: fn("f32_adaptive_avg_pool_backward"),
     peakMadd10: fn("f32_peak_madd10"),
     peakMadd12: fn("f32_peak_madd12"),
   } as unknown as F32Kernels;
@@ -258,6 +278,12 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     batchNormBackward: fn("f64_batch_norm_backward"),
     randomUniform: fn("f64_random_uniform"),
     dropout: fn("f64_dropout"),
+    maxPoolForward: fn("f64_max_pool_forward"),
+    maxPoolBackward: fn("f64_max_pool_backward"),
+    avgPoolForward: fn("f64_avg_pool_forward"),
+    avgPoolBackward: fn("f64_avg_pool_backward"),
+    adaptiveAvgPoolForward: fn("f64_adaptive_avg_pool_forward"),
+    adaptiveAvgPoolBackward: fn("f64_adaptive_avg_pool_backward"),
   } as unknown as FloatKernels;
   return {
     f32,
@@ -267,6 +293,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     setGemmVariant: fn("setGemmVariant"),
     convGeomSlot: fn("conv_geom_slot"),
     philoxBlocks: fn("philox_blocks"),
+    poolIndexCheck: fn("pool_index_check"),
   } as unknown as Kernels;
 }
 

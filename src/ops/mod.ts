@@ -38,6 +38,18 @@ import {
 } from "./conv.ts";
 import { batchNorm2d, batchNorm2dBackward } from "./norm.ts";
 import { dropout, dropoutBackward } from "./dropout.ts";
+import {
+  adaptiveAvgPool2d,
+  adaptiveAvgPool2dBackward,
+  avgPool1d,
+  avgPool1dBackward,
+  avgPool2d,
+  avgPool2dBackward,
+  maxPool1d,
+  maxPool1dBackward,
+  maxPool2d,
+  maxPool2dBackward,
+} from "./pool.ts";
 
 /** The ops, by method name. */
 export const ops = {
@@ -86,6 +98,16 @@ export const ops = {
   batchNorm2dBackward,
   dropout,
   dropoutBackward,
+  maxPool1d,
+  maxPool2d,
+  maxPool1dBackward,
+  maxPool2dBackward,
+  avgPool1d,
+  avgPool2d,
+  avgPool1dBackward,
+  avgPool2dBackward,
+  adaptiveAvgPool2d,
+  adaptiveAvgPool2dBackward,
 };
 
 /** The op methods of an `Engine`. */
