@@ -40,8 +40,9 @@ export interface LoadOptions {
   /**
    * Milliseconds `load()` spends running the convolution and GEMM kernels on small inputs
    * before it resolves, so V8 tiers them (and the ops' JavaScript) up from its baseline
-   * compilers and the first dozens of calls run near full speed (about 15 ms gets a LeNet layer
-   * there). Off by default: it costs more time than it saves unless the first calls' latency
+   * compilers and the first dozens of calls run near full speed (15–20 ms gets a LeNet layer
+   * there, on this project's 2-core test machine). Once per process and build: later engines
+   * skip it. Off by default: it costs more time than it saves unless the first calls' latency
    * matters (a page answering its first input), as the cold-start bench shows.
    * @default {0}
    */
@@ -172,7 +173,7 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
     throw new Error(`Cannot load as 'simd' is "${simd}" but the given module is the ${actual} build`);
   }
   kernels.setGemmVariant(gemmVariant === "shuffle" ? 1 : 0);
-  return new Runtime(actual, gemmVariant, memory, kernels, maxBytes);
+  return new Runtime(actual, gemmVariant, memory, kernels, maxBytes, module);
 }
 
 /** One engine's state. Not exported from mod.ts: ops and the Engine use it. */
@@ -190,6 +191,8 @@ export class Runtime implements TensorOwner {
     readonly memory: WebAssembly.Memory,
     readonly kernels: Kernels,
     maxBytes: number,
+    /** The compiled module this instance runs (shared by every engine of the same build). */
+    readonly module: WebAssembly.Module,
   ) {
     this.heap = new Heap(memory, kernels.heapBase(), maxBytes);
   }

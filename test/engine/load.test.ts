@@ -103,6 +103,9 @@ describe("load", () => {
     expect(e.memoryStats()).toMatchObject({ tensorsLive: 0, storagesLive: 0, bytesLive: 0 });
     expect(e.memoryStats().bytesPeak).toBeGreaterThan(0); // it did run ops
     expect(Array.from(e.matmul(e.tensor([[1, 2]]), e.tensor([[3], [4]])).data)).toEqual([11]);
+    // Once per process and build: a second engine of the same build skips it.
+    const again = await load({ simd: "baseline", warmupMs: 5 });
+    expect(again.memoryStats().bytesPeak).toBe(0);
   });
 
   it("engines are independent", async () => {
