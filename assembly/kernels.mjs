@@ -32,7 +32,7 @@ export const IMPORTS = {
     "GRAD_GELU",
     "GRAD_GELU_TANH",
   ],
-  "./peak/peak": ["peakMadd10", "peakMadd12"],
+  "./peak/peak": ["peakMadd10", "peakMadd12", "peakCopy"],
   "./elementwise/softmax": ["softmax", "softmaxGrad"],
   "./loss/loss": ["crossEntropyIndex", "crossEntropyProbs", "mse", "multiMargin"],
   "./conv/geometry": ["CONV_GEOM_SLOT"],
@@ -261,6 +261,13 @@ export const KERNELS = [
     args: PEAK_ARGS,
     returns: "T",
     call: "peakMadd10<T>(iters, buf, bytes)",
+  },
+  {
+    name: "peak_copy",
+    doc: "Bandwidth probe for bench/: copies bytes (a multiple of 64) from src to dst, 2 · bytes moved per call",
+    dtypes: ["f32"],
+    args: [["dst", "ptr"], ["src", "ptr"], ["bytes", "size"]],
+    call: "peakCopy(dst, src, bytes)",
   },
   {
     name: "peak_madd12",

@@ -171,12 +171,13 @@ export async function runBench({ engines, peers, cases, timing, log }) {
           gflops: Math.max(old.gflops, p.gflops),
           madd10: Math.max(old.madd10, p.madd10),
           madd12: Math.max(old.madd12, p.madd12),
+          copyGBps: Math.max(old.copyGBps, p.copyGBps),
         }
         : p;
       log(
         `peak ${engine.build}: ${p.gflops.toFixed(1)} GFLOP/s (madd10 ${p.madd10.toFixed(1)}, madd12 ${
           p.madd12.toFixed(1)
-        })`,
+        }), copy ${p.copyGBps.toFixed(1)} GB/s`,
       );
     }
   };

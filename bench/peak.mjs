@@ -15,6 +15,8 @@ const ITERS = 1 << 18; // ~1 ms per call; measure() loops calls up to its repeti
  * @property {number} gflops max(madd10, madd12): the figure GEMM results are a fraction of.
  * @property {number} madd10 GFLOP/s of the 10-accumulator probe.
  * @property {number} madd12 GFLOP/s of the 12-accumulator probe (the GEMM tile's instruction mix).
+ * @property {number} copyGBps GB/s of a vector copy of 4 MiB into another 4 MiB (bytes read + written):
+ *   the bandwidth the memory-bound cases (pooling, activations, batch norm) are a fraction of.
  */
 
 /**
@@ -36,7 +38,19 @@ export async function measurePeak(engine, timing) {
       const t = await measure(() => probe(ITERS, ptr, BYTES), timing);
       probes[`madd${acc}`] = (ITERS * acc * 2 * 4) / t.bestMs / 1e6;
     }
-    return { gflops: Math.max(probes.madd10, probes.madd12), madd10: probes.madd10, madd12: probes.madd12 };
+    // 4 MiB each way, as a 1M-element f32 op streams: past the L2, as the memory-bound cases are.
+    const copyBytes = 4 << 20;
+    const src = rt.allocScratch("bench", copyBytes), dst = rt.allocScratch("bench", copyBytes);
+    let copyGBps = 0;
+    try {
+      new Float32Array(rt.memory.buffer, src, copyBytes / 4).fill(1);
+      const t = await measure(() => rt.kernels.f32.peakCopy(dst, src, copyBytes), timing);
+      copyGBps = (2 * copyBytes) / t.bestMs / 1e6;
+    } finally {
+      rt.freeScratch(dst);
+      rt.freeScratch(src);
+    }
+    return { gflops: Math.max(probes.madd10, probes.madd12), madd10: probes.madd10, madd12: probes.madd12, copyGBps };
   } finally {
     rt.freeScratch(ptr);
   }

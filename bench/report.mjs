@@ -203,7 +203,7 @@ export function formatTable(r) {
     }, ${meta.date}`,
     `per-core peak ${peak.gflops.toFixed(1)} GFLOP/s (madd10 ${peak.madd10.toFixed(1)}, madd12 ${
       peak.madd12.toFixed(1)
-    }); ` +
+    }), copy ${peak.copyGBps?.toFixed(1) ?? "?"} GB/s (read + written; memory-bound cases are a fraction of it); ` +
     `best of ≤${t.reps} reps of ≥${t.minRepMs} ms after ≥${t.warmupMs} ms warm-up`,
     "",
     line(head),

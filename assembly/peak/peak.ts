@@ -53,3 +53,18 @@ export function peakMadd12<T>(iters: usize, buf: usize, bytes: usize): T {
   const s = v128.add<T>(v128.add<T>(v128.add<T>(v128.add<T>(c0, c1), v128.add<T>(c2, c3)), v128.add<T>(v128.add<T>(c4, c5), v128.add<T>(c6, c7))), v128.add<T>(v128.add<T>(c8, c9), v128.add<T>(c10, c11)));
   return v128.extract_lane<T>(s, 0) + v128.extract_lane<T>(s, 1);
 }
+
+/**
+ * Memory bandwidth probe for the memory-bound cases (pooling, activations, batch norm): copies
+ * `bytes` (a multiple of 64) from src to dst with vector loads and stores, as those kernels
+ * stream their data. Bytes moved per call: 2 · bytes (read and written).
+ */
+export function peakCopy(dst: usize, src: usize, bytes: usize): void {
+  for (let i: usize = 0; i < bytes; i += 64) {
+    const a = v128.load(src + i), b = v128.load(src + i, 16), c = v128.load(src + i, 32), d = v128.load(src + i, 48);
+    v128.store(dst + i, a);
+    v128.store(dst + i, b, 16);
+    v128.store(dst + i, c, 32);
+    v128.store(dst + i, d, 48);
+  }
+}

@@ -106,6 +106,8 @@ export interface FloatKernels {
 export interface F32Kernels extends FloatKernels {
   /** Throughput probe for bench/: iters · 10 · 2 · 4 FLOPs per call. */
   peakMadd10(iters: number, buf: number, bytes: number): number;
+  /** Bandwidth probe for bench/: copies bytes (a multiple of 64) from src to dst, 2 · bytes moved per call. */
+  peakCopy(dst: number, src: number, bytes: number): void;
   /** Throughput probe for bench/: iters · 12 · 2 · 4 FLOPs per call. */
   peakMadd12(iters: number, buf: number, bytes: number): number;
 }
@@ -235,6 +237,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     adaptiveAvgPoolForward: fn("f32_adaptive_avg_pool_forward"),
     adaptiveAvgPoolBackward: fn("f32_adaptive_avg_pool_backward"),
     peakMadd10: fn("f32_peak_madd10"),
+    peakCopy: fn("f32_peak_copy"),
     peakMadd12: fn("f32_peak_madd12"),
   } as unknown as F32Kernels;
   const f64 = {
