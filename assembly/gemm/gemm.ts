@@ -58,6 +58,12 @@ export function packB<T>(kc: usize, nc: usize, b: usize, rsB: usize, csB: usize,
   const NR = NV * lanes<T>();
   for (let j0: usize = 0; j0 < nc; j0 += NR) {
     const nr = min(NR, nc - j0);
+    if (nr == NR && rsB == 1) {
+      // B transposed (columns contiguous along k: a linear layer's weight): vector transposes.
+      packBColumns<T>(kc, b + j0 * csB * S, csB, bp);
+      bp += kc * NR * S;
+      continue;
+    }
     if (nr == NR && csB == 1) {
       let src = b + j0 * S;
       for (let p: usize = 0; p < kc; p++) {
@@ -75,6 +81,40 @@ export function packB<T>(kc: usize, nc: usize, b: usize, rsB: usize, csB: usize,
         bp += NR * S;
       }
     }
+  }
+}
+
+/**
+ * One full NR-column panel of a B whose columns are contiguous (rsB = 1: element (p, j) at
+ * b + (p + j·csB)·S), packed k-major as packB does: lanes-by-lanes blocks of columns are read
+ * as vectors along k and transposed with shuffles, instead of NR scalar loads per k step.
+ */
+function packBColumns<T>(kc: usize, b: usize, csB: usize, bp: usize): void {
+  const S = sizeof<T>();
+  const L = lanes<T>();
+  const NR = NV * L;
+  const col = csB * S;
+  let p: usize = 0;
+  for (; p + L <= kc; p += L) {
+    for (let h: usize = 0; h < NV; h++) {
+      const src = b + (h * L * csB + p) * S, dst = bp + (p * NR + h * L) * S;
+      if (sizeof<T>() == 4) {
+        const v0 = v128.load(src), v1 = v128.load(src + col), v2 = v128.load(src + 2 * col), v3 = v128.load(src + 3 * col);
+        const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+        v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        v128.store(dst + NR * S, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+        v128.store(dst + 2 * NR * S, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+        v128.store(dst + 3 * NR * S, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+      } else {
+        const v0 = v128.load(src), v1 = v128.load(src + col);
+        v128.store(dst, v128.shuffle<f64>(v0, v1, 0, 2));
+        v128.store(dst + NR * S, v128.shuffle<f64>(v0, v1, 1, 3));
+      }
+    }
+  }
+  for (; p < kc; p++) {
+    for (let j: usize = 0; j < NR; j++) store<T>(bp + (p * NR + j) * S, load<T>(b + (p + j * csB) * S));
   }
 }
 
