@@ -30,6 +30,9 @@ export interface LinearGradients<D extends DType = DType> {
   db: Tensor<D> | null;
 }
 
+/** Output features below this (two GEMM column panels of f32) take the transposed product. */
+const NARROW = 16;
+
 function operands(engine: EngineCore, op: string, x: Tensor, w: Tensor) {
   const rt = engine.runtime;
   const tx = floatTensor(rt, op, "x", x);
@@ -80,13 +83,27 @@ export function linear<D extends DType>(
   return rt.run(OP, (call) => {
     const y = call.output([n, m], dtype);
     if (y.size === 0) return y as Tensor<D>;
+    const K = rt.kernelsFor(dtype);
+    if (m < NARROW && n >= NARROW && k > 0) {
+      // Few outputs (a classifier head): y's rows would fill a fraction of the GEMM's 8-column
+      // panels, so compute yᵀ = w·xᵀ (m rows, n columns: full panels) and transpose it back.
+      const bytes = n * m * (dtype === "float64" ? 8 : 4);
+      const t = call.scratch(bytes);
+      const work = call.scratch(K.gemmWorkspace(m, n, k));
+      K.gemm(1, m, n, k, tw.ptr, k, 1, 0, tx.ptr, 1, k, 0, t, n, 0, work, 0);
+      const yt = dtype === "float64"
+        ? new Float64Array(rt.memory.buffer, t, n * m)
+        : new Float32Array(rt.memory.buffer, t, n * m);
+      const out = y.data, bias = tb?.data;
+      for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) out[i * m + j] = yt[j * n + i] + (bias ? bias[j] : 0);
+      return y as Tensor<D>;
+    }
     if (tb !== null) {
       const bias = tb.data, out = y.data;
       for (let i = 0; i < n; i++) out.set(bias, i * m);
     } else if (k === 0) {
       y.data.fill(0);
     }
-    const K = rt.kernelsFor(dtype);
     const work = call.scratch(K.gemmWorkspace(n, m, k));
     // y (+)= x · wᵀ: b read transposed (row stride 1, column stride k).
     K.gemm(1, n, m, k, tx.ptr, k, 1, 0, tw.ptr, 1, k, 0, y.ptr, m, 0, work, tb !== null ? 1 : 0);

@@ -97,6 +97,25 @@ for (const build of builds()) {
       });
     }
 
+    it("linear with few outputs (the transposed product) equals matmul(x, wᵀ), with and without bias", async () => {
+      const e = await engineFor(build);
+      for (const dtype of DTYPES) {
+        e.scope(() => {
+          const x = e.tensor(randomArray(40 * 7, 21), [40, 7], dtype),
+            w = e.tensor(randomArray(3 * 7, 22), [3, 7], dtype);
+          const b = e.tensor([0.5, -1, 2], undefined, dtype);
+          const ref = Array.from(e.matmul(x, w, { transB: true }).data);
+          near(e.linear(x, w).data, ref, dtype === "float64" ? 1e-15 : 1e-6, "linear narrow");
+          near(
+            e.linear(x, w, b).data,
+            ref.map((v, i) => v + [0.5, -1, 2][i % 3]),
+            dtype === "float64" ? 1e-15 : 1e-6,
+            "linear narrow + b",
+          );
+        });
+      }
+    });
+
     it("float64 gradients of softmax, logSoftmax, linear and every loss match central differences", async () => {
       const e = await engineFor(build);
       const check = (analytic: ArrayLike<number>, numeric: Float64Array, what: string) => {
