@@ -6,6 +6,7 @@
  * @module
  */
 import { full, ones, tensor, view, zeros } from "./create.ts";
+import { parameters } from "./params.ts";
 import { add, mul, relu, scale, sub } from "./elementwise.ts";
 import { matmul } from "./matmul.ts";
 import { linear, linearBackward } from "./linear.ts";
@@ -58,6 +59,7 @@ export const ops = {
   ones,
   full,
   view,
+  parameters,
   matmul,
   add,
   sub,
