@@ -42,5 +42,5 @@ export type { CrossEntropyOptions, LossResult, MseLossOptions, MultiMarginLossOp
 export { ParameterStore } from "./ops/params.ts";
 export type { ParametersOptions } from "./ops/params.ts";
 export { Adam, Sgd } from "./ops/optim.ts";
-export type { AdamOptions, Optim, OptimizerState, OptimParams, SgdOptions } from "./ops/optim.ts";
+export type { AdamOptions, Optim, OptimizerState, OptimizerStateInit, OptimParams, SgdOptions } from "./ops/optim.ts";
 export { hasRelaxedSimd } from "./engine/features.ts";

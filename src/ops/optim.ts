@@ -59,6 +59,14 @@ export interface OptimizerState {
   [buffer: string]: number | Float32Array | Float64Array;
 }
 
+/** What `opt.loadState` takes: a `state()` result, or the same with plain arrays of numbers. */
+export interface OptimizerStateInit {
+  /** Steps taken. */
+  step: number;
+  /** The state slabs by name, each of the optimizer's size. */
+  [buffer: string]: number | ArrayLike<number>;
+}
+
 function nonNegative(op: string, name: string, v: unknown, dflt?: number): number {
   if (v === undefined && dflt !== undefined) return dflt;
   if (typeof v !== "number" || !(v >= 0)) {
@@ -237,10 +245,10 @@ abstract class Optimizer {
    * Restores a state from `state()` (of an optimizer of the same kind and size), so the
    * following steps continue that trajectory bit for bit. Checked whole before anything is written.
    */
-  loadState(state: OptimizerState): void {
+  loadState(state: OptimizerStateInit): void {
     const op = `${this.#op}.loadState`;
     this.#live(op);
-    const o = options<OptimizerState>(op, state, ["step", ...this.#names]);
+    const o = options<OptimizerStateInit>(op, state, ["step", ...this.#names]);
     const step = o.step;
     if (typeof step !== "number" || !Number.isSafeInteger(step) || step < 0) {
       throw opError(op, "state.step", "must be a non-negative integer", `current value is ${showValue(step)}`);
