@@ -49,6 +49,8 @@ export const IMPORTS = {
   "./pool/adaptive": ["adaptiveAvgPoolForward", "adaptiveAvgPoolBackward"],
   "./optim/sgd": ["sgdStep"],
   "./optim/adam": ["adamStep"],
+  "./optim/rmsprop": ["rmspropStep"],
+  "./optim/adagrad": ["adagradStep"],
   "./conv/route": ["convForwardRoute", "convBackwardDataRoute", "convBackwardFilterRoute", "tapClassCounts", "tapClassWorkspace"],
 };
 
@@ -501,6 +503,46 @@ export const KERNELS = [
     ],
     call: "adamStep<T>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, " +
       "weightDecay, decay, amsgrad != 0, maximize != 0)",
+  },
+  {
+    name: "rmsprop_step",
+    doc: "One torch.optim.RMSprop step over n contiguous parameters p with gradients g, square average sq, " +
+      "(centered) gradient average ga and (momentum) buffer buf (assembly/optim/rmsprop.ts)",
+    args: [
+      ["n", "size"],
+      ["p", "ptr"],
+      ["g", "ptr"],
+      ["sq", "ptr"],
+      ["ga", "ptr"],
+      ["buf", "ptr"],
+      ["alpha", "T"],
+      ["oneMinusAlpha", "T"],
+      ["eps", "T"],
+      ["negLr", "T"],
+      ["momentum", "T"],
+      ["weightDecay", "T"],
+      ["centered", "flag"],
+      ["hasMomentum", "flag"],
+      ["maximize", "flag"],
+    ],
+    call: "rmspropStep<T>(n, p, g, sq, ga, buf, alpha, oneMinusAlpha, eps, negLr, momentum, weightDecay, " +
+      "centered != 0, hasMomentum != 0, maximize != 0)",
+  },
+  {
+    name: "adagrad_step",
+    doc: "One torch.optim.Adagrad step over n contiguous parameters p with gradients g and sum of squares sum; " +
+      "negClr = −lr/(1 + (t − 1)·lrDecay) (assembly/optim/adagrad.ts)",
+    args: [
+      ["n", "size"],
+      ["p", "ptr"],
+      ["g", "ptr"],
+      ["sum", "ptr"],
+      ["negClr", "T"],
+      ["eps", "T"],
+      ["weightDecay", "T"],
+      ["maximize", "flag"],
+    ],
+    call: "adagradStep<T>(n, p, g, sum, negClr, eps, weightDecay, maximize != 0)",
   },
 ];
 

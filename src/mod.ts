@@ -41,6 +41,15 @@ export type { LinearBackwardOptions, LinearGradients, LinearNeeds } from "./ops/
 export type { CrossEntropyOptions, LossResult, MseLossOptions, MultiMarginLossOptions, Reduction } from "./ops/loss.ts";
 export { ParameterStore } from "./ops/params.ts";
 export type { ParametersOptions } from "./ops/params.ts";
-export { Adam, Sgd } from "./ops/optim.ts";
-export type { AdamOptions, Optim, OptimizerState, OptimizerStateInit, OptimParams, SgdOptions } from "./ops/optim.ts";
+export { Adagrad, Adam, Rmsprop, Sgd } from "./ops/optim.ts";
+export type {
+  AdagradOptions,
+  AdamOptions,
+  Optim,
+  OptimizerState,
+  OptimizerStateInit,
+  OptimParams,
+  RmspropOptions,
+  SgdOptions,
+} from "./ops/optim.ts";
 export { hasRelaxedSimd } from "./engine/features.ts";

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden trajectories of torch.optim.SGD, Adam and AdamW, from PyTorch (Debian python3-torch),
+"""Golden trajectories of torch.optim.SGD, Adam, AdamW, RMSprop and Adagrad, from PyTorch (Debian python3-torch),
 into test/fixtures/optim.json.
 
 Run with the system interpreter that has torch:  /usr/bin/python3 tools/gen_optim_fixtures.py
@@ -42,14 +42,24 @@ CASES = [
     ("adamw", "adamw", {"lr": 0.01}),
     ("adamw weight decay amsgrad", "adamw", {"lr": 0.01, "weightDecay": 0.3, "amsgrad": True}),
     ("adamw maximize", "adamw", {"lr": 0.03, "betas": [0.8, 0.95], "maximize": True}),
+    ("rmsprop", "rmsprop", {"lr": 0.01}),
+    ("rmsprop centered", "rmsprop", {"lr": 0.01, "alpha": 0.9, "centered": True}),
+    ("rmsprop momentum", "rmsprop", {"lr": 0.01, "momentum": 0.9, "eps": 1e-6}),
+    ("rmsprop centered momentum weight decay maximize", "rmsprop",
+     {"lr": 0.005, "alpha": 0.8, "centered": True, "momentum": 0.5, "weightDecay": 0.1, "maximize": True}),
+    ("adagrad", "adagrad", {"lr": 0.1}),
+    ("adagrad lr decay initial accumulator", "adagrad", {"lr": 0.1, "lrDecay": 0.3, "initialAccumulatorValue": 0.5}),
+    ("adagrad weight decay maximize", "adagrad", {"lr": 0.05, "weightDecay": 0.2, "eps": 1e-6, "maximize": True}),
 ]
 
-TORCH_NAMES = {"weightDecay": "weight_decay"}
+TORCH_NAMES = {"weightDecay": "weight_decay", "lrDecay": "lr_decay",
+               "initialAccumulatorValue": "initial_accumulator_value"}
 
 
 def make(kind, params, opts):
     kw = {TORCH_NAMES.get(k, k): (tuple(v) if k == "betas" else v) for k, v in opts.items()}
-    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[kind]
+    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+           "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad}[kind]
     return cls(params, **kw)
 
 

@@ -1,7 +1,7 @@
 /**
- * Optimizers with `torch.optim` semantics: SGD (momentum, dampening, Nesterov), Adam (AMSGrad)
- * and AdamW, reached as `engine.optim.sgd(...)`, `engine.optim.adam(...)`,
- * `engine.optim.adamw(...)`. Each step is one SIMD kernel call over a whole
+ * Optimizers with `torch.optim` semantics: SGD (momentum, dampening, Nesterov), Adam (AMSGrad),
+ * AdamW, RMSprop and Adagrad, reached as `engine.optim.sgd(...)`, `engine.optim.adam(...)`,
+ * `engine.optim.adamw(...)`, `engine.optim.rmsprop(...)`, `engine.optim.adagrad(...)`. Each step is one SIMD kernel call over a whole
  * `ParameterStore` slab (or one per tensor for an array of separately allocated tensors); the
  * state (momentum buffer, moments) lives in slabs of the parameters' dtype, allocated when
  * the optimizer is made and freed by `dispose()`. Scalars (bias corrections, step sizes) are
@@ -51,6 +51,40 @@ export interface AdamOptions {
   maximize?: boolean;
 }
 
+/** Options of `engine.optim.rmsprop` (`torch.optim.RMSprop`). */
+export interface RmspropOptions {
+  /** Learning rate, a non-negative number. @default {1e-2} */
+  lr?: number;
+  /** Smoothing constant of the square average, ≥ 0. @default {0.99} */
+  alpha?: number;
+  /** Added to the denominator, > 0. @default {1e-8} */
+  eps?: number;
+  /** L2 penalty added to the gradient, ≥ 0. @default {0} */
+  weightDecay?: number;
+  /** Momentum factor, ≥ 0. @default {0} */
+  momentum?: number;
+  /** Normalize by the variance estimate (square average minus the squared gradient average). @default {false} */
+  centered?: boolean;
+  /** Ascend instead of descend (negates the gradient). @default {false} */
+  maximize?: boolean;
+}
+
+/** Options of `engine.optim.adagrad` (`torch.optim.Adagrad`). */
+export interface AdagradOptions {
+  /** Learning rate, a non-negative number. @default {1e-2} */
+  lr?: number;
+  /** Learning-rate decay: step t uses lr / (1 + (t − 1)·lrDecay); ≥ 0. @default {0} */
+  lrDecay?: number;
+  /** L2 penalty added to the gradient, ≥ 0. @default {0} */
+  weightDecay?: number;
+  /** Starting value of the sum of squares, ≥ 0. @default {0} */
+  initialAccumulatorValue?: number;
+  /** Added to the denominator, > 0. @default {1e-10} */
+  eps?: number;
+  /** Ascend instead of descend (negates the gradient). @default {false} */
+  maximize?: boolean;
+}
+
 /** `opt.state()`: the step count and copies of the state slabs, by PyTorch's names camelCased. */
 export interface OptimizerState {
   /** Steps taken. */
@@ -71,6 +105,14 @@ function nonNegative(op: string, name: string, v: unknown, dflt?: number): numbe
   if (v === undefined && dflt !== undefined) return dflt;
   if (typeof v !== "number" || !(v >= 0)) {
     throw opError(op, name, "must be a non-negative number", `current value is ${showValue(v)}`);
+  }
+  return v;
+}
+
+function positive(op: string, name: string, v: unknown, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== "number" || !(v > 0)) {
+    throw opError(op, name, "must be a positive number", `current value is ${showValue(v)}`);
   }
   return v;
 }
@@ -140,7 +182,7 @@ abstract class Optimizer {
   /** Elements updated per step (the parameters' total size). */
   readonly size: number;
 
-  constructor(rt: Runtime, op: string, params: unknown, lr: number, names: string[]) {
+  constructor(rt: Runtime, op: string, params: unknown, lr: number, names: string[], fill = 0) {
     const { store, targets } = targetsOf(rt, op, params);
     this.#rt = rt;
     this.#op = op;
@@ -153,7 +195,7 @@ abstract class Optimizer {
     this.#state = rt.run(op, (call) => names.map(() => call.output([this.size], this.dtype)));
     for (const t of this.#state) {
       rt.unscope(t);
-      t.data.fill(0);
+      t.data.fill(fill);
     }
   }
 
@@ -356,10 +398,7 @@ export class Adam extends Optimizer {
     if (!Array.isArray(betas) || betas.length !== 2 || betas.some((b) => typeof b !== "number" || !(b >= 0 && b < 1))) {
       throw opError(op, "betas", "must be two numbers in [0, 1)", `current value is ${showValue(o.betas)}`);
     }
-    const eps = o.eps ?? 1e-8;
-    if (typeof eps !== "number" || !(eps > 0)) {
-      throw opError(op, "eps", "must be a positive number", `current value is ${showValue(o.eps)}`);
-    }
+    const eps = positive(op, "eps", o.eps, 1e-8);
     const weightDecay = nonNegative(op, "weightDecay", o.weightDecay, decoupled ? 1e-2 : 0);
     const amsgrad = flag(op, "amsgrad", o.amsgrad), maximize = flag(op, "maximize", o.maximize);
     super(rt, op, params, lr, amsgrad ? ["expAvg", "expAvgSq", "maxExpAvgSq"] : ["expAvg", "expAvgSq"]);
@@ -397,6 +436,103 @@ export class Adam extends Optimizer {
         ams,
         max,
       );
+  }
+}
+
+/** RMSprop (`torch.optim.RMSprop`); made by `engine.optim.rmsprop`. */
+export class Rmsprop extends Optimizer {
+  /** Smoothing constant. */
+  readonly alpha: number;
+  /** Denominator term. */
+  readonly eps: number;
+  /** L2 penalty. */
+  readonly weightDecay: number;
+  /** Momentum factor. */
+  readonly momentum: number;
+  /** Centered RMSprop. */
+  readonly centered: boolean;
+  /** Ascends instead of descends. */
+  readonly maximize: boolean;
+
+  /** @internal Use `engine.optim.rmsprop`. */
+  constructor(rt: Runtime, params: unknown, opts: RmspropOptions | undefined) {
+    const op = "rmsprop";
+    const o = options<RmspropOptions>(op, opts, [
+      "lr",
+      "alpha",
+      "eps",
+      "weightDecay",
+      "momentum",
+      "centered",
+      "maximize",
+    ]);
+    const lr = nonNegative(op, "lr", o.lr, 1e-2);
+    const alpha = nonNegative(op, "alpha", o.alpha, 0.99);
+    const eps = positive(op, "eps", o.eps, 1e-8);
+    const weightDecay = nonNegative(op, "weightDecay", o.weightDecay, 0);
+    const momentum = nonNegative(op, "momentum", o.momentum, 0);
+    const centered = flag(op, "centered", o.centered), maximize = flag(op, "maximize", o.maximize);
+    const names = ["squareAvg"];
+    if (centered) names.push("gradAvg");
+    if (momentum > 0) names.push("momentumBuffer");
+    super(rt, op, params, lr, names);
+    this.alpha = alpha;
+    this.eps = eps;
+    this.weightDecay = weightDecay;
+    this.momentum = momentum;
+    this.centered = centered;
+    this.maximize = maximize;
+  }
+
+  /** @internal */
+  protected kernel(_t: number, lr: number): StepKernel {
+    const a = this.alpha, eps = this.eps, m = this.momentum, wd = this.weightDecay;
+    const c = this.centered ? 1 : 0, has = m > 0 ? 1 : 0, max = this.maximize ? 1 : 0;
+    return (k, n, p, g, s) =>
+      k.rmspropStep(n, p, g, s[0], c ? s[1] : 0, has ? s[c + 1] : 0, a, 1 - a, eps, -lr, m, wd, c, has, max);
+  }
+}
+
+/** Adagrad (`torch.optim.Adagrad`); made by `engine.optim.adagrad`. */
+export class Adagrad extends Optimizer {
+  /** Learning-rate decay. */
+  readonly lrDecay: number;
+  /** L2 penalty. */
+  readonly weightDecay: number;
+  /** Denominator term. */
+  readonly eps: number;
+  /** Ascends instead of descends. */
+  readonly maximize: boolean;
+
+  /** @internal Use `engine.optim.adagrad`. */
+  constructor(rt: Runtime, params: unknown, opts: AdagradOptions | undefined) {
+    const op = "adagrad";
+    const o = options<AdagradOptions>(op, opts, [
+      "lr",
+      "lrDecay",
+      "weightDecay",
+      "initialAccumulatorValue",
+      "eps",
+      "maximize",
+    ]);
+    const lr = nonNegative(op, "lr", o.lr, 1e-2);
+    const lrDecay = nonNegative(op, "lrDecay", o.lrDecay, 0);
+    const weightDecay = nonNegative(op, "weightDecay", o.weightDecay, 0);
+    const init = nonNegative(op, "initialAccumulatorValue", o.initialAccumulatorValue, 0);
+    const eps = positive(op, "eps", o.eps, 1e-10);
+    const maximize = flag(op, "maximize", o.maximize);
+    super(rt, op, params, lr, ["sum"], init);
+    this.lrDecay = lrDecay;
+    this.weightDecay = weightDecay;
+    this.eps = eps;
+    this.maximize = maximize;
+  }
+
+  /** @internal */
+  protected kernel(t: number, lr: number): StepKernel {
+    const negClr = -(lr / (1 + (t - 1) * this.lrDecay)), eps = this.eps, wd = this.weightDecay;
+    const max = this.maximize ? 1 : 0;
+    return (k, n, p, g, s) => k.adagradStep(n, p, g, s[0], negClr, eps, wd, max);
   }
 }
 
@@ -476,13 +612,66 @@ export function adamw(this: EngineCore, params: OptimParams, opts?: AdamOptions)
   return new Adam(this.runtime, params, opts, true);
 }
 
+/**
+ * RMSprop with `torch.optim.RMSprop`'s rules: g (−g with `maximize`) + weightDecay·p; s ← α·s +
+ * (1 − α)·g²; centered: ḡ ← α·ḡ + (1 − α)·g and avg = √(s − ḡ²) + eps, else avg = √s + eps;
+ * with momentum b ← momentum·b + g/avg and p ← p − lr·b, else p ← p − lr·g/avg.
+ *
+ * @param params A `ParameterStore` (then `step()` reads its gradient slab) or an array of tensors (then `step(grads)`).
+ * @param opts `lr`, `alpha`, `eps`, `weightDecay`, `momentum`, `centered`, `maximize`.
+ * @throws {Error} On a negative or NaN lr, alpha, weightDecay or momentum, eps ≤ 0, unknown
+ * options, or bad or disposed parameters.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const w = engine.tensor([1], undefined, "float64");
+ * const opt = engine.optim.rmsprop([w], { lr: 0.1, alpha: 0.75, eps: 1e-12 });
+ * opt.step([engine.tensor([2], undefined, "float64")]); // s = 0.25·4 = 1: p = 1 − 0.1·2/1
+ * assert.ok(Math.abs(w.data[0] - 0.8) < 1e-12);
+ * ```
+ */
+export function rmsprop(this: EngineCore, params: OptimParams, opts?: RmspropOptions): Rmsprop {
+  return new Rmsprop(this.runtime, params, opts);
+}
+
+/**
+ * Adagrad with `torch.optim.Adagrad`'s rules: g (−g with `maximize`) + weightDecay·p; s ← s +
+ * g²; p ← p − clr·g/(√s + eps) with clr = lr/(1 + (t − 1)·lrDecay), t counting steps from 1.
+ *
+ * @param params A `ParameterStore` (then `step()` reads its gradient slab) or an array of tensors (then `step(grads)`).
+ * @param opts `lr`, `lrDecay`, `weightDecay`, `initialAccumulatorValue`, `eps`, `maximize`.
+ * @throws {Error} On a negative or NaN lr, lrDecay, weightDecay or initialAccumulatorValue,
+ * eps ≤ 0, unknown options, or bad or disposed parameters.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const w = engine.tensor([1], undefined, "float64");
+ * const opt = engine.optim.adagrad([w], { lr: 0.5, eps: 1e-12 });
+ * opt.step([engine.tensor([3], undefined, "float64")]); // s = 9: p = 1 − 0.5·3/3
+ * assert.ok(Math.abs(w.data[0] - 0.5) < 1e-12);
+ * ```
+ */
+export function adagrad(this: EngineCore, params: OptimParams, opts?: AdagradOptions): Adagrad {
+  return new Adagrad(this.runtime, params, opts);
+}
+
 /** The optimizer factories, as `engine.optim` offers them. */
-export const optimOps = { sgd, adam, adamw };
+export const optimOps = { sgd, adam, adamw, rmsprop, adagrad };
 
 /** `engine.optim`: the optimizer factories bound to one engine. */
 export type Optim = { readonly [K in keyof typeof optimOps]: OmitThisParameter<(typeof optimOps)[K]> };
 
 /** The factories of `optimOps` bound to `engine` (src/load.ts's `engine.optim`). */
 export function bindOptim(engine: EngineCore): Optim {
-  return Object.freeze({ sgd: sgd.bind(engine), adam: adam.bind(engine), adamw: adamw.bind(engine) });
+  return Object.freeze({
+    sgd: sgd.bind(engine),
+    adam: adam.bind(engine),
+    adamw: adamw.bind(engine),
+    rmsprop: rmsprop.bind(engine),
+    adagrad: adagrad.bind(engine),
+  });
 }

@@ -11,16 +11,20 @@ import golden from "../fixtures/optim.json" with { type: "json" };
 
 const DTYPES = ["float32", "float64"] as const;
 type Case = (typeof golden.cases)[number];
-type Opt = ReturnType<Engine["optim"]["sgd"]> | ReturnType<Engine["optim"]["adam"]>;
+type Opt = ReturnType<Engine["optim"][keyof Engine["optim"]]>;
+type KernelName = "sgdStep" | "adamStep" | "rmspropStep" | "adagradStep";
+const KERNEL: Record<string, KernelName> = {
+  sgd: "sgdStep",
+  adam: "adamStep",
+  adamw: "adamStep",
+  rmsprop: "rmspropStep",
+  adagrad: "adagradStep",
+};
 
 function make(e: Engine, c: Case, params: ParameterStore | Tensor[]): Opt {
   // deno-lint-ignore no-explicit-any
   const o = c.options as any;
-  return c.optim === "sgd"
-    ? e.optim.sgd(params, o)
-    : c.optim === "adam"
-    ? e.optim.adam(params, o)
-    : e.optim.adamw(params, o);
+  return e.optim[c.optim as keyof Engine["optim"]](params, o);
 }
 
 function close(got: ArrayLike<number>, want: number[], rel: number, abs: number, what: string): void {
@@ -34,7 +38,7 @@ function close(got: ArrayLike<number>, want: number[], rel: number, abs: number,
 const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
 /** Counts calls of the f32/f64 kernel `name` while `fn` runs. */
-function countCalls(e: Engine, name: "sgdStep" | "adamStep", fn: () => void): number {
+function countCalls(e: Engine, name: KernelName, fn: () => void): number {
   let calls = 0;
   const ks = [e.runtime.kernels.f32, e.runtime.kernels.f64];
   const saved = ks.map((k) => k[name]);
@@ -67,7 +71,7 @@ for (const build of builds()) {
           const store = e.parameters(c.shapes, { dtype });
           store.slab.data.set(c.start);
           const opt = make(e, c, store);
-          const kernel = c.optim === "sgd" ? "sgdStep" : "adamStep";
+          const kernel = KERNEL[c.optim];
           c.grads.forEach((g, t) => {
             opt.lr = c.lrs[t];
             store.gradSlab.data.set(g);
@@ -91,7 +95,7 @@ for (const build of builds()) {
               return t;
             });
             const opt = make(e, c, params);
-            const kernel = c.optim === "sgd" ? "sgdStep" : "adamStep";
+            const kernel = KERNEL[c.optim];
             c.grads.forEach((g, t) => {
               opt.lr = c.lrs[t];
               let o = 0;
@@ -157,6 +161,12 @@ for (const build of builds()) {
       expect(Array.from(s.expAvg as Float64Array)).toEqual([1, 2, 3, 4, 5].map((g) => (1 - 0.9) * g));
       (s.expAvg as Float64Array)[0] = 99; // a copy
       expect(opt.state().expAvg).not.toContain(99);
+      const rms = e.optim.rmsprop(store, { centered: true, momentum: 0.5 });
+      expect(Object.keys(rms.state()).sort()).toEqual(["gradAvg", "momentumBuffer", "squareAvg", "step"]);
+      const ada = e.optim.adagrad(store, { initialAccumulatorValue: 0.25 });
+      expect(Array.from(ada.state().sum as Float64Array)).toEqual([0.25, 0.25, 0.25, 0.25, 0.25]);
+      rms.dispose();
+      ada.dispose();
       const sgd = e.optim.sgd(store, { lr: 0.1 });
       expect(sgd.state()).toEqual({ step: 0 });
       opt.dispose();
@@ -274,6 +284,15 @@ describe("optimizer errors", () => {
       [() => e.optim.adam(p, { eps: 0 }), /Cannot run adam as 'eps' must be a positive number: current value is 0/],
       [() => e.optim.adamw(p, { eps: -1 }), /Cannot run adamw as 'eps' must be a positive number/],
       [() => e.optim.adamw(p, { lr: -1 }), /Cannot run adamw as 'lr' must be a non-negative number/],
+      [() => e.optim.rmsprop(p, { alpha: -0.5 }), /Cannot run rmsprop as 'alpha' must be a non-negative number/],
+      [() => e.optim.rmsprop(p, { eps: 0 }), /Cannot run rmsprop as 'eps' must be a positive number/],
+      [() => e.optim.rmsprop(p, { centered: "yes" } as never), /Cannot run rmsprop as 'centered' must be a boolean/],
+      [() => e.optim.adagrad(p, { lrDecay: -1 }), /Cannot run adagrad as 'lrDecay' must be a non-negative number/],
+      [
+        () => e.optim.adagrad(p, { initialAccumulatorValue: NaN }),
+        /'initialAccumulatorValue' must be a non-negative number: current value is NaN/,
+      ],
+      [() => e.optim.adagrad(p, { eps: -1 }), /Cannot run adagrad as 'eps' must be a positive number/],
       [() => e.optim.adam([]), /'params' must be a ParameterStore or a non-empty array of tensors/],
       [() => e.optim.adam([e.tensor([1]), e.tensor([1], undefined, "float64")]), /'params\[1\]' must have the dtype/],
       [() => e.optim.adam([e.tensor([1], undefined, "int32")]), /'params\[0\]' must have dtype float32 or float64/],
