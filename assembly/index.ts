@@ -25,6 +25,7 @@ import { sgdStep } from "./optim/sgd";
 import { adamStep } from "./optim/adam";
 import { rmspropStep } from "./optim/rmsprop";
 import { adagradStep } from "./optim/adagrad";
+import { normPartial } from "./optim/norm";
 import { convForwardRoute, convBackwardDataRoute, convBackwardFilterRoute, tapClassCounts, tapClassWorkspace } from "./conv/route";
 
 // Where the engine's allocator may start: the end of this module's static data
@@ -243,3 +244,7 @@ export function f64_rmsprop_step(n: usize, p: usize, g: usize, sq: usize, ga: us
 // --- adagrad_step: One torch.optim.Adagrad step over n contiguous parameters p with gradients g and sum of squares sum; negClr = −lr/(1 + (t − 1)·lrDecay) (assembly/optim/adagrad.ts)
 export function f32_adagrad_step(n: usize, p: usize, g: usize, sum: usize, negClr: f32, eps: f32, weightDecay: f32, maximize: i32): void { adagradStep<f32>(n, p, g, sum, negClr, eps, weightDecay, maximize != 0); }
 export function f64_adagrad_step(n: usize, p: usize, g: usize, sum: usize, negClr: f64, eps: f64, weightDecay: f64, maximize: i32): void { adagradStep<f64>(n, p, g, sum, negClr, eps, weightDecay, maximize != 0); }
+
+// --- norm_partial: Σ x² over n elements (inf: max |x|, NaN propagating), accumulated in f64 (assembly/optim/norm.ts)
+export function f32_norm_partial(n: usize, x: usize, inf: i32): f64 { return normPartial<f32>(n, x, inf != 0); }
+export function f64_norm_partial(n: usize, x: usize, inf: i32): f64 { return normPartial<f64>(n, x, inf != 0); }

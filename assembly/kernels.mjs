@@ -51,6 +51,7 @@ export const IMPORTS = {
   "./optim/adam": ["adamStep"],
   "./optim/rmsprop": ["rmspropStep"],
   "./optim/adagrad": ["adagradStep"],
+  "./optim/norm": ["normPartial"],
   "./conv/route": ["convForwardRoute", "convBackwardDataRoute", "convBackwardFilterRoute", "tapClassCounts", "tapClassWorkspace"],
 };
 
@@ -543,6 +544,13 @@ export const KERNELS = [
       ["maximize", "flag"],
     ],
     call: "adagradStep<T>(n, p, g, sum, negClr, eps, weightDecay, maximize != 0)",
+  },
+  {
+    name: "norm_partial",
+    doc: "Σ x² over n elements (inf: max |x|, NaN propagating), accumulated in f64 (assembly/optim/norm.ts)",
+    args: [["n", "size"], ["x", "ptr"], ["inf", "flag"]],
+    returns: "f64",
+    call: "normPartial<T>(n, x, inf != 0)",
   },
 ];
 

@@ -108,6 +108,8 @@ export interface FloatKernels {
   rmspropStep(n: number, p: number, g: number, sq: number, ga: number, buf: number, alpha: number, oneMinusAlpha: number, eps: number, negLr: number, momentum: number, weightDecay: number, centered: number, hasMomentum: number, maximize: number): void;
   /** One torch.optim.Adagrad step over n contiguous parameters p with gradients g and sum of squares sum; negClr = −lr/(1 + (t − 1)·lrDecay) (assembly/optim/adagrad.ts). */
   adagradStep(n: number, p: number, g: number, sum: number, negClr: number, eps: number, weightDecay: number, maximize: number): void;
+  /** Σ x² over n elements (inf: max |x|, NaN propagating), accumulated in f64 (assembly/optim/norm.ts). */
+  normPartial(n: number, x: number, inf: number): number;
 }
 
 /** The f32 kernels, with the f32-only probes. */
@@ -248,6 +250,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     adamStep: fn("f32_adam_step"),
     rmspropStep: fn("f32_rmsprop_step"),
     adagradStep: fn("f32_adagrad_step"),
+    normPartial: fn("f32_norm_partial"),
     peakMadd10: fn("f32_peak_madd10"),
     peakCopy: fn("f32_peak_copy"),
     peakMadd12: fn("f32_peak_madd12"),
@@ -303,6 +306,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     adamStep: fn("f64_adam_step"),
     rmspropStep: fn("f64_rmsprop_step"),
     adagradStep: fn("f64_adagrad_step"),
+    normPartial: fn("f64_norm_partial"),
   } as unknown as FloatKernels;
   return {
     f32,

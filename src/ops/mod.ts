@@ -7,6 +7,7 @@
  */
 import { full, ones, tensor, view, zeros } from "./create.ts";
 import { parameters } from "./params.ts";
+import { clipGradNorm } from "./optim.ts";
 import { add, mul, relu, scale, sub } from "./elementwise.ts";
 import { matmul } from "./matmul.ts";
 import { linear, linearBackward } from "./linear.ts";
@@ -60,6 +61,7 @@ export const ops = {
   full,
   view,
   parameters,
+  clipGradNorm,
   matmul,
   add,
   sub,

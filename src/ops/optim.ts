@@ -659,6 +659,96 @@ export function adagrad(this: EngineCore, params: OptimParams, opts?: AdagradOpt
   return new Adagrad(this.runtime, params, opts);
 }
 
+/** Options of `clipGradNorm`. */
+export interface ClipGradNormOptions {
+  /** The norm: 2 (Euclidean, over all gradients as one vector) or `Infinity` (largest magnitude). @default {2} */
+  normType?: number;
+  /** Throw, leaving the gradients as they are, when the total norm is NaN or infinite. @default {false} */
+  errorIfNonfinite?: boolean;
+}
+
+/**
+ * Scales the gradients in place so their total norm is at most `maxNorm`
+ * (`torch.nn.utils.clip_grad_norm_`): total = the norm of all of them as one vector, then each
+ * is multiplied by min(maxNorm / (total + 1e-6), 1). The norms are accumulated in float64;
+ * with float32 gradients the scalar steps round to float32 as PyTorch's float32 tensors do.
+ *
+ * @param grads A `ParameterStore` (its gradient slab, one kernel call), a tensor, or an array of tensors of one dtype.
+ * @param maxNorm The largest allowed total norm, a non-negative number.
+ * @param opts `normType` (2 or `Infinity`), `errorIfNonfinite`.
+ * @returns The total norm before clipping (0 for no gradients).
+ * @throws {Error} On a bad or disposed gradient, mixed dtypes, a negative or NaN maxNorm, another
+ * normType, or (with `errorIfNonfinite`) a non-finite total norm.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * const g = engine.tensor([3, 4], undefined, "float64");
+ * assert.strictEqual(engine.clipGradNorm([g], 1), 5);
+ * assert.ok(Math.abs(g.data[0] - 0.6) < 1e-6 && Math.abs(g.data[1] - 0.8) < 1e-6);
+ * ```
+ */
+export function clipGradNorm(
+  this: EngineCore,
+  grads: ParameterStore | Tensor | readonly Tensor[],
+  maxNorm: number,
+  opts?: ClipGradNormOptions,
+): number {
+  const OP = "clipGradNorm", rt = this.runtime;
+  let ts: Tensor<FloatDType>[];
+  if (grads instanceof ParameterStore) ts = [floatTensor(rt, OP, "grads", grads.gradSlab)];
+  else if (Array.isArray(grads)) ts = grads.map((g, i) => floatTensor(rt, OP, `grads[${i}]`, g));
+  else if (grads !== null && typeof grads === "object" && "dtype" in grads) ts = [floatTensor(rt, OP, "grads", grads)];
+  else {
+    throw opError(
+      OP,
+      "grads",
+      "must be a ParameterStore, a tensor or an array of tensors",
+      `current value is ${showValue(grads)}`,
+    );
+  }
+  ts.forEach((t, i) => {
+    if (t.dtype !== ts[0].dtype) {
+      throw opError(
+        OP,
+        `grads[${i}]`,
+        `must have the dtype of 'grads[0]' (${ts[0].dtype})`,
+        `current dtype is ${t.dtype}`,
+      );
+    }
+  });
+  const max = nonNegative(OP, "maxNorm", maxNorm);
+  const o = options<ClipGradNormOptions>(OP, opts, ["normType", "errorIfNonfinite"]);
+  const normType = o.normType ?? 2;
+  if (normType !== 2 && normType !== Infinity) {
+    throw opError(OP, "normType", "must be 2 or Infinity", `current value is ${showValue(o.normType)}`);
+  }
+  const errorIfNonfinite = flag(OP, "errorIfNonfinite", o.errorIfNonfinite);
+  if (ts.length === 0) return 0;
+  const dtype = ts[0].dtype, k = rt.kernelsFor(dtype), inf = normType === Infinity ? 1 : 0;
+  const r = dtype === "float32" ? Math.fround : (x: number) => x;
+  let acc = 0;
+  for (const t of ts) {
+    if (t.size === 0) continue;
+    const part = k.normPartial(t.size, t.ptr, inf);
+    acc = inf ? (Number.isNaN(part) || part > acc ? part : acc) : acc + part;
+  }
+  const total = r(inf ? acc : Math.sqrt(acc));
+  if (errorIfNonfinite && !Number.isFinite(total)) {
+    throw opError(
+      OP,
+      "grads",
+      "must have a finite total norm with errorIfNonfinite",
+      `the total norm of order ${normType} is ${showValue(total)}`,
+    );
+  }
+  const coef = Math.min(r(r(max) / r(total + r(1e-6))), 1);
+  // Math.min keeps a NaN, as torch.clamp does; multiplying by 1 changes nothing.
+  if (coef !== 1) { for (const t of ts) if (t.size > 0) k.scale(t.size, t.ptr, t.ptr, coef); }
+  return total;
+}
+
 /** The optimizer factories, as `engine.optim` offers them. */
 export const optimOps = { sgd, adam, adamw, rmsprop, adagrad };
 

@@ -12,7 +12,7 @@ import golden from "../fixtures/optim.json" with { type: "json" };
 const DTYPES = ["float32", "float64"] as const;
 type Case = (typeof golden.cases)[number];
 type Opt = ReturnType<Engine["optim"][keyof Engine["optim"]]>;
-type KernelName = "sgdStep" | "adamStep" | "rmspropStep" | "adagradStep";
+type KernelName = "sgdStep" | "adamStep" | "rmspropStep" | "adagradStep" | "normPartial";
 const KERNEL: Record<string, KernelName> = {
   sgd: "sgdStep",
   adam: "adamStep",
@@ -347,5 +347,70 @@ describe("optimizer errors", () => {
     expect(() => opt.step()).toThrow(/Cannot run adamw.step as 'params' is disposed/);
     expect(() => e.optim.sgd(store, { lr: 1 })).toThrow(/Cannot run sgd as 'params' is disposed/);
     opt.dispose();
+  });
+});
+
+describe("clipGradNorm", () => {
+  for (const build of builds()) {
+    for (const dtype of DTYPES) {
+      it(`${build} ${dtype}: total norm and clipped gradients match clip_grad_norm_`, async () => {
+        const e = await engineFor(build);
+        const { rel, abs } = TOL[dtype];
+        for (const c of golden.clip) {
+          const normType = c.normType === "inf" ? Infinity : (c.normType as number);
+          const r = c.results[dtype];
+          const tol = (x: number) => rel * Math.abs(x) + 1e-300;
+          // As separate tensors, one reduction and one scale call each.
+          e.scope(() => {
+            let at = 0;
+            const gs = c.shapes.map((s) => {
+              const t = e.tensor(c.grads.slice(at, at + sizeOf(s)), s, dtype);
+              at += sizeOf(s);
+              return t;
+            });
+            const total = e.clipGradNorm(gs, c.maxNorm, { normType });
+            expect(Math.abs(total - r.total)).toBeLessThanOrEqual(tol(r.total));
+            close(gs.flatMap((g) => Array.from(g.data)), r.grads, rel, abs * 1e-6, `clip ${c.maxNorm} ${c.normType}`);
+          });
+          // As a store: its gradient slab.
+          const store = e.parameters(c.shapes, { dtype });
+          store.gradSlab.data.set(c.grads);
+          const calls = countCalls(e, "normPartial", () => e.clipGradNorm(store, c.maxNorm, { normType }));
+          expect(calls).toBe(1);
+          close(store.gradSlab.data, r.grads, rel, abs * 1e-6, `clip store ${c.maxNorm} ${c.normType}`);
+          store.dispose();
+        }
+      });
+    }
+  }
+
+  it("handles no gradients, NaN, and rejects bad input leaving the gradients untouched", async () => {
+    const e = await engineFor("baseline");
+    e.scope(() => {
+      expect(e.clipGradNorm([], 1)).toBe(0);
+      const g = e.tensor([3, 4], undefined, "float64");
+      expect(e.clipGradNorm(g, 10)).toBe(5);
+      expect(Array.from(g.data)).toEqual([3, 4]);
+      const n = e.tensor([1, NaN]);
+      expect(e.clipGradNorm([n], 1)).toBeNaN();
+      expect(Number.isNaN(n.data[0])).toBe(true); // scaled by NaN, as PyTorch does
+      const bad: [() => unknown, RegExp][] = [
+        [() => e.clipGradNorm(g, -1), /Cannot run clipGradNorm as 'maxNorm' must be a non-negative number/],
+        [() => e.clipGradNorm(g, NaN), /'maxNorm' must be a non-negative number: current value is NaN/],
+        [() => e.clipGradNorm(g, 1, { normType: 1 }), /Cannot run clipGradNorm as 'normType' must be 2 or Infinity/],
+        [() => e.clipGradNorm(g, 1, { p: 2 } as never), /'options' has an unknown key 'p'/],
+        [() => e.clipGradNorm([g, e.tensor([1])], 1), /'grads\[1\]' must have the dtype of 'grads\[0\]'/],
+        [() => e.clipGradNorm(3 as never, 1), /'grads' must be a ParameterStore, a tensor or an array of tensors/],
+        [
+          () => e.clipGradNorm([e.tensor([Infinity, 1], undefined, "float64"), g], 1, { errorIfNonfinite: true }),
+          /'grads' must have a finite total norm with errorIfNonfinite: the total norm of order 2 is Infinity/,
+        ],
+      ];
+      for (const [fn, re] of bad) expect(fn).toThrow(re);
+      expect(Array.from(g.data)).toEqual([3, 4]);
+      const d = e.tensor([1]);
+      d.dispose();
+      expect(() => e.clipGradNorm([d], 1)).toThrow(/Cannot run clipGradNorm as 'grads\[0\]' is disposed/);
+    });
   });
 });
