@@ -21,6 +21,11 @@ import { randomUniform, dropoutForward } from "./random/uniform";
 import { maxPoolForward, maxPoolBackward, poolIndexCheck } from "./pool/max";
 import { avgPoolForward, avgPoolBackward } from "./pool/avg";
 import { adaptiveAvgPoolForward, adaptiveAvgPoolBackward } from "./pool/adaptive";
+import { sgdStep } from "./optim/sgd";
+import { adamStep } from "./optim/adam";
+import { rmspropStep } from "./optim/rmsprop";
+import { adagradStep } from "./optim/adagrad";
+import { normPartial } from "./optim/norm";
 import { convForwardRoute, convBackwardDataRoute, convBackwardFilterRoute, tapClassCounts, tapClassWorkspace } from "./conv/route";
 
 // Where the engine's allocator may start: the end of this module's static data
@@ -223,3 +228,23 @@ export function f64_adaptive_avg_pool_forward(planes: usize, ih: i32, iw: i32, o
 // --- adaptive_avg_pool_backward: dx = the gradient of adaptive_avg_pool_forward for dy
 export function f32_adaptive_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, dy: usize, dx: usize): void { adaptiveAvgPoolBackward<f32>(planes, ih, iw, oh, ow, dy, dx); }
 export function f64_adaptive_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, dy: usize, dx: usize): void { adaptiveAvgPoolBackward<f64>(planes, ih, iw, oh, ow, dy, dx); }
+
+// --- sgd_step: One torch.optim.SGD step over n contiguous parameters p with gradients g and (with momentum) the momentum buffer buf, set to the step's direction when first (assembly/optim/sgd.ts)
+export function f32_sgd_step(n: usize, p: usize, g: usize, buf: usize, negLr: f32, momentum: f32, damp1: f32, weightDecay: f32, hasMomentum: i32, first: i32, nesterov: i32, maximize: i32): void { sgdStep<f32>(n, p, g, buf, negLr, momentum, damp1, weightDecay, hasMomentum != 0, first != 0, nesterov != 0, maximize != 0); }
+export function f64_sgd_step(n: usize, p: usize, g: usize, buf: usize, negLr: f64, momentum: f64, damp1: f64, weightDecay: f64, hasMomentum: i32, first: i32, nesterov: i32, maximize: i32): void { sgdStep<f64>(n, p, g, buf, negLr, momentum, damp1, weightDecay, hasMomentum != 0, first != 0, nesterov != 0, maximize != 0); }
+
+// --- adam_step: One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v and (amsgrad) vmax; negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 (assembly/optim/adam.ts)
+export function f32_adam_step(n: usize, p: usize, g: usize, m: usize, v: usize, vmax: usize, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, negStep: f32, bc2sqrt: f32, eps: f32, weightDecay: f32, decay: f32, amsgrad: i32, maximize: i32): void { adamStep<f32>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, weightDecay, decay, amsgrad != 0, maximize != 0); }
+export function f64_adam_step(n: usize, p: usize, g: usize, m: usize, v: usize, vmax: usize, beta1: f64, oneMinusBeta1: f64, beta2: f64, oneMinusBeta2: f64, negStep: f64, bc2sqrt: f64, eps: f64, weightDecay: f64, decay: f64, amsgrad: i32, maximize: i32): void { adamStep<f64>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, weightDecay, decay, amsgrad != 0, maximize != 0); }
+
+// --- rmsprop_step: One torch.optim.RMSprop step over n contiguous parameters p with gradients g, square average sq, (centered) gradient average ga and (momentum) buffer buf (assembly/optim/rmsprop.ts)
+export function f32_rmsprop_step(n: usize, p: usize, g: usize, sq: usize, ga: usize, buf: usize, alpha: f32, oneMinusAlpha: f32, eps: f32, negLr: f32, momentum: f32, weightDecay: f32, centered: i32, hasMomentum: i32, maximize: i32): void { rmspropStep<f32>(n, p, g, sq, ga, buf, alpha, oneMinusAlpha, eps, negLr, momentum, weightDecay, centered != 0, hasMomentum != 0, maximize != 0); }
+export function f64_rmsprop_step(n: usize, p: usize, g: usize, sq: usize, ga: usize, buf: usize, alpha: f64, oneMinusAlpha: f64, eps: f64, negLr: f64, momentum: f64, weightDecay: f64, centered: i32, hasMomentum: i32, maximize: i32): void { rmspropStep<f64>(n, p, g, sq, ga, buf, alpha, oneMinusAlpha, eps, negLr, momentum, weightDecay, centered != 0, hasMomentum != 0, maximize != 0); }
+
+// --- adagrad_step: One torch.optim.Adagrad step over n contiguous parameters p with gradients g and sum of squares sum; negClr = −lr/(1 + (t − 1)·lrDecay) (assembly/optim/adagrad.ts)
+export function f32_adagrad_step(n: usize, p: usize, g: usize, sum: usize, negClr: f32, eps: f32, weightDecay: f32, maximize: i32): void { adagradStep<f32>(n, p, g, sum, negClr, eps, weightDecay, maximize != 0); }
+export function f64_adagrad_step(n: usize, p: usize, g: usize, sum: usize, negClr: f64, eps: f64, weightDecay: f64, maximize: i32): void { adagradStep<f64>(n, p, g, sum, negClr, eps, weightDecay, maximize != 0); }
+
+// --- norm_partial: Σ x² over n elements (inf: max |x|, NaN propagating), accumulated in f64 (assembly/optim/norm.ts)
+export function f32_norm_partial(n: usize, x: usize, inf: i32): f64 { return normPartial<f32>(n, x, inf != 0); }
+export function f64_norm_partial(n: usize, x: usize, inf: i32): f64 { return normPartial<f64>(n, x, inf != 0); }

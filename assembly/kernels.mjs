@@ -47,6 +47,11 @@ export const IMPORTS = {
   "./pool/max": ["maxPoolForward", "maxPoolBackward", "poolIndexCheck"],
   "./pool/avg": ["avgPoolForward", "avgPoolBackward"],
   "./pool/adaptive": ["adaptiveAvgPoolForward", "adaptiveAvgPoolBackward"],
+  "./optim/sgd": ["sgdStep"],
+  "./optim/adam": ["adamStep"],
+  "./optim/rmsprop": ["rmspropStep"],
+  "./optim/adagrad": ["adagradStep"],
+  "./optim/norm": ["normPartial"],
   "./conv/route": ["convForwardRoute", "convBackwardDataRoute", "convBackwardFilterRoute", "tapClassCounts", "tapClassWorkspace"],
 };
 
@@ -451,6 +456,101 @@ export const KERNELS = [
     doc: "dx = the gradient of adaptive_avg_pool_forward for dy",
     args: [["planes", "size"], ["ih", "i32"], ["iw", "i32"], ["oh", "i32"], ["ow", "i32"], ["dy", "ptr"], ["dx", "ptr"]],
     call: "adaptiveAvgPoolBackward<T>(planes, ih, iw, oh, ow, dy, dx)",
+  },
+  {
+    name: "sgd_step",
+    doc: "One torch.optim.SGD step over n contiguous parameters p with gradients g and (with momentum) the " +
+      "momentum buffer buf, set to the step's direction when first (assembly/optim/sgd.ts)",
+    args: [
+      ["n", "size"],
+      ["p", "ptr"],
+      ["g", "ptr"],
+      ["buf", "ptr"],
+      ["negLr", "T"],
+      ["momentum", "T"],
+      ["damp1", "T"],
+      ["weightDecay", "T"],
+      ["hasMomentum", "flag"],
+      ["first", "flag"],
+      ["nesterov", "flag"],
+      ["maximize", "flag"],
+    ],
+    call: "sgdStep<T>(n, p, g, buf, negLr, momentum, damp1, weightDecay, hasMomentum != 0, first != 0, " +
+      "nesterov != 0, maximize != 0)",
+  },
+  {
+    name: "adam_step",
+    doc: "One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v and " +
+      "(amsgrad) vmax; negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 " +
+      "(assembly/optim/adam.ts)",
+    args: [
+      ["n", "size"],
+      ["p", "ptr"],
+      ["g", "ptr"],
+      ["m", "ptr"],
+      ["v", "ptr"],
+      ["vmax", "ptr"],
+      ["beta1", "T"],
+      ["oneMinusBeta1", "T"],
+      ["beta2", "T"],
+      ["oneMinusBeta2", "T"],
+      ["negStep", "T"],
+      ["bc2sqrt", "T"],
+      ["eps", "T"],
+      ["weightDecay", "T"],
+      ["decay", "T"],
+      ["amsgrad", "flag"],
+      ["maximize", "flag"],
+    ],
+    call: "adamStep<T>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, " +
+      "weightDecay, decay, amsgrad != 0, maximize != 0)",
+  },
+  {
+    name: "rmsprop_step",
+    doc: "One torch.optim.RMSprop step over n contiguous parameters p with gradients g, square average sq, " +
+      "(centered) gradient average ga and (momentum) buffer buf (assembly/optim/rmsprop.ts)",
+    args: [
+      ["n", "size"],
+      ["p", "ptr"],
+      ["g", "ptr"],
+      ["sq", "ptr"],
+      ["ga", "ptr"],
+      ["buf", "ptr"],
+      ["alpha", "T"],
+      ["oneMinusAlpha", "T"],
+      ["eps", "T"],
+      ["negLr", "T"],
+      ["momentum", "T"],
+      ["weightDecay", "T"],
+      ["centered", "flag"],
+      ["hasMomentum", "flag"],
+      ["maximize", "flag"],
+    ],
+    call: "rmspropStep<T>(n, p, g, sq, ga, buf, alpha, oneMinusAlpha, eps, negLr, momentum, weightDecay, " +
+      "centered != 0, hasMomentum != 0, maximize != 0)",
+  },
+  {
+    name: "adagrad_step",
+    doc: "One torch.optim.Adagrad step over n contiguous parameters p with gradients g and sum of squares sum; " +
+      "negClr = −lr/(1 + (t − 1)·lrDecay) (assembly/optim/adagrad.ts)",
+    args: [
+      ["n", "size"],
+      ["p", "ptr"],
+      ["g", "ptr"],
+      ["sum", "ptr"],
+      ["negClr", "T"],
+      ["eps", "T"],
+      ["weightDecay", "T"],
+      ["maximize", "flag"],
+    ],
+    call: "adagradStep<T>(n, p, g, sum, negClr, eps, weightDecay, maximize != 0)",
+  },
+  {
+    name: "norm_partial",
+    doc: "Σ x² over n elements (inf: max |x|, NaN propagating), accumulated in f64 (assembly/optim/norm.ts)",
+    args: [["n", "size"], ["x", "ptr"], ["inf", "flag"]],
+    returns: "f64",
+    call: "normPartial<T>(n, x, inf != 0)",
   },
 ];
 

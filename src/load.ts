@@ -8,6 +8,7 @@
 import { EngineCore } from "./engine/engine.ts";
 import { createRuntime, type LoadOptions } from "./engine/runtime.ts";
 import { type Ops, ops } from "./ops/mod.ts";
+import { bindOptim, type Optim } from "./ops/optim.ts";
 
 /**
  * One simdnn engine: a wasm instance with its own memory, and every op as a method
@@ -24,7 +25,18 @@ import { type Ops, ops } from "./ops/mod.ts";
  * assert.deepStrictEqual(Array.from(engine.matmul(a, b).data), [6, 15]);
  * ```
  */
-export class Engine extends EngineCore {}
+export class Engine extends EngineCore {
+  #optim: Optim | null = null;
+
+  /**
+   * The optimizers (`torch.optim`), bound to this engine: `engine.optim.sgd(params, opts)`,
+   * `engine.optim.adam(params, opts)`, `engine.optim.adamw(params, opts)`; documented in
+   * src/ops/optim.ts.
+   */
+  get optim(): Optim {
+    return this.#optim ??= bindOptim(this);
+  }
+}
 // The op methods: `Ops` types them (generic ops keep their dtype), the prototype holds the
 // functions themselves, which take the engine as `this`; no per-op forwarding code.
 export interface Engine extends Ops {}

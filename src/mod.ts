@@ -39,4 +39,17 @@ export type { GeluOptions } from "./ops/activation.ts";
 export type { AvgPoolOptions, MaxPoolOptions, MaxPoolResult } from "./ops/pool.ts";
 export type { LinearBackwardOptions, LinearGradients, LinearNeeds } from "./ops/linear.ts";
 export type { CrossEntropyOptions, LossResult, MseLossOptions, MultiMarginLossOptions, Reduction } from "./ops/loss.ts";
+export { ParameterStore } from "./ops/params.ts";
+export type { ParametersOptions } from "./ops/params.ts";
+export { Adagrad, Adam, Rmsprop, Sgd } from "./ops/optim.ts";
+export type {
+  AdagradOptions,
+  AdamOptions,
+  Optim,
+  OptimizerState,
+  OptimizerStateInit,
+  OptimParams,
+  RmspropOptions,
+  SgdOptions,
+} from "./ops/optim.ts";
 export { hasRelaxedSimd } from "./engine/features.ts";

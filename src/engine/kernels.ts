@@ -100,6 +100,16 @@ export interface FloatKernels {
   adaptiveAvgPoolForward(planes: number, ih: number, iw: number, oh: number, ow: number, x: number, y: number): void;
   /** dx = the gradient of adaptive_avg_pool_forward for dy. */
   adaptiveAvgPoolBackward(planes: number, ih: number, iw: number, oh: number, ow: number, dy: number, dx: number): void;
+  /** One torch.optim.SGD step over n contiguous parameters p with gradients g and (with momentum) the momentum buffer buf, set to the step's direction when first (assembly/optim/sgd.ts). */
+  sgdStep(n: number, p: number, g: number, buf: number, negLr: number, momentum: number, damp1: number, weightDecay: number, hasMomentum: number, first: number, nesterov: number, maximize: number): void;
+  /** One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v and (amsgrad) vmax; negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 (assembly/optim/adam.ts). */
+  adamStep(n: number, p: number, g: number, m: number, v: number, vmax: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, negStep: number, bc2sqrt: number, eps: number, weightDecay: number, decay: number, amsgrad: number, maximize: number): void;
+  /** One torch.optim.RMSprop step over n contiguous parameters p with gradients g, square average sq, (centered) gradient average ga and (momentum) buffer buf (assembly/optim/rmsprop.ts). */
+  rmspropStep(n: number, p: number, g: number, sq: number, ga: number, buf: number, alpha: number, oneMinusAlpha: number, eps: number, negLr: number, momentum: number, weightDecay: number, centered: number, hasMomentum: number, maximize: number): void;
+  /** One torch.optim.Adagrad step over n contiguous parameters p with gradients g and sum of squares sum; negClr = −lr/(1 + (t − 1)·lrDecay) (assembly/optim/adagrad.ts). */
+  adagradStep(n: number, p: number, g: number, sum: number, negClr: number, eps: number, weightDecay: number, maximize: number): void;
+  /** Σ x² over n elements (inf: max |x|, NaN propagating), accumulated in f64 (assembly/optim/norm.ts). */
+  normPartial(n: number, x: number, inf: number): number;
 }
 
 /** The f32 kernels, with the f32-only probes. */
@@ -236,6 +246,11 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     avgPoolBackward: fn("f32_avg_pool_backward"),
     adaptiveAvgPoolForward: fn("f32_adaptive_avg_pool_forward"),
     adaptiveAvgPoolBackward: fn("f32_adaptive_avg_pool_backward"),
+    sgdStep: fn("f32_sgd_step"),
+    adamStep: fn("f32_adam_step"),
+    rmspropStep: fn("f32_rmsprop_step"),
+    adagradStep: fn("f32_adagrad_step"),
+    normPartial: fn("f32_norm_partial"),
     peakMadd10: fn("f32_peak_madd10"),
     peakCopy: fn("f32_peak_copy"),
     peakMadd12: fn("f32_peak_madd12"),
@@ -287,6 +302,11 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     avgPoolBackward: fn("f64_avg_pool_backward"),
     adaptiveAvgPoolForward: fn("f64_adaptive_avg_pool_forward"),
     adaptiveAvgPoolBackward: fn("f64_adaptive_avg_pool_backward"),
+    sgdStep: fn("f64_sgd_step"),
+    adamStep: fn("f64_adam_step"),
+    rmspropStep: fn("f64_rmsprop_step"),
+    adagradStep: fn("f64_adagrad_step"),
+    normPartial: fn("f64_norm_partial"),
   } as unknown as FloatKernels;
   return {
     f32,

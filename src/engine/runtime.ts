@@ -239,6 +239,14 @@ export class Runtime implements TensorOwner {
     return t;
   }
 
+  /**
+   * Takes `t` out of the scope it was created in: it lives until disposed. For long-lived
+   * tensors an op owns (a parameter store's slabs, an optimizer's state).
+   */
+  unscope(t: Tensor): void {
+    leave(t);
+  }
+
   /** Allocates kernel scratch; free it with `freeScratch` (ops use `run`, which does). */
   allocScratch(op: string, bytes: number): number {
     return this.#alloc(op, "scratch", bytes);

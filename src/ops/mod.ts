@@ -6,6 +6,8 @@
  * @module
  */
 import { full, ones, tensor, view, zeros } from "./create.ts";
+import { parameters } from "./params.ts";
+import { clipGradNorm } from "./optim.ts";
 import { add, mul, relu, scale, sub } from "./elementwise.ts";
 import { matmul } from "./matmul.ts";
 import { linear, linearBackward } from "./linear.ts";
@@ -58,6 +60,8 @@ export const ops = {
   ones,
   full,
   view,
+  parameters,
+  clipGradNorm,
   matmul,
   add,
   sub,
