@@ -18,6 +18,7 @@ import { setGemmVariant as setVariant } from "./gemm/ukernel";
 import { batchNormForward, batchNormBackward } from "./norm/batch_norm";
 import { philoxBlocks } from "./random/philox";
 import { randomUniform, dropoutForward } from "./random/uniform";
+import { randomNormal } from "./random/normal";
 import { maxPoolForward, maxPoolBackward, poolIndexCheck } from "./pool/max";
 import { avgPoolForward, avgPoolBackward } from "./pool/avg";
 import { adaptiveAvgPoolForward, adaptiveAvgPoolBackward } from "./pool/adaptive";
@@ -200,6 +201,10 @@ export function f64_batch_norm_backward(n: usize, c: usize, s: usize, dy: usize,
 // --- random_uniform: out = n uniforms in [0, 1) at elements offset + i of the Philox stream with key (k0, k1) (offset = offHi·2^32 + offLo; assembly/random/uniform.ts)
 export function f32_random_uniform(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize): void { randomUniform<f32>(k0, k1, offLo, offHi, n, out); }
 export function f64_random_uniform(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize): void { randomUniform<f64>(k0, k1, offLo, offHi, n, out); }
+
+// --- random_normal: out = mean + std·z for n standard normals z at elements offset + i of the Philox stream with key (k0, k1): Box–Muller on pairs of f64 uniforms, in f64, rounded to T (assembly/random/normal.ts)
+export function f32_random_normal(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize, mean: f64, std: f64): void { randomNormal<f32>(k0, k1, offLo, offHi, n, out, mean, std); }
+export function f64_random_normal(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize, mean: f64, std: f64): void { randomNormal<f64>(k0, k1, offLo, offHi, n, out, mean, std); }
 
 // --- dropout: keep = the top 24 bits of stream element offset + i < thr; y = x·(keep ? scale : 0), mask = keep ? 1 : 0
 export function f32_dropout(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, x: usize, y: usize, mask: usize, thr: i32, scale: f32): void { dropoutForward<f32>(k0, k1, offLo, offHi, n, x, y, mask, thr, scale); }

@@ -44,6 +44,7 @@ export const IMPORTS = {
   "./norm/batch_norm": ["batchNormForward", "batchNormBackward"],
   "./random/philox": ["philoxBlocks"],
   "./random/uniform": ["randomUniform", "dropoutForward"],
+  "./random/normal": ["randomNormal"],
   "./pool/max": ["maxPoolForward", "maxPoolBackward", "poolIndexCheck"],
   "./pool/avg": ["avgPoolForward", "avgPoolBackward"],
   "./pool/adaptive": ["adaptiveAvgPoolForward", "adaptiveAvgPoolBackward"],
@@ -400,6 +401,22 @@ export const KERNELS = [
       "(offset = offHi·2^32 + offLo; assembly/random/uniform.ts)",
     args: [["k0", "i32"], ["k1", "i32"], ["offLo", "i32"], ["offHi", "i32"], ["n", "size"], ["out", "ptr"]],
     call: "randomUniform<T>(k0, k1, offLo, offHi, n, out)",
+  },
+  {
+    name: "random_normal",
+    doc: "out = mean + std·z for n standard normals z at elements offset + i of the Philox stream with key " +
+      "(k0, k1): Box–Muller on pairs of f64 uniforms, in f64, rounded to T (assembly/random/normal.ts)",
+    args: [
+      ["k0", "i32"],
+      ["k1", "i32"],
+      ["offLo", "i32"],
+      ["offHi", "i32"],
+      ["n", "size"],
+      ["out", "ptr"],
+      ["mean", "f64"],
+      ["std", "f64"],
+    ],
+    call: "randomNormal<T>(k0, k1, offLo, offHi, n, out, mean, std)",
   },
   {
     name: "dropout",

@@ -86,6 +86,8 @@ export interface FloatKernels {
   batchNormBackward(n: number, c: number, s: number, dy: number, x: number, w: number, mean: number, variance: number, dx: number, dw: number, db: number, training: number, eps: number): void;
   /** out = n uniforms in [0, 1) at elements offset + i of the Philox stream with key (k0, k1) (offset = offHi·2^32 + offLo; assembly/random/uniform.ts). */
   randomUniform(k0: number, k1: number, offLo: number, offHi: number, n: number, out: number): void;
+  /** out = mean + std·z for n standard normals z at elements offset + i of the Philox stream with key (k0, k1): Box–Muller on pairs of f64 uniforms, in f64, rounded to T (assembly/random/normal.ts). */
+  randomNormal(k0: number, k1: number, offLo: number, offHi: number, n: number, out: number, mean: number, std: number): void;
   /** keep = the top 24 bits of stream element offset + i < thr; y = x·(keep ? scale : 0), mask = keep ? 1 : 0. */
   dropout(k0: number, k1: number, offLo: number, offHi: number, n: number, x: number, y: number, mask: number, thr: number, scale: number): void;
   /** y, idx = max pooling of planes of ih × iw (idx: i32 h·iw + w, ties to the first maximum, NaN wins, −1 for a window with no input tap); see assembly/pool/max.ts. */
@@ -239,6 +241,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     batchNormForward: fn("f32_batch_norm_forward"),
     batchNormBackward: fn("f32_batch_norm_backward"),
     randomUniform: fn("f32_random_uniform"),
+    randomNormal: fn("f32_random_normal"),
     dropout: fn("f32_dropout"),
     maxPoolForward: fn("f32_max_pool_forward"),
     maxPoolBackward: fn("f32_max_pool_backward"),
@@ -295,6 +298,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     batchNormForward: fn("f64_batch_norm_forward"),
     batchNormBackward: fn("f64_batch_norm_backward"),
     randomUniform: fn("f64_random_uniform"),
+    randomNormal: fn("f64_random_normal"),
     dropout: fn("f64_dropout"),
     maxPoolForward: fn("f64_max_pool_forward"),
     maxPoolBackward: fn("f64_max_pool_backward"),
