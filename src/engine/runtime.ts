@@ -47,6 +47,14 @@ export interface LoadOptions {
    * @default {0}
    */
   warmupMs?: number;
+  /**
+   * Seed of the engine's own random stream, an integer in [0, 2^53): what the random ops
+   * (`dropout`, the initializers, `rand`, `randn`) draw from when called without a seed. Two
+   * engines loaded with the same seed draw the same sequence; without one, every engine draws
+   * the same default sequence. It never coincides with a per-call seed's stream.
+   * @default {undefined}
+   */
+  seed?: number;
 }
 
 /** The two GEMM microkernel variants (see `LoadOptions.gemmVariant`). */
@@ -101,7 +109,7 @@ function optionError(arg: string, constraint: string, actual: unknown): Error {
   return new Error(`Cannot load as '${arg}' ${constraint}: current value is ${showValue(actual)}`);
 }
 
-const LOAD_KEYS = ["simd", "module", "maxMemoryBytes", "initialMemoryBytes", "gemmVariant", "warmupMs"];
+const LOAD_KEYS = ["simd", "module", "maxMemoryBytes", "initialMemoryBytes", "gemmVariant", "warmupMs", "seed"];
 
 /** What the host supports; injectable so tests can play an older host. */
 export interface HostFeatures {
@@ -149,6 +157,10 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
   if (typeof warmupMs !== "number" || !(warmupMs >= 0 && warmupMs <= 1000)) {
     throw optionError("warmupMs", "must be a number of milliseconds from 0 to 1000", options.warmupMs);
   }
+  const seed = options.seed;
+  if (seed !== undefined && (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0)) {
+    throw optionError("seed", "must be an integer in [0, 2^53)", seed);
+  }
   if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
     throw optionError("module", "must be a WebAssembly.Module", options.module);
   }
@@ -173,7 +185,9 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
     throw new Error(`Cannot load as 'simd' is "${simd}" but the given module is the ${actual} build`);
   }
   kernels.setGemmVariant(gemmVariant === "shuffle" ? 1 : 0);
-  return new Runtime(actual, gemmVariant, memory, kernels, maxBytes, module);
+  const rt = new Runtime(actual, gemmVariant, memory, kernels, maxBytes, module);
+  rt.seed = seed;
+  return rt;
 }
 
 /** One engine's state. Not exported from mod.ts: ops and the Engine use it. */
@@ -184,6 +198,8 @@ export class Runtime implements TensorOwner {
   #live: Tensor[] = [];
   #storages = 0;
   #scopes: Tensor[][] = [];
+  /** `load({ seed })`: the seed of the engine's own random stream (src/ops/_random.ts), if given. */
+  seed: number | undefined = undefined;
 
   constructor(
     readonly build: SimdBuild,

@@ -3,6 +3,8 @@
 // elements [0, n) of its seed's stream; an unseeded call draws the next n elements of the
 // engine's own stream (a key no seed can give), whose offset the engine advances, so
 // successive unseeded calls get disjoint ranges and differ, and a fresh engine repeats them.
+// `load({ seed: s })` keys the engine stream by s with bit 31 of k1 set (k1 in [2^31, 2^31 + 2^21)),
+// again a key no per-call seed gives, and not the default one.
 import type { Runtime } from "../engine/runtime.ts";
 import { opError, showValue } from "./_validate.ts";
 
@@ -37,5 +39,7 @@ export function drawRange(rt: Runtime, seed: number | undefined, n: number): Str
   if (seed !== undefined) return { k0: seed % TWO_32 | 0, k1: Math.floor(seed / TWO_32) | 0, offLo: 0, offHi: 0 };
   const off = offsets.get(rt) ?? 0;
   offsets.set(rt, off + Math.ceil(n / 16) * 16);
-  return { k0: ENGINE_K0 | 0, k1: ENGINE_K1 | 0, offLo: off % TWO_32 | 0, offHi: Math.floor(off / TWO_32) | 0 };
+  const k0 = rt.seed === undefined ? ENGINE_K0 : rt.seed % TWO_32;
+  const k1 = rt.seed === undefined ? ENGINE_K1 : Math.floor(rt.seed / TWO_32) + 2 ** 31;
+  return { k0: k0 | 0, k1: k1 | 0, offLo: off % TWO_32 | 0, offHi: Math.floor(off / TWO_32) | 0 };
 }

@@ -50,8 +50,13 @@ describe("load", () => {
     );
     await expect(load({ simdd: 1 } as never)).rejects.toThrow(
       "Cannot load as 'options' has an unknown key 'simdd': known keys are simd, module, maxMemoryBytes, " +
-        "initialMemoryBytes, gemmVariant, warmupMs",
+        "initialMemoryBytes, gemmVariant, warmupMs, seed",
     );
+    await expect(load({ seed: -1 })).rejects.toThrow(
+      "Cannot load as 'seed' must be an integer in [0, 2^53): current value is -1",
+    );
+    await expect(load({ seed: 1.5 })).rejects.toThrow("current value is 1.5");
+    await expect(load({ seed: "7" as unknown as number })).rejects.toThrow('current value is "7"');
     await expect(load({ warmupMs: -1 })).rejects.toThrow(
       "Cannot load as 'warmupMs' must be a number of milliseconds from 0 to 1000: current value is -1",
     );
