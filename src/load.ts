@@ -8,6 +8,7 @@
 import { EngineCore } from "./engine/engine.ts";
 import { createRuntime, type LoadOptions } from "./engine/runtime.ts";
 import { type Ops, ops } from "./ops/mod.ts";
+import { bindInit, type Init } from "./ops/init.ts";
 import { bindOptim, type Optim } from "./ops/optim.ts";
 
 /**
@@ -27,6 +28,7 @@ import { bindOptim, type Optim } from "./ops/optim.ts";
  */
 export class Engine extends EngineCore {
   #optim: Optim | null = null;
+  #init: Init | null = null;
 
   /**
    * The optimizers (`torch.optim`), bound to this engine: `engine.optim.sgd(params, opts)`,
@@ -35,6 +37,16 @@ export class Engine extends EngineCore {
    */
   get optim(): Optim {
     return this.#optim ??= bindOptim(this);
+  }
+
+  /**
+   * The initializers (`torch.nn.init`), bound to this engine, each filling a tensor in place
+   * and returning it: `engine.init.constant(t, value)`, `uniform`, `normal`, `xavierUniform`,
+   * `xavierNormal`, `kaimingUniform`, `kaimingNormal` and `calculateGain`; documented in
+   * src/ops/init.ts.
+   */
+  get init(): Init {
+    return this.#init ??= bindInit(this);
   }
 }
 // The op methods: `Ops` types them (generic ops keep their dtype), the prototype holds the

@@ -52,4 +52,14 @@ export type {
   RmspropOptions,
   SgdOptions,
 } from "./ops/optim.ts";
+export type {
+  FanOptions,
+  Init,
+  KaimingOptions,
+  Nonlinearity,
+  NormalInitOptions,
+  RandomTensorOptions,
+  UniformInitOptions,
+  XavierOptions,
+} from "./ops/init.ts";
 export { hasRelaxedSimd } from "./engine/features.ts";

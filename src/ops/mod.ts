@@ -40,6 +40,7 @@ import {
 } from "./conv.ts";
 import { batchNorm2d, batchNorm2dBackward } from "./norm.ts";
 import { dropout, dropoutBackward } from "./dropout.ts";
+import { rand, randn } from "./init.ts";
 import {
   adaptiveAvgPool2d,
   adaptiveAvgPool2dBackward,
@@ -102,6 +103,8 @@ export const ops = {
   batchNorm2dBackward,
   dropout,
   dropoutBackward,
+  rand,
+  randn,
   maxPool1d,
   maxPool2d,
   maxPool1dBackward,
