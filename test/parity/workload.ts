@@ -129,6 +129,17 @@ export function runWorkload(engine: Engine, dtype: "float32" | "float64"): Recor
     record("batchNorm2dBackward dx", g.dx);
     record("batchNorm2dBackward dweight", g.dweight!);
     record("batchNorm2dBackward dbias", g.dbias!);
+
+    // Initial weights: seeded Kaiming uniform of a conv weight (Philox uniforms, the bound and
+    // the affine map in f64) and seeded normals (Box–Muller in wasm: the stdlib's log, cos and
+    // sin, which must give the same bits in every runtime); 500 and 203 elements.
+    const kw = engine.init.kaimingUniform(engine.zeros([20, 1, 5, 5], dtype), { seed: 20250 });
+    record("init.kaimingUniform([20,1,5,5], seed 20250)", kw);
+    record(
+      "init.kaimingNormal([20,1,5,5], fanOut, seed 20251)",
+      engine.init.kaimingNormal(engine.zeros([20, 1, 5, 5], dtype), { mode: "fanOut", seed: 20251 }),
+    );
+    record("randn([7,29], seed 2^40 + 3)", engine.randn([7, 29], { seed: 2 ** 40 + 3, dtype }));
   });
   return out;
 }
