@@ -16,6 +16,20 @@ import { bytesPerElement, type FloatDType, type Tensor, type TypedArrayFor } fro
 import { floatTensor, fmt, liveTensor, opError, options, showValue } from "./_validate.ts";
 import { ParameterStore } from "./params.ts";
 
+/**
+ * b^t for an integer t ≥ 0 by squaring: a fixed sequence of IEEE multiplications, so every
+ * runtime gets the same bits (`**` and Math.pow are not correctly rounded, and V8 versions
+ * differ: float64 Adam steps in Node 20 and Deno 2.9 diverged through them).
+ */
+function powInt(b: number, t: number): number {
+  let r = 1, x = b;
+  for (let e = t; e > 0; e = Math.floor(e / 2)) {
+    if (e % 2 === 1) r *= x;
+    x *= x;
+  }
+  return r;
+}
+
 /** What an optimizer updates: a parameter store, or an array of separately allocated tensors of one dtype. */
 export type OptimParams = ParameterStore | readonly Tensor[];
 
@@ -413,7 +427,7 @@ export class Adam extends Optimizer {
   /** @internal */
   protected kernel(t: number, lr: number): StepKernel {
     const [b1, b2] = this.betas, wd = this.weightDecay;
-    const negStep = -(lr / (1 - b1 ** t)), bc2sqrt = Math.sqrt(1 - b2 ** t);
+    const negStep = -(lr / (1 - powInt(b1, t))), bc2sqrt = Math.sqrt(1 - powInt(b2, t));
     const l2 = this.decoupled ? 0 : wd, decay = this.decoupled ? 1 - lr * wd : 1;
     const ams = this.amsgrad ? 1 : 0, max = this.maximize ? 1 : 0, eps = this.eps;
     return (k, n, p, g, s) =>

@@ -140,6 +140,32 @@ export function runWorkload(engine: Engine, dtype: "float32" | "float64"): Recor
       engine.init.kaimingNormal(engine.zeros([20, 1, 5, 5], dtype), { mode: "fanOut", seed: 20251 }),
     );
     record("randn([7,29], seed 2^40 + 3)", engine.randn([7, 29], { seed: 2 ** 40 + 3, dtype }));
+
+    // Ten Adam steps (and AdamW, SGD with nesterov momentum) over a parameter store of odd
+    // shapes, seeded initial weights, gradients from a fixed pattern scaled per step: the bias
+    // corrections and square roots must give the same bits in every runtime.
+    const shapes = [[20, 1, 5, 5], [20], [3, 7]];
+    for (
+      const [name, make] of [
+        ["adam", (p: ParamStore) => engine.optim.adam(p, { lr: 2e-3, amsgrad: true, weightDecay: 1e-4 })],
+        ["adamw", (p: ParamStore) => engine.optim.adamw(p, { lr: 1e-3 })],
+        ["sgd", (p: ParamStore) => engine.optim.sgd(p, { lr: 0.1, momentum: 0.9, nesterov: true })],
+      ] as const
+    ) {
+      const store = engine.parameters(shapes, { dtype });
+      store.params.forEach((t, i) => engine.init.kaimingUniform(t, { seed: 20260 + i, fanIn: 25 }));
+      const opt = make(store);
+      const g = pattern(store.gradSlab.size, 131, 7);
+      for (let step = 1; step <= 10; step++) {
+        store.gradSlab.data.set(g.map((v) => v / step));
+        opt.step();
+      }
+      record(`10 ${name} steps over a store of [20,1,5,5], [20], [3,7]`, store.slab);
+      opt.dispose();
+      store.dispose();
+    }
   });
   return out;
 }
+
+type ParamStore = ReturnType<Engine["parameters"]>;
