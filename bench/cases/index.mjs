@@ -9,7 +9,8 @@ import { convCases2d } from "./conv.mjs";
 import { gemmCases } from "./gemm.mjs";
 import { nnCases } from "./nn.mjs";
 import { normCases } from "./norm.mjs";
+import { optimCases } from "./optim.mjs";
 import { poolCases2d } from "./pool.mjs";
 
 /** @type {import("../harness.mjs").BenchCase[]} */
-export const cases = [...gemmCases, ...convCases2d, ...poolCases2d, ...nnCases, ...normCases, ...allocCases];
+export const cases = [...gemmCases, ...convCases2d, ...poolCases2d, ...nnCases, ...normCases, ...optimCases, ...allocCases];

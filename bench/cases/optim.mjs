@@ -1,0 +1,67 @@
+/**
+ * Optimizer steps over one parameter slab: Adam, AdamW and SGD with momentum on 1M and 10M f32
+ * parameters, one kernel call per step. Memory-bound: `flops` is set to the bytes a step moves
+ * (Adam and AdamW read p, g, m, v and write p, m, v: 7 arrays; SGD-momentum 5), so the GB/s
+ * column reads against the copy probe. Peer: tf.train.adam / tf.train.momentum on the same
+ * total held as a model-like list of 20 variables (tfjs-wasm).
+ *
+ * @module
+ */
+import { randomData } from "./data.mjs";
+
+/** @typedef {import("../harness.mjs").BenchCase} BenchCase */
+
+/**
+ * @param {"adam" | "adamw" | "sgd"} kind
+ * @param {number} n Parameters.
+ * @returns {BenchCase}
+ */
+function optimCase(kind, n) {
+  const arrays = kind === "sgd" ? 5 : 7;
+  const label = n >= 1e6 ? `${n / (1 << 20)}M` : String(n);
+  return {
+    name: `optim ${kind} step ${label} params`,
+    group: "optim",
+    note: `${arrays} arrays of ${n} f32 moved per step (${((arrays * 4 * n) / 1e6).toFixed(0)} MB)`,
+    flops: arrays * 4 * n,
+    setup(e) {
+      const store = e.parameters([[n]]);
+      store.params[0].data.set(randomData(n, 1));
+      store.grads[0].data.set(randomData(n, 2));
+      const opt = kind === "sgd"
+        ? e.optim.sgd(store, { lr: 1e-3, momentum: 0.9 })
+        : kind === "adam"
+        ? e.optim.adam(store, { lr: 1e-3 })
+        : e.optim.adamw(store, { lr: 1e-3 });
+      return { run: () => opt.step(), dispose: () => (opt.dispose(), store.dispose()) };
+    },
+    peers: kind === "adamw" ? {} : {
+      /** @param {any} tf */
+      tfjsWasm: (tf) => {
+        const per = Math.ceil(n / 20);
+        const vars = Array.from(
+          { length: 20 },
+          (_, i) => tf.variable(tf.tensor1d(randomData(per, 10 + i)), true, `v${i}`),
+        );
+        const grads = Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor1d(randomData(per, 40 + i))]));
+        const opt = kind === "sgd" ? tf.train.momentum(1e-3, 0.9) : tf.train.adam(1e-3);
+        return {
+          run: () => opt.applyGradients(grads),
+          dispose: () => {
+            opt.dispose();
+            tf.dispose([...vars, ...Object.values(grads)]);
+          },
+        };
+      },
+    },
+  };
+}
+
+/** @type {BenchCase[]} */
+export const optimCases = [
+  optimCase("adam", 1 << 20),
+  optimCase("adamw", 1 << 20),
+  optimCase("sgd", 1 << 20),
+  optimCase("adam", 10 << 20),
+  optimCase("sgd", 10 << 20),
+];
