@@ -57,8 +57,37 @@ function optimCase(kind, n) {
   };
 }
 
+/**
+ * Normal draws (Box–Muller on Philox uniforms in wasm) against tf.randomNormal; `flops` counts
+ * one per draw, so the GFLOP/s column reads as billions of draws per second.
+ *
+ * @param {number} n
+ * @returns {BenchCase}
+ */
+function randnCase(n) {
+  return {
+    name: `init randn ${n / (1 << 20)}M draws`,
+    group: "init",
+    note: `${n} normal draws into a float32 tensor`,
+    flops: n,
+    setup(e) {
+      const t = e.zeros([n]);
+      let seed = 1;
+      return { run: () => e.init.normal(t, { seed: seed++ }), dispose: () => t.dispose() };
+    },
+    peers: {
+      /** @param {any} tf */
+      tfjsWasm: (tf) => {
+        let seed = 1;
+        return { run: () => tf.randomNormal([n], 0, 1, "float32", seed++).dispose() };
+      },
+    },
+  };
+}
+
 /** @type {BenchCase[]} */
 export const optimCases = [
+  randnCase(1 << 20),
   optimCase("adam", 1 << 20),
   optimCase("adamw", 1 << 20),
   optimCase("sgd", 1 << 20),
