@@ -22,35 +22,12 @@ import math
 import os
 import random
 
+from fixture_rng import MASK, mulberry32, quantized  # noqa: F401 (shared with the tests)
 import torch
 import torch.nn.functional as F
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "fixtures", "pool.json")
-MASK = 0xFFFFFFFF
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
-
-def mulberry32(seed):
-    """The same generator as rng() in test/_util/reference.ts, bit for bit."""
-    state = seed & MASK
-
-    def imul(a, b):
-        return (a * b) & MASK
-
-    def nxt():
-        nonlocal state
-        state = (state + 0x6D2B79F5) & MASK
-        t = state
-        t = imul(t ^ (t >> 15), t | 1)
-        t ^= (t + imul(t ^ (t >> 7), t | 61)) & MASK
-        return ((t ^ (t >> 14)) & MASK) / 4294967296
-
-    return nxt
-
-
-def quantized(n, seed):
-    r = mulberry32(seed)
-    return [(math.floor(r() * 64) - 32) / 32 for _ in range(n)]
 
 
 def enc(values):
