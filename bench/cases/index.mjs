@@ -13,4 +13,12 @@ import { optimCases } from "./optim.mjs";
 import { poolCases2d } from "./pool.mjs";
 
 /** @type {import("../harness.mjs").BenchCase[]} */
-export const cases = [...gemmCases, ...convCases2d, ...poolCases2d, ...nnCases, ...normCases, ...optimCases, ...allocCases];
+export const cases = [
+  ...gemmCases,
+  ...convCases2d,
+  ...poolCases2d,
+  ...nnCases,
+  ...normCases,
+  ...optimCases,
+  ...allocCases,
+];
