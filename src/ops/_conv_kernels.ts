@@ -17,19 +17,18 @@ function writeGeometry(rt: Runtime, g: ConvGeometry): number {
   return slot;
 }
 
-type Workspaced = "convForward" | "convBackwardData" | "convBackwardFilter";
-
-/** Runs `kernel` for geometry `g` with scratch of its workspace size; `args(work)` follow the descriptor. */
+/**
+ * Writes `g`, allocates `workspace(slot)` bytes of scratch, runs `run(slot, work)`, frees the
+ * scratch (between the kernels of one op, each with its own scratch).
+ */
 function runWithScratch(
   call: OpCall,
-  dtype: FloatDType,
-  kernel: Workspaced,
   g: ConvGeometry,
+  workspace: (slot: number) => number,
   run: (slot: number, work: number) => void,
 ): void {
-  const K = call.rt.kernelsFor(dtype);
   const slot = writeGeometry(call.rt, g);
-  const work = call.scratch(K[`${kernel}Workspace`](slot));
+  const work = call.scratch(workspace(slot));
   run(slot, work);
   call.freeScratch(work);
 }
@@ -49,9 +48,8 @@ export function convForward(
   const K = call.rt.kernelsFor(dtype);
   runWithScratch(
     call,
-    dtype,
-    "convForward",
     g,
+    K.convForwardWorkspace,
     (slot, work) => K.convForward(slot, x, w, bias, y, work, relu ? 1 : 0, accumulate ? 1 : 0),
   );
 }
@@ -70,9 +68,8 @@ export function convBackwardData(
   const K = call.rt.kernelsFor(dtype);
   runWithScratch(
     call,
-    dtype,
-    "convBackwardData",
     g,
+    K.convBackwardDataWorkspace,
     (slot, work) => K.convBackwardData(slot, dy, w, bias, dx, work, accumulate ? 1 : 0),
   );
 }
@@ -91,9 +88,8 @@ export function convBackwardFilter(
   const K = call.rt.kernelsFor(dtype);
   runWithScratch(
     call,
-    dtype,
-    "convBackwardFilter",
     g,
+    K.convBackwardFilterWorkspace,
     (slot, work) => K.convBackwardFilter(slot, dy, x, dw, db, work, accumulate ? 1 : 0),
   );
 }

@@ -3,7 +3,7 @@
 // not share memory with an operand the kernel still reads.
 import type { Runtime } from "../engine/runtime.ts";
 import { bytesPerElement, type Tensor } from "../engine/tensor.ts";
-import { floatTensor, fmt, opError } from "./_validate.ts";
+import { floatTensor, fmt, opError, sameShapes } from "./_validate.ts";
 
 /**
  * Checks `t` as the output `arg`: shape `shape` (`what` names it in the error, e.g. "the
@@ -23,7 +23,7 @@ export function outTensor(
   if (out.dtype !== dtype) {
     throw opError(op, arg, `must have the dtype of '${like}' (${dtype})`, `current dtype is ${out.dtype}`);
   }
-  if (out.shape.length !== shape.length || out.shape.some((d, i) => d !== shape[i])) {
+  if (!sameShapes(out.shape, shape)) {
     throw opError(op, arg, `must have ${what} ${fmt(shape)}`, `current shape is ${fmt(out.shape)}`);
   }
   return out;

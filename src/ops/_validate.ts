@@ -39,6 +39,23 @@ export function liveTensor(rt: Runtime, op: string, arg: string, t: unknown): Te
   return t;
 }
 
+/** Whether two shapes are equal. */
+export function sameShapes(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** Checks that tensor `arg` has the shape of tensor `other` (a gradient and its forward operand). */
+export function sameShape(op: string, arg: string, t: Tensor, other: string, u: Tensor): void {
+  if (!sameShapes(t.shape, u.shape)) {
+    throw opError(
+      op,
+      arg,
+      `must have the shape of '${other}'`,
+      `'${arg}' is ${fmt(t.shape)}, '${other}' is ${fmt(u.shape)}`,
+    );
+  }
+}
+
 /** Checks that two tensors share a dtype. */
 export function sameDtype<D extends DType>(op: string, a: string, ta: Tensor<D>, b: string, tb: Tensor): D {
   if (ta.dtype !== tb.dtype) {
@@ -71,6 +88,34 @@ export function boolOption(op: string, name: string, v: unknown, dflt: boolean):
   if (v === undefined) return dflt;
   if (typeof v !== "boolean") throw opError(op, name, "must be a boolean", `current value is ${showValue(v)}`);
   return v;
+}
+
+/** Which of dx, dw, db a backward op computes; a skipped one is returned as `null`. */
+export interface GradientNeeds {
+  /** The input gradient. @default {true} */
+  dx?: boolean;
+  /** The weight gradient. @default {true} */
+  dw?: boolean;
+  /** The bias gradient. @default {true} */
+  db?: boolean;
+}
+
+/** Checks a backward op's `needs`: undefined, null or an object with only dx, dw, db; each defaults to true. */
+export function gradientNeeds(op: string, v: unknown): Required<GradientNeeds> {
+  const needs = (v ?? {}) as Record<string, unknown>;
+  if (typeof needs !== "object" || Array.isArray(needs)) {
+    throw opError(op, "needs", "must be an object", `current value is ${showValue(v)}`);
+  }
+  for (const k of Object.keys(needs)) {
+    if (k !== "dx" && k !== "dw" && k !== "db") {
+      throw opError(op, "needs", `has an unknown key '${k}'`, "known keys are dx, dw, db");
+    }
+  }
+  return {
+    dx: boolOption(op, "needs.dx", needs.dx, true),
+    dw: boolOption(op, "needs.dw", needs.dw, true),
+    db: boolOption(op, "needs.db", needs.db, true),
+  };
 }
 
 /** Checks a shape: an array of non-negative safe integers. */

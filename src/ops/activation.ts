@@ -9,7 +9,7 @@ import type { EngineCore } from "../engine/engine.ts";
 import type { FloatKernels } from "../engine/kernels.ts";
 import type { Runtime } from "../engine/runtime.ts";
 import type { DType, Tensor } from "../engine/tensor.ts";
-import { floatTensor, fmt, numberArg, opError, options, sameDtype, showValue } from "./_validate.ts";
+import { floatTensor, numberArg, opError, options, sameDtype, sameShape, showValue } from "./_validate.ts";
 
 type Forward = "leakyRelu" | "sigmoid" | "tanh" | "gelu" | "geluTanh";
 type Backward = "reluGrad" | "leakyReluGrad" | "sigmoidGrad" | "tanhGrad" | "geluGrad" | "geluTanhGrad";
@@ -50,14 +50,7 @@ function backward(
   const tdy = floatTensor(rt, op, "dy", dy);
   const tv = floatTensor(rt, op, vName, v);
   const dtype = sameDtype(op, vName, tv, "dy", tdy);
-  if (tdy.shape.length !== tv.shape.length || tdy.shape.some((d, i) => d !== tv.shape[i])) {
-    throw opError(
-      op,
-      "dy",
-      `must have the shape of '${vName}'`,
-      `'dy' is ${fmt(tdy.shape)}, '${vName}' is ${fmt(tv.shape)}`,
-    );
-  }
+  sameShape(op, "dy", tdy, vName, tv);
   return rt.run(op, (call) => {
     const dx = call.output(tv.shape, dtype);
     if (dx.size > 0) rt.kernelsFor(dtype)[kernel](tv.size, tdy.ptr, tv.ptr, dx.ptr, slope);

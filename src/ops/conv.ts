@@ -18,7 +18,18 @@ import {
 } from "./_conv_args.ts";
 import { convBackwardData, convBackwardFilter, convBiasGrad, convForward } from "./_conv_kernels.ts";
 import { noOverlap, outTensor } from "./_out.ts";
-import { boolOption, floatTensor, fmt, opError, options, sameDtype, showValue } from "./_validate.ts";
+import {
+  boolOption,
+  floatTensor,
+  fmt,
+  type GradientNeeds,
+  gradientNeeds,
+  opError,
+  options,
+  sameDtype,
+  sameShapes,
+  showValue,
+} from "./_validate.ts";
 
 export type { ConvPadding } from "./_conv_args.ts";
 
@@ -37,14 +48,7 @@ export interface ConvOptions {
 }
 
 /** Which gradients `conv*Backward` computes; a skipped one is returned as `null`. */
-export interface ConvNeeds {
-  /** The input gradient. @default {true} */
-  dx?: boolean;
-  /** The weight gradient. @default {true} */
-  dw?: boolean;
-  /** The bias gradient. @default {true} */
-  db?: boolean;
-}
+export type ConvNeeds = GradientNeeds;
 
 /** Tensors to write gradients into (and return) instead of new ones, each of its gradient's shape and dtype. */
 export interface ConvGradientOut {
@@ -139,20 +143,6 @@ function biasArg(rt: Runtime, op: string, b: unknown, x: Tensor, channels: numbe
   return tb;
 }
 
-/** Checks `needs`: undefined, or an object with only the keys dx, dw, db. */
-function needsArg(op: string, v: unknown): ConvNeeds {
-  if (v === undefined || v === null) return {};
-  if (typeof v !== "object" || Array.isArray(v)) {
-    throw opError(op, "needs", "must be an object", `current value is ${showValue(v)}`);
-  }
-  for (const k of Object.keys(v)) {
-    if (k !== "dx" && k !== "dw" && k !== "db") {
-      throw opError(op, "needs", `has an unknown key '${k}'`, "known keys are dx, dw, db");
-    }
-  }
-  return v as ConvNeeds;
-}
-
 /** The output shape `[N, O, *out]` of a geometry. */
 function outputShape(g: ConvGeometry, rank: ConvRank): number[] {
   return [g.n, g.o, ...spatial(g.output, rank)];
@@ -206,7 +196,7 @@ function convBackwardN(
 ): ConvGradients {
   const OP = opName("conv", rank, "Backward");
   const o = options<ConvBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, ...GRADIENT_KEYS]);
-  const want = wanted(OP, o.needs);
+  const want = gradientNeeds(OP, o.needs);
   const acc = boolOption(OP, "accumulate", o.accumulate, false);
   const { tdy, tx, tw, dtype } = gradientOperands(rt, OP, dy, x, w);
   const g = convGeometry(OP, rank, tx.shape, tw.shape, o);
@@ -223,16 +213,6 @@ function convBackwardN(
   });
 }
 
-/** The gradients asked for by `needs` (each defaults to true). */
-function wanted(op: string, v: unknown): Required<ConvNeeds> {
-  const needs = needsArg(op, v);
-  return {
-    dx: boolOption(op, "needs.dx", needs.dx, true),
-    dw: boolOption(op, "needs.dw", needs.dw, true),
-    db: boolOption(op, "needs.db", needs.db, true),
-  };
-}
-
 /** Checks dy, x and w of a backward op: float tensors of one dtype. */
 function gradientOperands(rt: Runtime, op: string, dy: Tensor, x: Tensor, w: Tensor) {
   const tdy = floatTensor(rt, op, "dy", dy);
@@ -245,7 +225,7 @@ function gradientOperands(rt: Runtime, op: string, dy: Tensor, x: Tensor, w: Ten
 
 /** dy must have the forward's output shape. */
 function checkDy(op: string, tdy: Tensor, yShape: readonly number[], tx: Tensor, tw: Tensor): void {
-  if (tdy.shape.length !== yShape.length || tdy.shape.some((d, i) => d !== yShape[i])) {
+  if (!sameShapes(tdy.shape, yShape)) {
     throw opError(
       op,
       "dy",
@@ -373,7 +353,7 @@ function convTransposeBackwardN(
 ): ConvGradients {
   const OP = opName("convTranspose", rank, "Backward");
   const o = options<ConvTransposeBackwardOptions>(OP, opts, [...GEOMETRY_KEYS, "outputPadding", ...GRADIENT_KEYS]);
-  const want = wanted(OP, o.needs);
+  const want = gradientNeeds(OP, o.needs);
   const acc = boolOption(OP, "accumulate", o.accumulate, false);
   const { tdy, tx, tw, dtype } = gradientOperands(rt, OP, dy, x, w);
   const g = convTransposeGeometry(OP, rank, tx.shape, tw.shape, o);

@@ -9,7 +9,7 @@ import type { EngineCore } from "../engine/engine.ts";
 import type { Runtime } from "../engine/runtime.ts";
 import type { DType, Tensor } from "../engine/tensor.ts";
 import { drawRange, seedArg } from "./_random.ts";
-import { boolOption, floatTensor, fmt, opError, options, sameDtype, showValue } from "./_validate.ts";
+import { boolOption, floatTensor, opError, options, sameDtype, sameShape, showValue } from "./_validate.ts";
 
 /** Options of `dropout`. */
 export interface DropoutOptions {
@@ -144,9 +144,7 @@ export function dropoutBackward<D extends DType>(
   const tdy = floatTensor(rt, OP, "dy", dy);
   const tm = floatTensor(rt, OP, "mask", mask);
   const dtype = sameDtype(OP, "dy", tdy, "mask", tm);
-  if (tm.shape.length !== tdy.shape.length || tm.shape.some((d, i) => d !== tdy.shape[i])) {
-    throw opError(OP, "mask", "must have the shape of 'dy'", `'mask' is ${fmt(tm.shape)}, 'dy' is ${fmt(tdy.shape)}`);
-  }
+  sameShape(OP, "mask", tm, "dy", tdy);
   const prob = pArg(OP, p);
   return rt.run(OP, (call) => {
     const dx = call.output(tdy.shape, dtype);

@@ -330,14 +330,9 @@ export function normal<T extends Tensor<FloatDType>>(this: EngineCore, tensor: T
  * ```
  */
 export function xavierUniform<T extends Tensor<FloatDType>>(this: EngineCore, tensor: T, opts?: XavierOptions): T {
-  const OP = "init.xavierUniform";
   const rt = this.runtime;
-  const o = options<XavierOptions>(OP, opts, ["gain", "seed", "fanIn", "fanOut"]);
-  const t = floatTensor(rt, OP, "tensor", tensor);
-  const g = nonNegArg(OP, "gain", o.gain, 1);
-  const f = fans(OP, t, o, "both");
-  const seed = seedArg(OP, o.seed);
-  const bound = Math.sqrt(3) * (g * Math.sqrt(2 / (f.fanIn + f.fanOut)));
+  const { t, std, seed } = xavierArgs(rt, "init.xavierUniform", tensor, opts);
+  const bound = Math.sqrt(3) * std;
   fillUniform(rt, t, -bound, bound, seed);
   return tensor;
 }
@@ -361,18 +356,28 @@ export function xavierUniform<T extends Tensor<FloatDType>>(this: EngineCore, te
  * ```
  */
 export function xavierNormal<T extends Tensor<FloatDType>>(this: EngineCore, tensor: T, opts?: XavierOptions): T {
-  const OP = "init.xavierNormal";
   const rt = this.runtime;
-  const o = options<XavierOptions>(OP, opts, ["gain", "seed", "fanIn", "fanOut"]);
-  const t = floatTensor(rt, OP, "tensor", tensor);
-  const g = nonNegArg(OP, "gain", o.gain, 1);
-  const f = fans(OP, t, o, "both");
-  const seed = seedArg(OP, o.seed);
-  fillNormal(rt, t, 0, g * Math.sqrt(2 / (f.fanIn + f.fanOut)), seed);
+  const { t, std, seed } = xavierArgs(rt, "init.xavierNormal", tensor, opts);
+  fillNormal(rt, t, 0, std, seed);
   return tensor;
 }
 
-/** Checks the Kaiming options; returns the fan, gain and seed. */
+/** Checks the Xavier options; returns the tensor, σ = gain·√(2/(fanIn + fanOut)) and the seed. */
+function xavierArgs(
+  rt: Runtime,
+  op: string,
+  tensor: unknown,
+  opts: unknown,
+): { t: Tensor<FloatDType>; std: number; seed: number | undefined } {
+  const o = options<XavierOptions>(op, opts, ["gain", "seed", "fanIn", "fanOut"]);
+  const t = floatTensor(rt, op, "tensor", tensor);
+  const g = nonNegArg(op, "gain", o.gain, 1);
+  const f = fans(op, t, o, "both");
+  const seed = seedArg(op, o.seed);
+  return { t, std: g * Math.sqrt(2 / (f.fanIn + f.fanOut)), seed };
+}
+
+/** Checks the Kaiming options; returns the tensor, σ = gain/√fan and the seed. */
 function kaimingArgs(
   rt: Runtime,
   op: string,

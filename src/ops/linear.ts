@@ -5,17 +5,10 @@
  */
 import type { EngineCore } from "../engine/engine.ts";
 import type { DType, Tensor } from "../engine/tensor.ts";
-import { boolOption, floatTensor, fmt, opError, options, sameDtype, showValue } from "./_validate.ts";
+import { floatTensor, fmt, type GradientNeeds, gradientNeeds, opError, options, sameDtype } from "./_validate.ts";
 
 /** Which gradients `linearBackward` computes; a skipped one is null. */
-export interface LinearNeeds {
-  /** @default {true} */
-  dx?: boolean;
-  /** @default {true} */
-  dw?: boolean;
-  /** @default {true} */
-  db?: boolean;
-}
+export type LinearNeeds = GradientNeeds;
 
 /** Options of `linearBackward`. */
 export interface LinearBackwardOptions {
@@ -136,20 +129,7 @@ export function linearBackward<D extends DType>(
 ): LinearGradients<D> {
   const OP = "linearBackward";
   const o = options<LinearBackwardOptions>(OP, opts, ["needs"]);
-  const needs = (o.needs ?? {}) as Record<string, unknown>;
-  if (typeof needs !== "object" || needs === null || Array.isArray(needs)) {
-    throw opError(OP, "needs", "must be an object", `current value is ${showValue(o.needs)}`);
-  }
-  for (const key of Object.keys(needs)) {
-    if (key !== "dx" && key !== "dw" && key !== "db") {
-      throw opError(OP, "needs", `has an unknown key '${key}'`, "known keys are dx, dw, db");
-    }
-  }
-  const want = {
-    dx: boolOption(OP, "needs.dx", needs.dx, true),
-    dw: boolOption(OP, "needs.dw", needs.dw, true),
-    db: boolOption(OP, "needs.db", needs.db, true),
-  };
+  const want = gradientNeeds(OP, o.needs);
   const { rt, tx, tw, dtype, n, k, m } = operands(this, OP, x, w);
   const tdy = floatTensor(rt, OP, "dy", dy);
   sameDtype(OP, "x", tx, "dy", tdy);

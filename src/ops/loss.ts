@@ -7,7 +7,7 @@
 import type { EngineCore } from "../engine/engine.ts";
 import type { Runtime } from "../engine/runtime.ts";
 import type { DType, Tensor } from "../engine/tensor.ts";
-import { floatTensor, fmt, liveTensor, opError, options, sameDtype, showValue } from "./_validate.ts";
+import { floatTensor, fmt, liveTensor, opError, options, sameDtype, sameShapes, showValue } from "./_validate.ts";
 
 /** A loss and its gradient with respect to the prediction (the shape of the prediction). */
 export interface LossResult<D extends DType = DType> {
@@ -173,7 +173,7 @@ export function mseLoss<D extends DType>(
   const p = floatTensor(rt, OP, "pred", pred);
   const t = floatTensor(rt, OP, "target", target);
   sameDtype(OP, "pred", p, "target", t);
-  if (p.shape.length !== t.shape.length || p.shape.some((d, i) => d !== t.shape[i])) {
+  if (!sameShapes(p.shape, t.shape)) {
     throw opError(
       OP,
       "target",

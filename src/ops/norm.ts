@@ -7,7 +7,7 @@ import type { EngineCore } from "../engine/engine.ts";
 import type { Runtime } from "../engine/runtime.ts";
 import type { DType, FloatDType, Tensor } from "../engine/tensor.ts";
 import { noOverlap } from "./_out.ts";
-import { boolOption, floatTensor, fmt, opError, options, sameDtype, showValue } from "./_validate.ts";
+import { boolOption, floatTensor, fmt, opError, options, sameDtype, sameShape, showValue } from "./_validate.ts";
 
 /** Options of `batchNorm2d` and `batchNorm2dBackward`: the parameters, the running statistics, the mode. */
 export interface BatchNormOptions {
@@ -228,9 +228,7 @@ export function batchNorm2dBackward<D extends DType>(
   const tdy = floatTensor(rt, OP, "dy", dy);
   const a = checkArgs(rt, OP, x, options);
   sameDtype(OP, "x", a.tx, "dy", tdy);
-  if (tdy.shape.length !== a.tx.shape.length || tdy.shape.some((d, i) => d !== a.tx.shape[i])) {
-    throw opError(OP, "dy", "must have the shape of 'x'", `'dy' is ${fmt(tdy.shape)}, 'x' is ${fmt(a.tx.shape)}`);
-  }
+  sameShape(OP, "dy", tdy, "x", a.tx);
   return rt.run(OP, (call) => {
     const dx = call.output(a.tx.shape, a.dtype);
     const dweight = a.weight === null ? null : call.output([a.c], a.dtype);

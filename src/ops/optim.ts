@@ -13,7 +13,7 @@ import type { EngineCore } from "../engine/engine.ts";
 import type { FloatKernels } from "../engine/kernels.ts";
 import type { Runtime } from "../engine/runtime.ts";
 import { bytesPerElement, type FloatDType, type Tensor, type TypedArrayFor } from "../engine/tensor.ts";
-import { floatTensor, fmt, liveTensor, opError, options, showValue } from "./_validate.ts";
+import { boolOption, floatTensor, fmt, liveTensor, opError, options, sameShapes, showValue } from "./_validate.ts";
 import { ParameterStore } from "./params.ts";
 
 /**
@@ -128,12 +128,6 @@ function positive(op: string, name: string, v: unknown, dflt: number): number {
   if (typeof v !== "number" || !(v > 0)) {
     throw opError(op, name, "must be a positive number", `current value is ${showValue(v)}`);
   }
-  return v;
-}
-
-function flag(op: string, name: string, v: unknown): boolean {
-  if (v === undefined) return false;
-  if (typeof v !== "boolean") throw opError(op, name, "must be a boolean", `current value is ${showValue(v)}`);
   return v;
 }
 
@@ -266,7 +260,7 @@ abstract class Optimizer {
       ts.forEach(({ p, offset }, i) => {
         liveTensor(rt, op, `params[${i}]`, p);
         const g = floatTensor(rt, op, `grads[${i}]`, grads[i]);
-        if (g.dtype !== p.dtype || g.shape.length !== p.shape.length || g.shape.some((d, j) => d !== p.shape[j])) {
+        if (g.dtype !== p.dtype || !sameShapes(g.shape, p.shape)) {
           throw opError(
             op,
             `grads[${i}]`,
@@ -361,7 +355,7 @@ export class Sgd extends Optimizer {
     if (typeof dampening !== "number" || Number.isNaN(dampening)) {
       throw opError(op, "dampening", "must be a number", `current value is ${showValue(o.dampening)}`);
     }
-    const nesterov = flag(op, "nesterov", o.nesterov);
+    const nesterov = boolOption(op, "nesterov", o.nesterov, false);
     if (nesterov && (momentum <= 0 || dampening !== 0)) {
       throw opError(
         op,
@@ -371,7 +365,7 @@ export class Sgd extends Optimizer {
       );
     }
     const weightDecay = nonNegative(op, "weightDecay", o.weightDecay, 0);
-    const maximize = flag(op, "maximize", o.maximize);
+    const maximize = boolOption(op, "maximize", o.maximize, false);
     super(rt, op, params, lr, momentum !== 0 ? ["momentumBuffer"] : []);
     this.momentum = momentum;
     this.dampening = dampening;
@@ -414,7 +408,8 @@ export class Adam extends Optimizer {
     }
     const eps = positive(op, "eps", o.eps, 1e-8);
     const weightDecay = nonNegative(op, "weightDecay", o.weightDecay, decoupled ? 1e-2 : 0);
-    const amsgrad = flag(op, "amsgrad", o.amsgrad), maximize = flag(op, "maximize", o.maximize);
+    const amsgrad = boolOption(op, "amsgrad", o.amsgrad, false),
+      maximize = boolOption(op, "maximize", o.maximize, false);
     super(rt, op, params, lr, amsgrad ? ["expAvg", "expAvgSq", "maxExpAvgSq"] : ["expAvg", "expAvgSq"]);
     this.betas = Object.freeze([betas[0], betas[1]] as [number, number]);
     this.eps = eps;
@@ -485,7 +480,8 @@ export class Rmsprop extends Optimizer {
     const eps = positive(op, "eps", o.eps, 1e-8);
     const weightDecay = nonNegative(op, "weightDecay", o.weightDecay, 0);
     const momentum = nonNegative(op, "momentum", o.momentum, 0);
-    const centered = flag(op, "centered", o.centered), maximize = flag(op, "maximize", o.maximize);
+    const centered = boolOption(op, "centered", o.centered, false),
+      maximize = boolOption(op, "maximize", o.maximize, false);
     const names = ["squareAvg"];
     if (centered) names.push("gradAvg");
     if (momentum > 0) names.push("momentumBuffer");
@@ -534,7 +530,7 @@ export class Adagrad extends Optimizer {
     const weightDecay = nonNegative(op, "weightDecay", o.weightDecay, 0);
     const init = nonNegative(op, "initialAccumulatorValue", o.initialAccumulatorValue, 0);
     const eps = positive(op, "eps", o.eps, 1e-10);
-    const maximize = flag(op, "maximize", o.maximize);
+    const maximize = boolOption(op, "maximize", o.maximize, false);
     super(rt, op, params, lr, ["sum"], init);
     this.lrDecay = lrDecay;
     this.weightDecay = weightDecay;
@@ -738,7 +734,7 @@ export function clipGradNorm(
   if (normType !== 2 && normType !== Infinity) {
     throw opError(OP, "normType", "must be 2 or Infinity", `current value is ${showValue(o.normType)}`);
   }
-  const errorIfNonfinite = flag(OP, "errorIfNonfinite", o.errorIfNonfinite);
+  const errorIfNonfinite = boolOption(OP, "errorIfNonfinite", o.errorIfNonfinite, false);
   if (ts.length === 0) return 0;
   const dtype = ts[0].dtype, k = rt.kernelsFor(dtype), inf = normType === Infinity ? 1 : 0;
   const r = dtype === "float32" ? Math.fround : (x: number) => x;

@@ -19,7 +19,18 @@ import {
   poolOutputShape,
   type PoolRank,
 } from "./_pool_args.ts";
-import { boolOption, floatTensor, fmt, liveTensor, opError, options, shapeArg, showValue } from "./_validate.ts";
+import {
+  boolOption,
+  floatTensor,
+  fmt,
+  liveTensor,
+  opError,
+  options,
+  sameShape,
+  sameShapes,
+  shapeArg,
+  showValue,
+} from "./_validate.ts";
 
 /** Options of `maxPool1d` and `maxPool2d`. */
 export interface MaxPoolOptions {
@@ -150,14 +161,7 @@ function maxPoolBackwardN(rt: Runtime, rank: PoolRank, dy: Tensor, indices: Tens
       `current dtype is ${ti.dtype} with shape ${fmt(ti.shape)}`,
     );
   }
-  if (ti.shape.length !== tdy.shape.length || ti.shape.some((d, i) => d !== tdy.shape[i])) {
-    throw opError(
-      OP,
-      "indices",
-      "must have the shape of 'dy'",
-      `'indices' is ${fmt(ti.shape)}, 'dy' is ${fmt(tdy.shape)}`,
-    );
-  }
+  sameShape(OP, "indices", ti, "dy", tdy);
   const shape = backwardInput(OP, rank, tdy, inputShape);
   const { planes, input } = inputGeometry(shape, rank);
   const inPlane = input[0] * input[1];
@@ -213,7 +217,7 @@ function avgPoolN(rt: Runtime, rank: PoolRank, x: Tensor, opts: unknown): Tensor
 
 /** dy must have the forward output's shape for inputShape. */
 function checkDy(op: string, dy: Tensor, want: readonly number[], inputShape: readonly number[]): void {
-  if (dy.shape.length !== want.length || dy.shape.some((d, i) => d !== want[i])) {
+  if (!sameShapes(dy.shape, want)) {
     throw opError(
       op,
       "dy",

@@ -7,7 +7,7 @@
 import type { EngineCore } from "../engine/engine.ts";
 import type { Runtime } from "../engine/runtime.ts";
 import type { DType, Tensor } from "../engine/tensor.ts";
-import { floatTensor, fmt, opError, sameDtype, showValue } from "./_validate.ts";
+import { floatTensor, fmt, opError, sameDtype, sameShape, showValue } from "./_validate.ts";
 
 /** `dim` in [−rank, rank), normalised; a scalar has one dim of length 1, as in PyTorch. */
 function dimArg(op: string, dim: unknown, shape: readonly number[]): number {
@@ -44,9 +44,7 @@ function backward(rt: Runtime, op: string, dy: Tensor, y: Tensor, dim: number, l
   const tdy = floatTensor(rt, op, "dy", dy);
   const ty = floatTensor(rt, op, "y", y);
   const dtype = sameDtype(op, "y", ty, "dy", tdy);
-  if (tdy.shape.length !== ty.shape.length || tdy.shape.some((d, i) => d !== ty.shape[i])) {
-    throw opError(op, "dy", "must have the shape of 'y'", `'dy' is ${fmt(tdy.shape)}, 'y' is ${fmt(ty.shape)}`);
-  }
+  sameShape(op, "dy", tdy, "y", ty);
   const [outer, len, inner] = around(ty.shape, dimArg(op, dim, ty.shape));
   return rt.run(op, (call) => {
     const dx = call.output(ty.shape, dtype);
