@@ -174,6 +174,15 @@ const POOL_GEOM = [
   ["pw", "i32"],
 ];
 const AVG_RULE = [["includePad", "flag"], ["divisor", "i32"]];
+/** A diagnostic export telling which implementation a conv kernel runs for a geometry. */
+const route = (kernel, fn) => ({
+  name: `${kernel}_route`,
+  diagnostic: true,
+  doc: `The implementation ${kernel} runs for the geometry: a ROUTE_* value`,
+  args: [GEOM],
+  returns: "i32",
+  call: `${fn}<T>(geom)`,
+});
 const PEAK_ARGS = [["iters", "size"], ["buf", "ptr"], ["bytes", "size"]];
 const GEOM = ["geom", "ptr"];
 
@@ -316,30 +325,9 @@ export const KERNELS = [
     call: "convBackwardFilter<T>(geom, dy, x, dw, db, work, accumulate != 0)",
     workspace: { args: [GEOM], returns: "f64", call: "convBackwardFilterWorkspace<T>(geom)" },
   },
-  {
-    name: "conv_forward_route",
-    diagnostic: true,
-    doc: "The implementation conv_forward runs for the geometry: a ROUTE_* value",
-    args: [GEOM],
-    returns: "i32",
-    call: "convForwardRoute<T>(geom)",
-  },
-  {
-    name: "conv_backward_data_route",
-    diagnostic: true,
-    doc: "The implementation conv_backward_data runs for the geometry: a ROUTE_* value",
-    args: [GEOM],
-    returns: "i32",
-    call: "convBackwardDataRoute<T>(geom)",
-  },
-  {
-    name: "conv_backward_filter_route",
-    diagnostic: true,
-    doc: "The implementation conv_backward_filter runs for the geometry: a ROUTE_* value",
-    args: [GEOM],
-    returns: "i32",
-    call: "convBackwardFilterRoute<T>(geom)",
-  },
+  route("conv_forward", "convForwardRoute"),
+  route("conv_backward_data", "convBackwardDataRoute"),
+  route("conv_backward_filter", "convBackwardFilterRoute"),
   {
     name: "conv_tap_classes",
     diagnostic: true,
