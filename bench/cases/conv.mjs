@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { randomData } from "./data.mjs";
+import { randomData, toHwio, toNhwc } from "./data.mjs";
 import { onnxModel } from "../peers/onnx.mjs";
 import { ortRunner } from "../peers/ort.mjs";
 
@@ -56,39 +56,6 @@ function geometry(l) {
   const oh = Math.floor((l.h + top + bottom - l.k) / l.stride) + 1;
   const ow = Math.floor((l.w + left + right - l.k) / l.stride) + 1;
   return { top, bottom, left, right, oh, ow, cg: l.c / l.groups };
-}
-
-/**
- * `[n, c, h, w]` data in NHWC order.
- * @param {Float32Array} a @param {number} n @param {number} c @param {number} h @param {number} w
- */
-function toNhwc(a, n, c, h, w) {
-  const out = new Float32Array(a.length);
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + ch] = a[((b * c + ch) * h + y) * w + x];
-      }
-    }
-  }
-  return out;
-}
-
-/**
- * OIHW weights in HWIO order (for depthwise, `[C, 1, kH, kW]` becomes `[kH, kW, 1, C]`, the
- * same memory as tfjs's `[kH, kW, C, 1]`).
- * @param {Float32Array} a @param {number} o @param {number} i @param {number} kh @param {number} kw
- */
-function toHwio(a, o, i, kh, kw) {
-  const out = new Float32Array(a.length);
-  for (let oc = 0; oc < o; oc++) {
-    for (let ic = 0; ic < i; ic++) {
-      for (let y = 0; y < kh; y++) {
-        for (let x = 0; x < kw; x++) out[((y * kw + x) * i + ic) * o + oc] = a[((oc * i + ic) * kh + y) * kw + x];
-      }
-    }
-  }
-  return out;
 }
 
 /**

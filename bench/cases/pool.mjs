@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { randomData } from "./data.mjs";
+import { randomData, toNhwc } from "./data.mjs";
 
 /** @typedef {import("../harness.mjs").BenchCase} BenchCase */
 
@@ -29,22 +29,6 @@ import { randomData } from "./data.mjs";
  * @property {number} stride
  * @property {number} padding
  */
-
-/**
- * `[n, c, h, w]` data in NHWC order.
- * @param {Float32Array} a @param {number} n @param {number} c @param {number} h @param {number} w
- */
-function toNhwc(a, n, c, h, w) {
-  const out = new Float32Array(a.length);
-  for (let b = 0; b < n; b++) {
-    for (let ch = 0; ch < c; ch++) {
-      for (let y = 0; y < h; y++) {
-        for (let x = 0; x < w; x++) out[((b * h + y) * w + x) * c + ch] = a[((b * c + ch) * h + y) * w + x];
-      }
-    }
-  }
-  return out;
-}
 
 /**
  * The four cases of one layer.

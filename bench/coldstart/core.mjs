@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { randomData } from "../cases/data.mjs";
+import { randomData, toHwio } from "../cases/data.mjs";
 import { onnxModel } from "../peers/onnx.mjs";
 
 export const X_SHAPE = [1, 1, 28, 28], W_SHAPE = [20, 1, 5, 5], Y_SHAPE = [1, 20, 28, 28], PAD = 2;
@@ -42,19 +42,6 @@ export const LIBS = /** @type {const} */ (["simdnn", "tfjs-wasm", "ort"]);
  * @property {number} y0 y[0, 0, 0, 0] of the first call.
  * @property {number} y0Expected The same from a plain-JS reference.
  */
-
-/** @param {Float32Array} a @param {number} o @param {number} i @param {number} kh @param {number} kw */
-function oihwToHwio(a, o, i, kh, kw) {
-  const out = new Float32Array(a.length);
-  for (let oc = 0; oc < o; oc++) {
-    for (let ic = 0; ic < i; ic++) {
-      for (let y = 0; y < kh; y++) {
-        for (let x = 0; x < kw; x++) out[((y * kw + x) * i + ic) * o + oc] = a[((oc * i + ic) * kh + y) * kw + x];
-      }
-    }
-  }
-  return out;
-}
 
 /** y[0,0,0,0] by the definition (C = 1: x's NCHW is its NHWC). @param {Float32Array} x @param {Float32Array} w */
 function referenceY0(x, w) {
@@ -113,7 +100,7 @@ function prepare(lib, imp) {
     };
   }
   if (lib === "tfjs-wasm") {
-    const hwio = oihwToHwio(w, 20, 1, 5, 5); // x: C = 1, so NCHW and NHWC are the same memory
+    const hwio = toHwio(w, 20, 1, 5, 5); // x: C = 1, so NCHW and NHWC are the same memory
     return {
       y0,
       init: async () => {
