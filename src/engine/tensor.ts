@@ -158,8 +158,6 @@ function dimArg(op: string, arg: string, d: unknown, rank: number): number {
 export class Tensor<D extends DType = DType> {
   /** Dimensions, outermost first. */
   readonly shape: readonly number[];
-  /** Row-major strides in elements (always contiguous). */
-  readonly strides: readonly number[];
   /** Element type. */
   readonly dtype: D;
   /** Number of elements (the product of `shape`; 1 for a scalar). */
@@ -184,12 +182,16 @@ export class Tensor<D extends DType = DType> {
   constructor(owner: TensorOwner, storage: Storage<D>, offset: number, shape: readonly number[]) {
     this.#owner = owner;
     this.shape = Object.freeze(shape.slice());
-    this.strides = Object.freeze(contiguousStrides(shape));
     this.dtype = storage.dtype;
     this.size = shape.reduce((a, b) => a * b, 1);
     this.offset = offset;
     this.storage = storage;
     this.ptr = storage.ptr + offset * bytesPerElement(storage.dtype);
+  }
+
+  /** Row-major strides in elements (always contiguous, so derived from `shape` when asked). */
+  get strides(): readonly number[] {
+    return Object.freeze(contiguousStrides(this.shape));
   }
 
   /**
