@@ -63,3 +63,4 @@ export type {
   XavierOptions,
 } from "./ops/init.ts";
 export { hasRelaxedSimd } from "./engine/features.ts";
+export * as nn from "./nn/mod.ts";

@@ -43,3 +43,9 @@ export function drawRange(rt: Runtime, seed: number | undefined, n: number): Str
   const k1 = rt.seed === undefined ? ENGINE_K1 : Math.floor(rt.seed / TWO_32) + 2 ** 31;
   return { k0: k0 | 0, k1: k1 | 0, offLo: off % TWO_32 | 0, offHi: Math.floor(off / TWO_32) | 0 };
 }
+
+/** Re-keys the engine stream by `seed` and rewinds it (`engine.manualSeed`). */
+export function reseed(rt: Runtime, seed: number): void {
+  rt.seed = seed;
+  offsets.set(rt, 0);
+}

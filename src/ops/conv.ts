@@ -6,8 +6,8 @@
  * @module
  */
 import type { EngineCore } from "../engine/engine.ts";
-import type { OpCall, Runtime } from "../engine/runtime.ts";
-import { type DType, type FloatDType, Tensor } from "../engine/tensor.ts";
+import type { Runtime } from "../engine/runtime.ts";
+import type { DType, Tensor } from "../engine/tensor.ts";
 import {
   type ConvGeometry,
   convGeometry,
@@ -17,7 +17,7 @@ import {
   spatial,
 } from "./_conv_args.ts";
 import { convBackwardData, convBackwardFilter, convBiasGrad, convForward } from "./_conv_kernels.ts";
-import { noOverlap, outTensor } from "./_out.ts";
+import { allocGradients, givenGradients } from "./_out.ts";
 import {
   boolOption,
   floatTensor,
@@ -233,81 +233,6 @@ function checkDy(op: string, tdy: Tensor, yShape: readonly number[], tx: Tensor,
       `current shape is ${fmt(tdy.shape)}; 'x' is ${fmt(tx.shape)}, 'w' is ${fmt(tw.shape)}`,
     );
   }
-}
-
-type GradientShapes = Record<keyof ConvNeeds, readonly number[]>;
-const GRADIENTS = ["dx", "dw", "db"] as const;
-
-/**
- * Checks `out` and `accumulate`: `out` holds tensors for wanted gradients only, each live, of
- * this engine, of its gradient's shape and dtype, sharing memory with no operand and no other
- * `out` tensor; with `accumulate` every wanted gradient has one. Returns them (null = none).
- */
-function givenGradients(
-  rt: Runtime,
-  op: string,
-  v: unknown,
-  accumulate: boolean,
-  want: Required<ConvNeeds>,
-  shapes: GradientShapes,
-  dtype: FloatDType,
-  operands: readonly (readonly [string, Tensor])[],
-): ConvGradients {
-  const given: ConvGradients = { dx: null, dw: null, db: null };
-  let o: Record<string, unknown> = {};
-  if (v !== undefined && v !== null) {
-    // A tensor here is a likely mistake for { dx: tensor } etc.
-    if (typeof v !== "object" || Array.isArray(v) || v instanceof Tensor) {
-      throw opError(op, "out", "must be an object { dx?, dw?, db? } of tensors", `current value is ${showValue(v)}`);
-    }
-    o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
-      if (!(GRADIENTS as readonly string[]).includes(k)) {
-        throw opError(op, "out", `has an unknown key '${k}'`, "known keys are dx, dw, db");
-      }
-    }
-  }
-  for (const k of GRADIENTS) {
-    const t = o[k];
-    if (t === undefined || t === null) {
-      if (accumulate && want[k]) {
-        throw opError(
-          op,
-          `out.${k}`,
-          "must be a tensor when 'accumulate' is true",
-          `it is what the ${k} gradient is added into (or skip it with needs.${k}: false)`,
-        );
-      }
-      continue;
-    }
-    if (!want[k]) {
-      throw opError(op, `out.${k}`, `must be absent as needs.${k} is false`, `current value is ${showValue(t)}`);
-    }
-    const what = k === "dx" ? "the shape of 'x'" : k === "dw" ? "the shape of 'w'" : "the bias's shape";
-    given[k] = outTensor(rt, op, `out.${k}`, t, shapes[k], what, dtype, "x");
-  }
-  for (const k of GRADIENTS) {
-    const t = given[k];
-    if (t === null) continue;
-    const earlier = GRADIENTS.slice(0, GRADIENTS.indexOf(k)).map((j) => [`out.${j}`, given[j]] as const);
-    noOverlap(op, `out.${k}`, t, [...operands, ...earlier]);
-  }
-  return given;
-}
-
-/** The wanted gradients: the given tensors, and new outputs of `call` for the rest. */
-function allocGradients(
-  call: OpCall,
-  want: Required<ConvNeeds>,
-  shapes: GradientShapes,
-  dtype: FloatDType,
-  given: ConvGradients,
-): ConvGradients {
-  const out: ConvGradients = { ...given };
-  for (const k of GRADIENTS) {
-    if (want[k] && out[k] === null) out[k] = call.output(shapes[k], dtype);
-  }
-  return out;
 }
 
 /**

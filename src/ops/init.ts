@@ -11,7 +11,7 @@
 import type { EngineCore } from "../engine/engine.ts";
 import type { Runtime } from "../engine/runtime.ts";
 import type { FloatDType, Tensor } from "../engine/tensor.ts";
-import { drawRange, seedArg } from "./_random.ts";
+import { drawRange, reseed, seedArg } from "./_random.ts";
 import { floatTensor, fmt, liveTensor, opError, options, shapeArg, showValue } from "./_validate.ts";
 
 /** Options of `init.uniform`. */
@@ -518,6 +518,32 @@ export function randn<D extends FloatDType = "float32">(
   opts?: RandomTensorOptions<D>,
 ): Tensor<D> {
   return randomTensor(this, "randn", shape, opts, (rt, t, seed) => fillNormal(rt, t, 0, 1, seed));
+}
+
+/**
+ * Re-keys the engine's own random stream by `seed` and rewinds it (`torch.manual_seed`): the
+ * unseeded random ops (dropout, the initializers, `rand`, `randn`, layer initialization) then
+ * draw what an engine loaded with `load({ seed })` draws first.
+ *
+ * @param seed An integer in [0, 2^53).
+ * @throws {Error} On a bad seed.
+ * @example
+ * ```ts
+ * import { load } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * const engine = await load();
+ * engine.manualSeed(7);
+ * const a = Array.from(engine.rand([3]).data);
+ * engine.manualSeed(7);
+ * assert.deepStrictEqual(Array.from(engine.rand([3]).data), a);
+ * ```
+ */
+export function manualSeed(this: EngineCore, seed: number): void {
+  const s = seedArg("manualSeed", seed);
+  if (s === undefined) {
+    throw opError("manualSeed", "seed", "must be an integer in [0, 2^53)", "current value is undefined");
+  }
+  reseed(this.runtime, s);
 }
 
 /**

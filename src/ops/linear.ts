@@ -5,7 +5,17 @@
  */
 import type { EngineCore } from "../engine/engine.ts";
 import type { DType, Tensor } from "../engine/tensor.ts";
-import { floatTensor, fmt, type GradientNeeds, gradientNeeds, opError, options, sameDtype } from "./_validate.ts";
+import { allocGradients, givenGradients } from "./_out.ts";
+import {
+  boolOption,
+  floatTensor,
+  fmt,
+  type GradientNeeds,
+  gradientNeeds,
+  opError,
+  options,
+  sameDtype,
+} from "./_validate.ts";
 
 /** Which gradients `linearBackward` computes; a skipped one is null. */
 export type LinearNeeds = GradientNeeds;
@@ -14,6 +24,10 @@ export type LinearNeeds = GradientNeeds;
 export interface LinearBackwardOptions {
   /** Gradients to compute. @default {{ dx: true, dw: true, db: true }} */
   needs?: LinearNeeds;
+  /** Tensors to write the gradients into (and return) instead of new ones, as `conv2dBackward`'s. @default {{}} */
+  out?: { dx?: Tensor; dw?: Tensor; db?: Tensor };
+  /** Add each gradient into its `out` tensor instead of overwriting it (every computed one then needs one). @default {false} */
+  accumulate?: boolean;
 }
 
 /** The gradients of `sum(y · dy)` for `y = linear(x, w, b)`: the shapes of x, w and `[out]`. */
@@ -128,8 +142,9 @@ export function linearBackward<D extends DType>(
   opts?: LinearBackwardOptions,
 ): LinearGradients<D> {
   const OP = "linearBackward";
-  const o = options<LinearBackwardOptions>(OP, opts, ["needs"]);
+  const o = options<LinearBackwardOptions>(OP, opts, ["needs", "out", "accumulate"]);
   const want = gradientNeeds(OP, o.needs);
+  const acc = boolOption(OP, "accumulate", o.accumulate, false);
   const { rt, tx, tw, dtype, n, k, m } = operands(this, OP, x, w);
   const tdy = floatTensor(rt, OP, "dy", dy);
   sameDtype(OP, "x", tx, "dy", tdy);
@@ -141,36 +156,40 @@ export function linearBackward<D extends DType>(
       `current shape is ${fmt(tdy.shape)}; 'x' is ${fmt(tx.shape)}, 'w' is ${fmt(tw.shape)}`,
     );
   }
+  const shapes = { dx: [n, k], dw: [m, k], db: [m] };
+  const given = givenGradients(rt, OP, o.out, acc, want, shapes, dtype, [["dy", tdy], ["x", tx], ["w", tw]]);
   return rt.run(OP, (call) => {
     const K = rt.kernelsFor(dtype);
+    const a = acc ? 1 : 0;
     const gemm = (mm: number, nn: number, kk: number, run: (work: number) => void) => {
       const work = call.scratch(K.gemmWorkspace(mm, nn, kk));
       run(work);
       call.freeScratch(work);
     };
-    const dx = want.dx ? call.output([n, k], dtype) : null;
-    const dw = want.dw ? call.output([m, k], dtype) : null;
-    const db = want.db ? call.output([m], dtype) : null;
+    const { dx, dw, db } = allocGradients(call, want, shapes, dtype, given);
     // dx [n, k] = dy [n, m] · w [m, k]
     if (dx !== null && dx.size > 0) {
-      if (m === 0) dx.data.fill(0);
-      else gemm(n, k, m, (work) => K.gemm(1, n, k, m, tdy.ptr, m, 1, 0, tw.ptr, k, 1, 0, dx.ptr, k, 0, work, 0));
+      if (m === 0) {
+        if (!acc) dx.data.fill(0);
+      } else gemm(n, k, m, (work) => K.gemm(1, n, k, m, tdy.ptr, m, 1, 0, tw.ptr, k, 1, 0, dx.ptr, k, 0, work, a));
     }
     // dw [m, k] = dyᵀ [m, n] · x [n, k]
     if (dw !== null && dw.size > 0) {
-      if (n === 0) dw.data.fill(0);
-      else gemm(m, k, n, (work) => K.gemm(1, m, k, n, tdy.ptr, 1, m, 0, tx.ptr, k, 1, 0, dw.ptr, k, 0, work, 0));
+      if (n === 0) {
+        if (!acc) dw.data.fill(0);
+      } else gemm(m, k, n, (work) => K.gemm(1, m, k, n, tdy.ptr, 1, m, 0, tx.ptr, k, 1, 0, dw.ptr, k, 0, work, a));
     }
     // db [m] = 1ᵀ [1, n] · dy [n, m]: a GEMM against a row of ones.
     if (db !== null && db.size > 0) {
-      if (n === 0) db.data.fill(0);
-      else {
+      if (n === 0) {
+        if (!acc) db.data.fill(0);
+      } else {
         const bytes = n * (dtype === "float64" ? 8 : 4);
         const ones = call.scratch(bytes);
         (dtype === "float64"
           ? new Float64Array(rt.memory.buffer, ones, n)
           : new Float32Array(rt.memory.buffer, ones, n)).fill(1);
-        gemm(1, m, n, (work) => K.gemm(1, 1, m, n, ones, n, 1, 0, tdy.ptr, m, 1, 0, db.ptr, m, 0, work, 0));
+        gemm(1, m, n, (work) => K.gemm(1, 1, m, n, ones, n, 1, 0, tdy.ptr, m, 1, 0, db.ptr, m, 0, work, a));
         call.freeScratch(ones);
       }
     }

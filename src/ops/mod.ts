@@ -40,7 +40,7 @@ import {
 } from "./conv.ts";
 import { batchNorm2d, batchNorm2dBackward } from "./norm.ts";
 import { dropout, dropoutBackward } from "./dropout.ts";
-import { rand, randn } from "./init.ts";
+import { manualSeed, rand, randn } from "./init.ts";
 import {
   adaptiveAvgPool2d,
   adaptiveAvgPool2dBackward,
@@ -105,6 +105,7 @@ export const ops = {
   dropoutBackward,
   rand,
   randn,
+  manualSeed,
   maxPool1d,
   maxPool2d,
   maxPool1dBackward,

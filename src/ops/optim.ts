@@ -175,7 +175,7 @@ function targetsOf(rt: Runtime, op: string, params: unknown): { store: Parameter
 type StepKernel = (k: FloatKernels, n: number, p: number, g: number, state: number[]) => void;
 
 /** What SGD and Adam share: parameters, state slabs, lr, step count, state round trip, dispose. */
-abstract class Optimizer {
+export abstract class Optimizer {
   readonly #rt: Runtime;
   readonly #op: string;
   readonly #store: ParameterStore | null;
