@@ -63,3 +63,12 @@ export type {
   XavierOptions,
 } from "./ops/init.ts";
 export { hasRelaxedSimd } from "./engine/features.ts";
+export { decodeSafetensors, encodeSafetensors } from "./nn/safetensors.ts";
+export type {
+  DecodedSafetensor,
+  DecodedSafetensors,
+  EncodeSafetensorsOptions,
+  SafetensorsDType,
+  SafetensorsStoredDType,
+  SafetensorsTensor,
+} from "./nn/safetensors.ts";
