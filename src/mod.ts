@@ -64,3 +64,12 @@ export type {
 } from "./ops/init.ts";
 export { hasRelaxedSimd } from "./engine/features.ts";
 export * as nn from "./nn/mod.ts";
+export { decodeSafetensors, encodeSafetensors } from "./nn/safetensors.ts";
+export type {
+  DecodedSafetensor,
+  DecodedSafetensors,
+  EncodeSafetensorsOptions,
+  SafetensorsDType,
+  SafetensorsStoredDType,
+  SafetensorsTensor,
+} from "./nn/safetensors.ts";
