@@ -70,7 +70,7 @@ const examples = {};
 for (const m of readme.matchAll(/<!-- example: (\w+) ([\w.]+) -->\s*```\w*\n([\s\S]*?)```/g)) {
   (examples[m[1]] ??= {})[m[2]] = m[3];
 }
-const need = { node: ["main.js"], deno: ["main.ts"], browser: ["index.html", "main.js"] };
+const need = { node: ["main.js", "train.js"], deno: ["main.ts", "train.ts"], browser: ["index.html", "main.js"] };
 for (const [rt, files] of Object.entries(need)) {
   for (const f of files) {
     if (!examples[rt]?.[f]) {
@@ -89,6 +89,17 @@ function checkPrinted(label, out) {
     fail(`${label} printed ${JSON.stringify(out)}, expected "<build> Float32Array(4) [ ${PRODUCT} ]"`);
   } else ok(`${label}: ${m[0]}`);
 }
+
+// The training examples train XOR, save, load into a fresh model and predict.
+const trained = /^XOR: 0 1 1 0 \(loss ([\d.]+) -> ([\d.]+)\)$/m;
+function checkTrained(label, out) {
+  if (out === null) return;
+  const m = trained.exec(out);
+  if (!m || !(Number(m[2]) < Number(m[1]))) {
+    fail(`${label} printed ${JSON.stringify(out)}, expected "XOR: 0 1 1 0 (loss a -> b)", b < a`);
+  } else ok(`${label}: ${m[0]}`);
+}
+const TRAIN_FLAGS = ["--allow-read=.", "--allow-write=."];
 
 // --- 1. the tarball ----------------------------------------------------------------------
 const packJson = run("npm pack", [...npm, "pack", "--json", "--pack-destination", tmp], root);
@@ -130,6 +141,8 @@ else {ok(
 // --- 3. Node -----------------------------------------------------------------------------
 writeFileSync(join(app, "main.js"), examples.node["main.js"]);
 checkPrinted("node main.js", run("node main.js", [process.execPath, "main.js"], app));
+writeFileSync(join(app, "train.js"), examples.node["train.js"]);
+checkTrained("node train.js", run("node train.js", [process.execPath, "train.js"], app));
 
 const installedDist = join(app, "node_modules/simdnn/dist");
 const walk = (d) =>
@@ -173,8 +186,13 @@ for (const [mod, res] of [["NodeNext", "NodeNext"], ["ESNext", "Bundler"]]) {
 const DENO_ENV = { DENO_DIR: join(tmp, "deno-dir"), DENO_NO_UPDATE_CHECK: "1" };
 writeFileSync(join(app, "main.ts"), examples.deno["main.ts"]);
 checkPrinted("deno run main.ts (npm:simdnn)", run("deno run (npm:)", [...deno, "run", "main.ts"], app, DENO_ENV));
+writeFileSync(join(app, "train.ts"), examples.deno["train.ts"]);
+checkTrained(
+  "deno run train.ts (npm:simdnn)",
+  run("deno run train.ts (npm:)", [...deno, "run", ...TRAIN_FLAGS, "train.ts"], app, DENO_ENV),
+);
 writeFileSync(join(app, "consumer-npm.ts"), consumer.replace(CONSUMER_IMPORT, '"npm:simdnn"'));
-if (run("deno check (npm:)", [...deno, "check", "main.ts", "consumer-npm.ts"], app, DENO_ENV) !== null) {
+if (run("deno check (npm:)", [...deno, "check", "main.ts", "train.ts", "consumer-npm.ts"], app, DENO_ENV) !== null) {
   ok("deno check main.ts consumer.ts (npm:simdnn, default libs)");
 }
 
@@ -185,8 +203,13 @@ if (!examples.deno["main.ts"].includes(SPEC)) fail(`the README's Deno example do
 const srcMod = JSON.stringify(join(root, "src/mod.ts"));
 writeFileSync(join(bare, "main.ts"), examples.deno["main.ts"].replace(SPEC, srcMod));
 checkPrinted("deno run main.ts (by path)", run("deno run (path)", [...deno, "run", "main.ts"], bare, DENO_ENV));
+writeFileSync(join(bare, "train.ts"), examples.deno["train.ts"].replace(SPEC, srcMod));
+checkTrained(
+  "deno run train.ts (by path)",
+  run("deno run train.ts (path)", [...deno, "run", ...TRAIN_FLAGS, "train.ts"], bare, DENO_ENV),
+);
 writeFileSync(join(bare, "consumer.ts"), consumer.replace(CONSUMER_IMPORT, srcMod));
-if (run("deno check (path)", [...deno, "check", "main.ts", "consumer.ts"], bare, DENO_ENV) !== null) {
+if (run("deno check (path)", [...deno, "check", "main.ts", "train.ts", "consumer.ts"], bare, DENO_ENV) !== null) {
   ok("deno check main.ts consumer.ts (src/mod.ts by path, default libs)");
 }
 

@@ -10,7 +10,6 @@
 import { writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
-import { load, nn } from "simdnn";
 import { readMnist, split } from "./mnist.mjs";
 import { trainingSvg } from "./svg.mjs";
 
@@ -75,6 +74,10 @@ function spread(set, limit) {
   }
   return { images, labels };
 }
+
+// Deno runs the TypeScript sources directly; Node runs the built package (dist/, which
+// `npm run train` emits first when stale).
+const { load, nn } = await import(globalThis.Deno ? "../../src/mod.ts" : "simdnn");
 
 const o = parseArgs(process.argv.slice(2));
 const tty = Boolean(process.stdout.isTTY);

@@ -333,6 +333,8 @@ interface Entry {
  */
 export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
   if (!(bytes instanceof Uint8Array)) fail(`expected a Uint8Array, got ${show(bytes)}`);
+  // A plain view: Node's Buffer (what readFileSync returns) has a slice() that aliases.
+  bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const len = bytes.length;
   if (len < 8) fail(`file is truncated: ${len} bytes, fewer than the 8 of the header size`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, len);

@@ -6,21 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from "../../src/mod.ts";
 import { builds, engineFor } from "../_util/engines.ts";
+import { fixtureBytes } from "../_util/fixtures.ts";
 import fixture from "../fixtures/lenet_small.json" with { type: "json" };
 
 /** Bytes of a file in test/fixtures (node:fs in Node and Deno, fetch from the Vite server in a browser). */
-async function fixtureBytes(name: string): Promise<Uint8Array> {
-  const url = new URL(`../fixtures/${name}`, import.meta.url);
-  if (url.protocol === "file:") {
-    const fsName = "node:fs/promises"; // indirect: the browser bundler must not resolve node:fs
-    const fs = (await import(/* @vite-ignore */ fsName)) as typeof import("node:fs/promises");
-    return new Uint8Array(await fs.readFile(url));
-  }
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`fetch ${url}: ${res.status}`);
-  return new Uint8Array(await res.arrayBuffer());
-}
-
 const headerSize = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset).getUint32(0, true);
 const headerJson = (b: Uint8Array) => JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + headerSize(b))));
 /** The u16 values of the data section (a file holding 2-byte elements). */
@@ -268,6 +257,18 @@ describe("safetensors", () => {
     const t = decodeSafetensors(plain).tensors.get("x")!;
     plain.fill(0);
     expect(Array.from(t.data)).toEqual([1, 2]);
+    // A Uint8Array subclass whose slice() aliases, as Node's Buffer (readFileSync's result) does, at an offset.
+    class Aliasing extends Uint8Array {
+      override slice(start?: number, end?: number): Uint8Array {
+        return this.subarray(start, end);
+      }
+    }
+    const f32 = encodeSafetensors({ w: { dtype: "float32", shape: [3], data: new Float32Array([1, 2, 3]) } });
+    const pool = new Aliasing(f32.length + 24);
+    pool.set(f32, 8);
+    const w = decodeSafetensors(pool.subarray(8, 8 + f32.length)).tensors.get("w")!;
+    expect(w.data.length).toBe(3);
+    expect(Array.from(w.data)).toEqual([1, 2, 3]);
   });
 
   it("rejects every malformed file with an Error naming the problem", () => {
