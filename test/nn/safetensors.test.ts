@@ -259,8 +259,8 @@ describe("safetensors", () => {
     expect(Array.from(t.data)).toEqual([1, 2]);
     // A Uint8Array subclass whose slice() aliases, as Node's Buffer (readFileSync's result) does, at an offset.
     class Aliasing extends Uint8Array {
-      override slice(start?: number, end?: number): Uint8Array {
-        return this.subarray(start, end);
+      override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
+        return this.subarray(start, end) as Uint8Array<ArrayBuffer>;
       }
     }
     const f32 = encodeSafetensors({ w: { dtype: "float32", shape: [3], data: new Float32Array([1, 2, 3]) } });
