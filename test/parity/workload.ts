@@ -6,7 +6,7 @@
 //
 // Changing anything here changes the hashes: regenerate test/parity/golden.json with
 // `node tools/gen-parity-golden.mjs` (on the baseline build, in Node) and commit it.
-import type { Engine, Tensor } from "../../src/mod.ts";
+import { type Engine, nn, type Tensor } from "../../src/mod.ts";
 
 /** FNV-1a, 32-bit, over bytes; returned as 8 hex digits. */
 export function fnv1a32(bytes: Uint8Array): string {
@@ -164,6 +164,33 @@ export function runWorkload(engine: Engine, dtype: "float32" | "float64"): Recor
       opt.dispose();
       store.dispose();
     }
+
+    // Three training steps of a small LeNet-shaped model (conv, batch norm, ReLU, max pool,
+    // dropout, linear; seeded initialization, shuffle and dropout; Adam): the weights and the
+    // running statistics after them, and each step's loss.
+    const model = new nn.Model(
+      engine,
+      new nn.Sequential(
+        new nn.Conv2d(1, 4, 5, { padding: 2 }),
+        new nn.BatchNorm2d(4),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2),
+        new nn.Conv2d(4, 6, 3),
+        new nn.ReLU(),
+        new nn.MaxPool2d(2),
+        new nn.Flatten(),
+        new nn.Dropout(0.25),
+        new nn.Linear(6 * 6 * 6, 10),
+      ),
+      { dtype, seed: 20270 },
+    );
+    const tx = input("training x", [24, 1, 28, 28]);
+    const ty = engine.tensor(new Int32Array(24).map((_, i) => (i * 7) % 10));
+    const h = model.fit({ x: tx, y: ty }, { epochs: 1, batchSize: 8, lr: 2e-3, seed: 20271 });
+    record("3 LeNet-shaped training steps (batch 8, Adam): weights", model.store.slab);
+    for (const [name, b] of model.namedBuffers()) record(`3 LeNet-shaped training steps: ${name}`, b);
+    record("3 LeNet-shaped training steps: losses", engine.tensor(Float64Array.from(h.batchLoss)));
+    model.dispose();
   });
   return out;
 }
