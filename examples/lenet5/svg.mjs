@@ -13,7 +13,7 @@ function smooth(/** @type {number[]} */ v, a = 0.05) {
  * @returns {string}
  */
 export function trainingSvg(h, o) {
-  const W = 720, H = 480, L = 60, R = 20, T = 40, gap = 50, ph = (H - T - gap - 40) / 2;
+  const W = 720, H = 500, L = 60, R = 20, T = 56, gap = 56, ph = (H - T - gap - 40) / 2;
   const n = h.batchLoss.length;
   const x = (/** @type {number} */ i) => L + (n <= 1 ? 0 : (i / (n - 1)) * (W - L - R));
   const loss = smooth(h.batchLoss), acc = smooth(h.batchAccuracy);
@@ -32,7 +32,7 @@ export function trainingSvg(h, o) {
   const epochs = h.valAccuracy.map((a, e) => {
     const i = Math.min(n - 1, (e + 1) * o.batchesPerEpoch - 1);
     return `<circle cx="${x(i).toFixed(1)}" cy="${(top2 + fy2(a)).toFixed(1)}" r="4" fill="#d62728"/>` +
-      `<text x="${(x(i) - 4).toFixed(1)}" y="${(top2 + fy2(a) - 8).toFixed(1)}" font-size="11" text-anchor="end">${
+      `<text x="${(x(i) - 4).toFixed(1)}" y="${(top2 + fy2(a) + 16).toFixed(1)}" font-size="11" text-anchor="end">${
         (a * 100).toFixed(2)
       }%</text>`;
   }).join("");
@@ -40,7 +40,11 @@ export function trainingSvg(h, o) {
     `<rect x="${L}" y="${top}" width="${W - L - R}" height="${ph}" fill="none" stroke="#999"/>` +
     `<text x="${L - 6}" y="${top + 10}" font-size="11" text-anchor="end">${hi}</text>` +
     `<text x="${L - 6}" y="${top + ph}" font-size="11" text-anchor="end">0</text>` +
-    `<text x="${L + 6}" y="${top + 14}" font-size="12">${label}</text>`;
+    `<text x="${L}" y="${top - 6}" font-size="12">${label}</text>` +
+    Array.from({ length: Math.max(0, Math.round(n / o.batchesPerEpoch) - 1) }, (_, e) => {
+      const xe = x((e + 1) * o.batchesPerEpoch - 0.5).toFixed(1);
+      return `<line x1="${xe}" y1="${top}" x2="${xe}" y2="${top + ph}" stroke="#ccc" stroke-dasharray="3,3"/>`;
+    }).join("");
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">
 <rect width="${W}" height="${H}" fill="white"/>
 <text x="${W / 2}" y="22" font-size="15" text-anchor="middle">${o.title}</text>
@@ -51,7 +55,7 @@ ${panel(top2, acc, fy2, "#2ca02c")}
 ${epochs}
 <text x="${W / 2}" y="${
     H - 10
-  }" font-size="12" text-anchor="middle">batch (${n} in all, ${o.batchesPerEpoch} per epoch)</text>
+  }" font-size="12" text-anchor="middle">batch (${n} in all, ${o.batchesPerEpoch} per epoch; dashed lines: epoch ends)</text>
 </svg>
 `;
 }
