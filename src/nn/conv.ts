@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { Engine } from "../load.ts";
 import type { FloatDType, Tensor } from "../engine/tensor.ts";
 import type { ConvPadding } from "../ops/conv.ts";
 import { defaultBiasInit, defaultWeightInit } from "./init.ts";
@@ -42,6 +43,17 @@ function kernelDims(name: string, k: number | readonly number[], rank: number): 
     throw new Error(`${name}: 'kernelSize' must be a positive integer or ${rank} of them (current value ${String(k)})`);
   }
   return ks;
+}
+
+/** The groups option: a positive integer dividing both channel counts. */
+function groupsOf(name: string, inC: number, outC: number, g: number | undefined): number {
+  const groups = g ?? 1;
+  if (!Number.isInteger(groups) || groups <= 0 || inC % groups !== 0 || outC % groups !== 0) {
+    throw new Error(
+      `${name}: 'groups' must be a positive integer dividing inChannels (${inC}) and outChannels (${outC}) (current value ${g})`,
+    );
+  }
+  return groups;
 }
 
 function channels(name: string, arg: string, v: number): number {
@@ -97,7 +109,7 @@ abstract class ConvBase extends Module {
   }
 
   override attach(
-    engine: Parameters<Module["attach"]>[0],
+    engine: Engine,
     params: Record<string, Param>,
     buffers: Record<string, Tensor<FloatDType>>,
   ): void {

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Engine } from "../load.ts";
 import type { FloatDType, Tensor } from "../engine/tensor.ts";
 import { defaultBiasInit, defaultWeightInit } from "./init.ts";
 import { cached, type Initializer, Module, type Param, type ParamSpec } from "./module.ts";
@@ -62,7 +63,7 @@ export class Linear extends Module {
   }
 
   override attach(
-    engine: Parameters<Module["attach"]>[0],
+    engine: Engine,
     params: Record<string, Param>,
     buffers: Record<string, Tensor<FloatDType>>,
   ): void {

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Engine } from "../load.ts";
 import type { FloatDType, Tensor } from "../engine/tensor.ts";
 import { constantInit } from "./init.ts";
 import { addInto, type BufferSpec, cached, Module, type Param, type ParamSpec } from "./module.ts";
@@ -82,7 +83,7 @@ export class BatchNorm2d extends Module {
   }
 
   override attach(
-    engine: Parameters<Module["attach"]>[0],
+    engine: Engine,
     params: Record<string, Param>,
     buffers: Record<string, Tensor<FloatDType>>,
   ): void {
