@@ -175,7 +175,7 @@ export class Conv2d extends ConvBase {
     kernelSize: number | readonly number[],
     options: ConvLayerOptions = {},
   ) {
-    const groups = options.groups ?? 1;
+    const groups = groupsOf("Conv2d", inChannels, outChannels, options.groups);
     super(
       "Conv2d",
       inChannels,
@@ -225,7 +225,7 @@ export class Conv1d extends ConvBase {
     kernelSize: number | readonly number[],
     options: ConvLayerOptions = {},
   ) {
-    const groups = options.groups ?? 1;
+    const groups = groupsOf("Conv1d", inChannels, outChannels, options.groups);
     super(
       "Conv1d",
       inChannels,
@@ -283,7 +283,7 @@ export class ConvTranspose2d extends ConvBase {
     kernelSize: number | readonly number[],
     options: ConvTransposeLayerOptions = {},
   ) {
-    const groups = options.groups ?? 1;
+    const groups = groupsOf("ConvTranspose2d", inChannels, outChannels, options.groups);
     // PyTorch computes the fans from weight dim 1 (O / groups) for transposed convolutions too.
     super(
       "ConvTranspose2d",

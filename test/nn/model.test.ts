@@ -176,7 +176,9 @@ for (const build of builds()) {
         /'optimizer' must be/,
       );
       expect(() => new nn.Conv2d(3, 4, 0)).toThrow(/Conv2d: 'kernelSize'/);
-      expect(() => new nn.Conv2d(3, 4, 3, { groups: 2 })).toThrow(/Conv2d: 'groups' must be a positive integer dividing inChannels \(3\)/);
+      expect(() => new nn.Conv2d(3, 4, 3, { groups: 2 })).toThrow(
+        /Conv2d: 'groups' must be a positive integer dividing inChannels \(3\)/,
+      );
       expect(() => new nn.Linear(0, 4)).toThrow(/Linear: 'inFeatures' must be a positive integer/);
       expect(() => new nn.Dropout(1.5)).toThrow(/Dropout: 'p' must be in \[0, 1\]/);
       m.dispose();
