@@ -6,7 +6,7 @@ import { gemm, gemmWorkspaceBytes } from "./gemm/gemm";
 import { vbinary, OP_ADD, OP_SUB, OP_MUL } from "./elementwise/binary";
 import { vunary, OP_RELU, OP_SCALE } from "./elementwise/unary";
 import { activation, activationGrad, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_GELU, ACT_GELU_TANH, GRAD_RELU, GRAD_LEAKY_RELU, GRAD_SIGMOID, GRAD_TANH, GRAD_GELU, GRAD_GELU_TANH } from "./elementwise/activation";
-import { peakMadd10, peakMadd12, peakCopy } from "./peak/peak";
+import { peakMadd10, peakMadd12, peakCopy, peakStream7, peakDivide } from "./peak/peak";
 import { softmax, softmaxGrad } from "./elementwise/softmax";
 import { crossEntropyIndex, crossEntropyProbs, mse, multiMargin } from "./loss/loss";
 import { CONV_GEOM_SLOT } from "./conv/geometry";
@@ -146,6 +146,12 @@ export function f32_peak_madd10(iters: usize, buf: usize, bytes: usize): f32 { r
 
 // --- peak_copy: Bandwidth probe for bench/: copies bytes (a multiple of 64) from src to dst, 2 · bytes moved per call
 export function f32_peak_copy(dst: usize, src: usize, bytes: usize): void { peakCopy(dst, src, bytes); }
+
+// --- peak_stream7: Bandwidth probe for bench/: reads a, b, c, d and writes a, c, d (bytes each, a multiple of 64; Adam's 7 streams), 7 · bytes moved per call
+export function f32_peak_stream7(a: usize, b: usize, c: usize, d: usize, bytes: usize): void { peakStream7(a, b, c, d, bytes); }
+
+// --- peak_divide: Divider probe for bench/: Adam's square root and two divisions per vector over bytes of src (L1-resident, a multiple of 64) into dst, reps times
+export function f32_peak_divide(src: usize, dst: usize, bytes: usize, reps: usize): void { peakDivide(src, dst, bytes, reps); }
 
 // --- peak_madd12: Throughput probe for bench/: iters · 12 · 2 · 4 FLOPs per call
 export function f32_peak_madd12(iters: usize, buf: usize, bytes: usize): f32 { return peakMadd12<f32>(iters, buf, bytes); }

@@ -32,7 +32,7 @@ export const IMPORTS = {
     "GRAD_GELU",
     "GRAD_GELU_TANH",
   ],
-  "./peak/peak": ["peakMadd10", "peakMadd12", "peakCopy"],
+  "./peak/peak": ["peakMadd10", "peakMadd12", "peakCopy", "peakStream7", "peakDivide"],
   "./elementwise/softmax": ["softmax", "softmaxGrad"],
   "./loss/loss": ["crossEntropyIndex", "crossEntropyProbs", "mse", "multiMargin"],
   "./conv/geometry": ["CONV_GEOM_SLOT"],
@@ -283,6 +283,24 @@ export const KERNELS = [
     dtypes: ["f32"],
     args: [["dst", "ptr"], ["src", "ptr"], ["bytes", "size"]],
     call: "peakCopy(dst, src, bytes)",
+  },
+  {
+    name: "peak_stream7",
+    doc: "Bandwidth probe for bench/: reads a, b, c, d and writes a, c, d (bytes each, a multiple of 64; " +
+      "Adam's 7 streams), 7 · bytes moved per call",
+    dtypes: ["f32"],
+    diagnostic: true,
+    args: [["a", "ptr"], ["b", "ptr"], ["c", "ptr"], ["d", "ptr"], ["bytes", "size"]],
+    call: "peakStream7(a, b, c, d, bytes)",
+  },
+  {
+    name: "peak_divide",
+    doc: "Divider probe for bench/: Adam's square root and two divisions per vector over bytes of src " +
+      "(L1-resident, a multiple of 64) into dst, reps times",
+    dtypes: ["f32"],
+    diagnostic: true,
+    args: [["src", "ptr"], ["dst", "ptr"], ["bytes", "size"], ["reps", "size"]],
+    call: "peakDivide(src, dst, bytes, reps)",
   },
   {
     name: "peak_madd12",

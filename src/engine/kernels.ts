@@ -120,6 +120,10 @@ export interface F32Kernels extends FloatKernels {
   peakMadd10(iters: number, buf: number, bytes: number): number;
   /** Bandwidth probe for bench/: copies bytes (a multiple of 64) from src to dst, 2 · bytes moved per call. */
   peakCopy(dst: number, src: number, bytes: number): void;
+  /** Bandwidth probe for bench/: reads a, b, c, d and writes a, c, d (bytes each, a multiple of 64; Adam's 7 streams), 7 · bytes moved per call. */
+  peakStream7(a: number, b: number, c: number, d: number, bytes: number): void;
+  /** Divider probe for bench/: Adam's square root and two divisions per vector over bytes of src (L1-resident, a multiple of 64) into dst, reps times. */
+  peakDivide(src: number, dst: number, bytes: number, reps: number): void;
   /** Throughput probe for bench/: iters · 12 · 2 · 4 FLOPs per call. */
   peakMadd12(iters: number, buf: number, bytes: number): number;
 }
@@ -256,6 +260,8 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     normPartial: fn("f32_norm_partial"),
     peakMadd10: fn("f32_peak_madd10"),
     peakCopy: fn("f32_peak_copy"),
+    peakStream7: fn("f32_peak_stream7", true),
+    peakDivide: fn("f32_peak_divide", true),
     peakMadd12: fn("f32_peak_madd12"),
   } as unknown as F32Kernels;
   const f64 = {
