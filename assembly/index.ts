@@ -6,7 +6,7 @@ import { gemm, gemmWorkspaceBytes } from "./gemm/gemm";
 import { vbinary, OP_ADD, OP_SUB, OP_MUL } from "./elementwise/binary";
 import { vunary, OP_RELU, OP_SCALE } from "./elementwise/unary";
 import { activation, activationGrad, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_GELU, ACT_GELU_TANH, GRAD_RELU, GRAD_LEAKY_RELU, GRAD_SIGMOID, GRAD_TANH, GRAD_GELU, GRAD_GELU_TANH } from "./elementwise/activation";
-import { peakMadd10, peakMadd12, peakCopy } from "./peak/peak";
+import { peakMadd10, peakMadd12, peakCopy, peakStream7, peakDivide } from "./peak/peak";
 import { softmax, softmaxGrad } from "./elementwise/softmax";
 import { crossEntropyIndex, crossEntropyProbs, mse, multiMargin } from "./loss/loss";
 import { CONV_GEOM_SLOT } from "./conv/geometry";
@@ -22,8 +22,8 @@ import { randomNormal } from "./random/normal";
 import { maxPoolForward, maxPoolBackward, poolIndexCheck } from "./pool/max";
 import { avgPoolForward, avgPoolBackward } from "./pool/avg";
 import { adaptiveAvgPoolForward, adaptiveAvgPoolBackward } from "./pool/adaptive";
-import { sgdStep } from "./optim/sgd";
-import { adamStep } from "./optim/adam";
+import { sgdStep, sgdL2Step, sgdMomentumStep, sgdL2MomentumStep, sgdNesterovStep, sgdL2NesterovStep, sgdMomentumFirstStep, sgdL2MomentumFirstStep, sgdNesterovFirstStep, sgdL2NesterovFirstStep } from "./optim/sgd";
+import { adamStep, adamL2Step, adamAmsgradStep, adamL2AmsgradStep } from "./optim/adam";
 import { rmspropStep } from "./optim/rmsprop";
 import { adagradStep } from "./optim/adagrad";
 import { normPartial } from "./optim/norm";
@@ -147,6 +147,12 @@ export function f32_peak_madd10(iters: usize, buf: usize, bytes: usize): f32 { r
 // --- peak_copy: Bandwidth probe for bench/: copies bytes (a multiple of 64) from src to dst, 2 · bytes moved per call
 export function f32_peak_copy(dst: usize, src: usize, bytes: usize): void { peakCopy(dst, src, bytes); }
 
+// --- peak_stream7: Bandwidth probe for bench/: reads a, b, c, d and writes a, c, d (bytes each, a multiple of 64; Adam's 7 streams), 7 · bytes moved per call
+export function f32_peak_stream7(a: usize, b: usize, c: usize, d: usize, bytes: usize): void { peakStream7(a, b, c, d, bytes); }
+
+// --- peak_divide: Divider probe for bench/: Adam's square root and two divisions per vector over bytes of src (L1-resident, a multiple of 64) into dst, reps times
+export function f32_peak_divide(src: usize, dst: usize, bytes: usize, reps: usize): void { peakDivide(src, dst, bytes, reps); }
+
 // --- peak_madd12: Throughput probe for bench/: iters · 12 · 2 · 4 FLOPs per call
 export function f32_peak_madd12(iters: usize, buf: usize, bytes: usize): f32 { return peakMadd12<f32>(iters, buf, bytes); }
 
@@ -234,13 +240,61 @@ export function f64_adaptive_avg_pool_forward(planes: usize, ih: i32, iw: i32, o
 export function f32_adaptive_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, dy: usize, dx: usize): void { adaptiveAvgPoolBackward<f32>(planes, ih, iw, oh, ow, dy, dx); }
 export function f64_adaptive_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, dy: usize, dx: usize): void { adaptiveAvgPoolBackward<f64>(planes, ih, iw, oh, ow, dy, dx); }
 
-// --- sgd_step: One torch.optim.SGD step over n contiguous parameters p with gradients g and (with momentum) the momentum buffer buf, set to the step's direction when first (assembly/optim/sgd.ts)
-export function f32_sgd_step(n: usize, p: usize, g: usize, buf: usize, negLr: f32, momentum: f32, damp1: f32, weightDecay: f32, hasMomentum: i32, first: i32, nesterov: i32, maximize: i32): void { sgdStep<f32>(n, p, g, buf, negLr, momentum, damp1, weightDecay, hasMomentum != 0, first != 0, nesterov != 0, maximize != 0); }
-export function f64_sgd_step(n: usize, p: usize, g: usize, buf: usize, negLr: f64, momentum: f64, damp1: f64, weightDecay: f64, hasMomentum: i32, first: i32, nesterov: i32, maximize: i32): void { sgdStep<f64>(n, p, g, buf, negLr, momentum, damp1, weightDecay, hasMomentum != 0, first != 0, nesterov != 0, maximize != 0); }
+// --- sgd_step: One torch.optim.SGD step over n contiguous parameters p with gradients g (assembly/optim/sgd.ts)
+export function f32_sgd_step(n: usize, p: usize, g: usize, buf: usize, negLr: f32, momentum: f32, damp1: f32, weightDecay: f32, maximize: i32): void { sgdStep<f32>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+export function f64_sgd_step(n: usize, p: usize, g: usize, buf: usize, negLr: f64, momentum: f64, damp1: f64, weightDecay: f64, maximize: i32): void { sgdStep<f64>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
 
-// --- adam_step: One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v and (amsgrad) vmax; negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 (assembly/optim/adam.ts)
-export function f32_adam_step(n: usize, p: usize, g: usize, m: usize, v: usize, vmax: usize, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, negStep: f32, bc2sqrt: f32, eps: f32, weightDecay: f32, decay: f32, amsgrad: i32, maximize: i32): void { adamStep<f32>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, weightDecay, decay, amsgrad != 0, maximize != 0); }
-export function f64_adam_step(n: usize, p: usize, g: usize, m: usize, v: usize, vmax: usize, beta1: f64, oneMinusBeta1: f64, beta2: f64, oneMinusBeta2: f64, negStep: f64, bc2sqrt: f64, eps: f64, weightDecay: f64, decay: f64, amsgrad: i32, maximize: i32): void { adamStep<f64>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, weightDecay, decay, amsgrad != 0, maximize != 0); }
+// --- sgd_l2_step: One torch.optim.SGD step over n contiguous parameters p with gradients g and L2 weight decay (assembly/optim/sgd.ts)
+export function f32_sgd_l2_step(n: usize, p: usize, g: usize, buf: usize, negLr: f32, momentum: f32, damp1: f32, weightDecay: f32, maximize: i32): void { sgdL2Step<f32>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+export function f64_sgd_l2_step(n: usize, p: usize, g: usize, buf: usize, negLr: f64, momentum: f64, damp1: f64, weightDecay: f64, maximize: i32): void { sgdL2Step<f64>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+
+// --- sgd_momentum_step: One torch.optim.SGD step over n contiguous parameters p with gradients g and the momentum buffer buf (a step after the first) (assembly/optim/sgd.ts)
+export function f32_sgd_momentum_step(n: usize, p: usize, g: usize, buf: usize, negLr: f32, momentum: f32, damp1: f32, weightDecay: f32, maximize: i32): void { sgdMomentumStep<f32>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+export function f64_sgd_momentum_step(n: usize, p: usize, g: usize, buf: usize, negLr: f64, momentum: f64, damp1: f64, weightDecay: f64, maximize: i32): void { sgdMomentumStep<f64>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+
+// --- sgd_l2_momentum_step: One torch.optim.SGD step over n contiguous parameters p with gradients g, L2 weight decay and the momentum buffer buf (a step after the first) (assembly/optim/sgd.ts)
+export function f32_sgd_l2_momentum_step(n: usize, p: usize, g: usize, buf: usize, negLr: f32, momentum: f32, damp1: f32, weightDecay: f32, maximize: i32): void { sgdL2MomentumStep<f32>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+export function f64_sgd_l2_momentum_step(n: usize, p: usize, g: usize, buf: usize, negLr: f64, momentum: f64, damp1: f64, weightDecay: f64, maximize: i32): void { sgdL2MomentumStep<f64>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+
+// --- sgd_nesterov_step: One torch.optim.SGD step over n contiguous parameters p with gradients g and the momentum buffer buf, Nesterov (a step after the first) (assembly/optim/sgd.ts)
+export function f32_sgd_nesterov_step(n: usize, p: usize, g: usize, buf: usize, negLr: f32, momentum: f32, damp1: f32, weightDecay: f32, maximize: i32): void { sgdNesterovStep<f32>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+export function f64_sgd_nesterov_step(n: usize, p: usize, g: usize, buf: usize, negLr: f64, momentum: f64, damp1: f64, weightDecay: f64, maximize: i32): void { sgdNesterovStep<f64>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+
+// --- sgd_l2_nesterov_step: One torch.optim.SGD step over n contiguous parameters p with gradients g, L2 weight decay and the momentum buffer buf, Nesterov (after the first) (assembly/optim/sgd.ts)
+export function f32_sgd_l2_nesterov_step(n: usize, p: usize, g: usize, buf: usize, negLr: f32, momentum: f32, damp1: f32, weightDecay: f32, maximize: i32): void { sgdL2NesterovStep<f32>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+export function f64_sgd_l2_nesterov_step(n: usize, p: usize, g: usize, buf: usize, negLr: f64, momentum: f64, damp1: f64, weightDecay: f64, maximize: i32): void { sgdL2NesterovStep<f64>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+
+// --- sgd_momentum_first_step: One torch.optim.SGD step over n contiguous parameters p with gradients g, setting the momentum buffer buf to the step's direction (assembly/optim/sgd.ts)
+export function f32_sgd_momentum_first_step(n: usize, p: usize, g: usize, buf: usize, negLr: f32, momentum: f32, damp1: f32, weightDecay: f32, maximize: i32): void { sgdMomentumFirstStep<f32>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+export function f64_sgd_momentum_first_step(n: usize, p: usize, g: usize, buf: usize, negLr: f64, momentum: f64, damp1: f64, weightDecay: f64, maximize: i32): void { sgdMomentumFirstStep<f64>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+
+// --- sgd_l2_momentum_first_step: One torch.optim.SGD step over n contiguous parameters p with gradients g and L2 weight decay, setting the momentum buffer buf (assembly/optim/sgd.ts)
+export function f32_sgd_l2_momentum_first_step(n: usize, p: usize, g: usize, buf: usize, negLr: f32, momentum: f32, damp1: f32, weightDecay: f32, maximize: i32): void { sgdL2MomentumFirstStep<f32>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+export function f64_sgd_l2_momentum_first_step(n: usize, p: usize, g: usize, buf: usize, negLr: f64, momentum: f64, damp1: f64, weightDecay: f64, maximize: i32): void { sgdL2MomentumFirstStep<f64>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+
+// --- sgd_nesterov_first_step: One torch.optim.SGD step over n contiguous parameters p with gradients g, Nesterov, setting the momentum buffer buf (assembly/optim/sgd.ts)
+export function f32_sgd_nesterov_first_step(n: usize, p: usize, g: usize, buf: usize, negLr: f32, momentum: f32, damp1: f32, weightDecay: f32, maximize: i32): void { sgdNesterovFirstStep<f32>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+export function f64_sgd_nesterov_first_step(n: usize, p: usize, g: usize, buf: usize, negLr: f64, momentum: f64, damp1: f64, weightDecay: f64, maximize: i32): void { sgdNesterovFirstStep<f64>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+
+// --- sgd_l2_nesterov_first_step: One torch.optim.SGD step over n contiguous parameters p with gradients g, Nesterov and L2 weight decay, setting the momentum buffer buf (assembly/optim/sgd.ts)
+export function f32_sgd_l2_nesterov_first_step(n: usize, p: usize, g: usize, buf: usize, negLr: f32, momentum: f32, damp1: f32, weightDecay: f32, maximize: i32): void { sgdL2NesterovFirstStep<f32>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+export function f64_sgd_l2_nesterov_first_step(n: usize, p: usize, g: usize, buf: usize, negLr: f64, momentum: f64, damp1: f64, weightDecay: f64, maximize: i32): void { sgdL2NesterovFirstStep<f64>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0); }
+
+// --- adam_step: One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v; negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 (assembly/optim/adam.ts)
+export function f32_adam_step(n: usize, p: usize, g: usize, m: usize, v: usize, vmax: usize, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, negStep: f32, bc2sqrt: f32, eps: f32, weightDecay: f32, decay: f32, maximize: i32): void { adamStep<f32>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, weightDecay, decay, maximize != 0); }
+export function f64_adam_step(n: usize, p: usize, g: usize, m: usize, v: usize, vmax: usize, beta1: f64, oneMinusBeta1: f64, beta2: f64, oneMinusBeta2: f64, negStep: f64, bc2sqrt: f64, eps: f64, weightDecay: f64, decay: f64, maximize: i32): void { adamStep<f64>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, weightDecay, decay, maximize != 0); }
+
+// --- adam_l2_step: One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v and L2 weight decay; negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 (assembly/optim/adam.ts)
+export function f32_adam_l2_step(n: usize, p: usize, g: usize, m: usize, v: usize, vmax: usize, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, negStep: f32, bc2sqrt: f32, eps: f32, weightDecay: f32, decay: f32, maximize: i32): void { adamL2Step<f32>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, weightDecay, decay, maximize != 0); }
+export function f64_adam_l2_step(n: usize, p: usize, g: usize, m: usize, v: usize, vmax: usize, beta1: f64, oneMinusBeta1: f64, beta2: f64, oneMinusBeta2: f64, negStep: f64, bc2sqrt: f64, eps: f64, weightDecay: f64, decay: f64, maximize: i32): void { adamL2Step<f64>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, weightDecay, decay, maximize != 0); }
+
+// --- adam_amsgrad_step: One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v and the running maximum vmax of v (amsgrad); negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 (assembly/optim/adam.ts)
+export function f32_adam_amsgrad_step(n: usize, p: usize, g: usize, m: usize, v: usize, vmax: usize, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, negStep: f32, bc2sqrt: f32, eps: f32, weightDecay: f32, decay: f32, maximize: i32): void { adamAmsgradStep<f32>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, weightDecay, decay, maximize != 0); }
+export function f64_adam_amsgrad_step(n: usize, p: usize, g: usize, m: usize, v: usize, vmax: usize, beta1: f64, oneMinusBeta1: f64, beta2: f64, oneMinusBeta2: f64, negStep: f64, bc2sqrt: f64, eps: f64, weightDecay: f64, decay: f64, maximize: i32): void { adamAmsgradStep<f64>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, weightDecay, decay, maximize != 0); }
+
+// --- adam_l2_amsgrad_step: One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v, L2 weight decay and the running maximum vmax of v (amsgrad); negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 (assembly/optim/adam.ts)
+export function f32_adam_l2_amsgrad_step(n: usize, p: usize, g: usize, m: usize, v: usize, vmax: usize, beta1: f32, oneMinusBeta1: f32, beta2: f32, oneMinusBeta2: f32, negStep: f32, bc2sqrt: f32, eps: f32, weightDecay: f32, decay: f32, maximize: i32): void { adamL2AmsgradStep<f32>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, weightDecay, decay, maximize != 0); }
+export function f64_adam_l2_amsgrad_step(n: usize, p: usize, g: usize, m: usize, v: usize, vmax: usize, beta1: f64, oneMinusBeta1: f64, beta2: f64, oneMinusBeta2: f64, negStep: f64, bc2sqrt: f64, eps: f64, weightDecay: f64, decay: f64, maximize: i32): void { adamL2AmsgradStep<f64>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, weightDecay, decay, maximize != 0); }
 
 // --- rmsprop_step: One torch.optim.RMSprop step over n contiguous parameters p with gradients g, square average sq, (centered) gradient average ga and (momentum) buffer buf (assembly/optim/rmsprop.ts)
 export function f32_rmsprop_step(n: usize, p: usize, g: usize, sq: usize, ga: usize, buf: usize, alpha: f32, oneMinusAlpha: f32, eps: f32, negLr: f32, momentum: f32, weightDecay: f32, centered: i32, hasMomentum: i32, maximize: i32): void { rmspropStep<f32>(n, p, g, sq, ga, buf, alpha, oneMinusAlpha, eps, negLr, momentum, weightDecay, centered != 0, hasMomentum != 0, maximize != 0); }

@@ -32,7 +32,7 @@ export const IMPORTS = {
     "GRAD_GELU",
     "GRAD_GELU_TANH",
   ],
-  "./peak/peak": ["peakMadd10", "peakMadd12", "peakCopy"],
+  "./peak/peak": ["peakMadd10", "peakMadd12", "peakCopy", "peakStream7", "peakDivide"],
   "./elementwise/softmax": ["softmax", "softmaxGrad"],
   "./loss/loss": ["crossEntropyIndex", "crossEntropyProbs", "mse", "multiMargin"],
   "./conv/geometry": ["CONV_GEOM_SLOT"],
@@ -48,8 +48,19 @@ export const IMPORTS = {
   "./pool/max": ["maxPoolForward", "maxPoolBackward", "poolIndexCheck"],
   "./pool/avg": ["avgPoolForward", "avgPoolBackward"],
   "./pool/adaptive": ["adaptiveAvgPoolForward", "adaptiveAvgPoolBackward"],
-  "./optim/sgd": ["sgdStep"],
-  "./optim/adam": ["adamStep"],
+  "./optim/sgd": [
+    "sgdStep",
+    "sgdL2Step",
+    "sgdMomentumStep",
+    "sgdL2MomentumStep",
+    "sgdNesterovStep",
+    "sgdL2NesterovStep",
+    "sgdMomentumFirstStep",
+    "sgdL2MomentumFirstStep",
+    "sgdNesterovFirstStep",
+    "sgdL2NesterovFirstStep",
+  ],
+  "./optim/adam": ["adamStep", "adamL2Step", "adamAmsgradStep", "adamL2AmsgradStep"],
   "./optim/rmsprop": ["rmspropStep"],
   "./optim/adagrad": ["adagradStep"],
   "./optim/norm": ["normPartial"],
@@ -183,6 +194,57 @@ const route = (kernel, fn) => ({
   returns: "i32",
   call: `${fn}<T>(geom)`,
 });
+// The optimizer steps: one export per variant (no flag is tested inside a loop), all of one
+// optimizer with the same arguments, so the TS side picks one by name and calls it alike.
+const SGD_ARGS = [
+  ["n", "size"],
+  ["p", "ptr"],
+  ["g", "ptr"],
+  ["buf", "ptr"],
+  ["negLr", "T"],
+  ["momentum", "T"],
+  ["damp1", "T"],
+  ["weightDecay", "T"],
+  ["maximize", "flag"],
+];
+/** [name infix, function, doc]: momentum kind (none, first step: buf = d, later), Nesterov, L2. */
+const SGD_VARIANTS = [
+  ["", "sgdStep", ""],
+  ["l2_", "sgdL2Step", " and L2 weight decay"],
+  ["momentum_", "sgdMomentumStep", " and the momentum buffer buf (a step after the first)"],
+  ["l2_momentum_", "sgdL2MomentumStep", ", L2 weight decay and the momentum buffer buf (a step after the first)"],
+  ["nesterov_", "sgdNesterovStep", " and the momentum buffer buf, Nesterov (a step after the first)"],
+  ["l2_nesterov_", "sgdL2NesterovStep", ", L2 weight decay and the momentum buffer buf, Nesterov (after the first)"],
+  ["momentum_first_", "sgdMomentumFirstStep", ", setting the momentum buffer buf to the step's direction"],
+  ["l2_momentum_first_", "sgdL2MomentumFirstStep", " and L2 weight decay, setting the momentum buffer buf"],
+  ["nesterov_first_", "sgdNesterovFirstStep", ", Nesterov, setting the momentum buffer buf"],
+  ["l2_nesterov_first_", "sgdL2NesterovFirstStep", ", Nesterov and L2 weight decay, setting the momentum buffer buf"],
+];
+const ADAM_ARGS = [
+  ["n", "size"],
+  ["p", "ptr"],
+  ["g", "ptr"],
+  ["m", "ptr"],
+  ["v", "ptr"],
+  ["vmax", "ptr"],
+  ["beta1", "T"],
+  ["oneMinusBeta1", "T"],
+  ["beta2", "T"],
+  ["oneMinusBeta2", "T"],
+  ["negStep", "T"],
+  ["bc2sqrt", "T"],
+  ["eps", "T"],
+  ["weightDecay", "T"],
+  ["decay", "T"],
+  ["maximize", "flag"],
+];
+/** [name infix, function, doc]: L2 (Adam's weightDecay), amsgrad (vmax). */
+const ADAM_VARIANTS = [
+  ["", "adamStep", ""],
+  ["l2_", "adamL2Step", " and L2 weight decay"],
+  ["amsgrad_", "adamAmsgradStep", " and the running maximum vmax of v (amsgrad)"],
+  ["l2_amsgrad_", "adamL2AmsgradStep", ", L2 weight decay and the running maximum vmax of v (amsgrad)"],
+];
 const PEAK_ARGS = [["iters", "size"], ["buf", "ptr"], ["bytes", "size"]];
 const GEOM = ["geom", "ptr"];
 
@@ -283,6 +345,24 @@ export const KERNELS = [
     dtypes: ["f32"],
     args: [["dst", "ptr"], ["src", "ptr"], ["bytes", "size"]],
     call: "peakCopy(dst, src, bytes)",
+  },
+  {
+    name: "peak_stream7",
+    doc: "Bandwidth probe for bench/: reads a, b, c, d and writes a, c, d (bytes each, a multiple of 64; " +
+      "Adam's 7 streams), 7 · bytes moved per call",
+    dtypes: ["f32"],
+    diagnostic: true,
+    args: [["a", "ptr"], ["b", "ptr"], ["c", "ptr"], ["d", "ptr"], ["bytes", "size"]],
+    call: "peakStream7(a, b, c, d, bytes)",
+  },
+  {
+    name: "peak_divide",
+    doc: "Divider probe for bench/: Adam's square root and two divisions per vector over bytes of src " +
+      "(L1-resident, a multiple of 64) into dst, reps times",
+    dtypes: ["f32"],
+    diagnostic: true,
+    args: [["src", "ptr"], ["dst", "ptr"], ["bytes", "size"], ["reps", "size"]],
+    call: "peakDivide(src, dst, bytes, reps)",
   },
   {
     name: "peak_madd12",
@@ -462,54 +542,21 @@ export const KERNELS = [
     args: [["planes", "size"], ["ih", "i32"], ["iw", "i32"], ["oh", "i32"], ["ow", "i32"], ["dy", "ptr"], ["dx", "ptr"]],
     call: "adaptiveAvgPoolBackward<T>(planes, ih, iw, oh, ow, dy, dx)",
   },
-  {
-    name: "sgd_step",
-    doc: "One torch.optim.SGD step over n contiguous parameters p with gradients g and (with momentum) the " +
-      "momentum buffer buf, set to the step's direction when first (assembly/optim/sgd.ts)",
-    args: [
-      ["n", "size"],
-      ["p", "ptr"],
-      ["g", "ptr"],
-      ["buf", "ptr"],
-      ["negLr", "T"],
-      ["momentum", "T"],
-      ["damp1", "T"],
-      ["weightDecay", "T"],
-      ["hasMomentum", "flag"],
-      ["first", "flag"],
-      ["nesterov", "flag"],
-      ["maximize", "flag"],
-    ],
-    call: "sgdStep<T>(n, p, g, buf, negLr, momentum, damp1, weightDecay, hasMomentum != 0, first != 0, " +
-      "nesterov != 0, maximize != 0)",
-  },
-  {
-    name: "adam_step",
-    doc: "One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v and " +
-      "(amsgrad) vmax; negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 " +
+  ...SGD_VARIANTS.map(([variant, fn, doc]) => ({
+    name: `sgd_${variant}step`,
+    doc: `One torch.optim.SGD step over n contiguous parameters p with gradients g${doc} (assembly/optim/sgd.ts)`,
+    args: SGD_ARGS,
+    call: `${fn}<T>(n, p, g, buf, negLr, momentum, damp1, weightDecay, maximize != 0)`,
+  })),
+  ...ADAM_VARIANTS.map(([variant, fn, doc]) => ({
+    name: `adam_${variant}step`,
+    doc: "One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v" +
+      `${doc}; negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 ` +
       "(assembly/optim/adam.ts)",
-    args: [
-      ["n", "size"],
-      ["p", "ptr"],
-      ["g", "ptr"],
-      ["m", "ptr"],
-      ["v", "ptr"],
-      ["vmax", "ptr"],
-      ["beta1", "T"],
-      ["oneMinusBeta1", "T"],
-      ["beta2", "T"],
-      ["oneMinusBeta2", "T"],
-      ["negStep", "T"],
-      ["bc2sqrt", "T"],
-      ["eps", "T"],
-      ["weightDecay", "T"],
-      ["decay", "T"],
-      ["amsgrad", "flag"],
-      ["maximize", "flag"],
-    ],
-    call: "adamStep<T>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, " +
-      "weightDecay, decay, amsgrad != 0, maximize != 0)",
-  },
+    args: ADAM_ARGS,
+    call: `${fn}<T>(n, p, g, m, v, vmax, beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStep, bc2sqrt, eps, ` +
+      "weightDecay, decay, maximize != 0)",
+  })),
   {
     name: "rmsprop_step",
     doc: "One torch.optim.RMSprop step over n contiguous parameters p with gradients g, square average sq, " +

@@ -68,3 +68,46 @@ export function peakCopy(dst: usize, src: usize, bytes: usize): void {
     v128.store(dst + i, d, 48);
   }
 }
+
+/**
+ * Bandwidth probe of the optimizer steps' access pattern: reads `bytes` (a multiple of 64)
+ * from each of a, b, c, d and writes a, c, d back (each XORed with b: one bitwise op, so
+ * nothing is elided and no float state drifts), four vectors of each stream per iteration
+ * as Adam's and SGD's loops walk p, g, m, v. Bytes moved per call: 7 · bytes.
+ */
+export function peakStream7(a: usize, b: usize, c: usize, d: usize, bytes: usize): void {
+  for (let i: usize = 0; i < bytes; i += 64) {
+    const x0 = v128.load(b + i), x1 = v128.load(b + i, 16), x2 = v128.load(b + i, 32), x3 = v128.load(b + i, 48);
+    const pa = a + i, pc = c + i, pd = d + i;
+    v128.store(pa, v128.xor(v128.load(pa), x0));
+    v128.store(pa, v128.xor(v128.load(pa, 16), x1), 16);
+    v128.store(pa, v128.xor(v128.load(pa, 32), x2), 32);
+    v128.store(pa, v128.xor(v128.load(pa, 48), x3), 48);
+    v128.store(pc, v128.xor(v128.load(pc), x0));
+    v128.store(pc, v128.xor(v128.load(pc, 16), x1), 16);
+    v128.store(pc, v128.xor(v128.load(pc, 32), x2), 32);
+    v128.store(pc, v128.xor(v128.load(pc, 48), x3), 48);
+    v128.store(pd, v128.xor(v128.load(pd), x0));
+    v128.store(pd, v128.xor(v128.load(pd, 16), x1), 16);
+    v128.store(pd, v128.xor(v128.load(pd, 32), x2), 32);
+    v128.store(pd, v128.xor(v128.load(pd, 48), x3), 48);
+  }
+}
+
+/**
+ * Divider probe: Adam's divider work per vector, (k·x) / (√x / c + e) (one square root, two
+ * divisions), over the `bytes` (a multiple of 64) of src, L1-resident, into dst, `reps` times:
+ * an Adam step's compute floor without its memory traffic (reps · bytes / 4 f32 elements).
+ */
+export function peakDivide(src: usize, dst: usize, bytes: usize, reps: usize): void {
+  const c = f32x4.splat(0.3), e = f32x4.splat(1e-8), k = f32x4.splat(-1e-3);
+  for (let r: usize = 0; r < reps; r++) {
+    for (let i: usize = 0; i < bytes; i += 64) {
+      const a = v128.load(src + i), b = v128.load(src + i, 16), x = v128.load(src + i, 32), y = v128.load(src + i, 48);
+      v128.store(dst + i, f32x4.div(f32x4.mul(k, a), f32x4.add(f32x4.div(f32x4.sqrt(a), c), e)));
+      v128.store(dst + i, f32x4.div(f32x4.mul(k, b), f32x4.add(f32x4.div(f32x4.sqrt(b), c), e)), 16);
+      v128.store(dst + i, f32x4.div(f32x4.mul(k, x), f32x4.add(f32x4.div(f32x4.sqrt(x), c), e)), 32);
+      v128.store(dst + i, f32x4.div(f32x4.mul(k, y), f32x4.add(f32x4.div(f32x4.sqrt(y), c), e)), 48);
+    }
+  }
+}

@@ -58,6 +58,46 @@ function optimCase(kind, n) {
 }
 
 /**
+ * The bounds an Adam step over n f32 parameters runs against, in the same run: `stream7`
+ * reads four arrays of n f32 and writes three (Adam's 7 streams and 28 B/param, one XOR per
+ * vector: its memory floor at that size); `divide` does Adam's square root and two divisions
+ * per vector for n elements on an L1-resident 4 KiB buffer (its compute floor: the divider,
+ * with no memory traffic). `flops` is Adam's 28 B/param in both, so the GB/s column reads as
+ * the Adam throughput each bound allows.
+ *
+ * @param {"stream7" | "divide"} kind
+ * @param {number} n
+ * @returns {BenchCase}
+ */
+function adamBoundCase(kind, n) {
+  const label = `${n / (1 << 20)}M`;
+  return {
+    name: kind === "stream7" ? `optim 7-stream probe ${label} params` : `optim Adam divider probe ${label} params`,
+    group: "optim",
+    note: kind === "stream7"
+      ? `read 4 and write 3 arrays of ${n} f32 (Adam's memory traffic, no arithmetic)`
+      : `Adam's √ and 2 divisions per vector for ${n} f32, from L1 (no memory traffic)`,
+    flops: 28 * n,
+    setup(e) {
+      const rt = e.runtime, k = rt.kernels.f32;
+      if (kind === "stream7") {
+        const ptrs = [0, 1, 2, 3].map(() => rt.allocScratch("bench", 4 * n));
+        ptrs.forEach((p, i) => new Float32Array(rt.memory.buffer, p, n).set(randomData(n, 60 + i)));
+        const [a, b, c, d] = ptrs;
+        return { run: () => k.peakStream7(a, b, c, d, 4 * n), dispose: () => ptrs.forEach((p) => rt.freeScratch(p)) };
+      }
+      const bytes = 4096, src = rt.allocScratch("bench", bytes), dst = rt.allocScratch("bench", bytes);
+      new Float32Array(rt.memory.buffer, src, bytes / 4).set(randomData(bytes / 4, 70).map((x) => 1e-4 * (1 + x * x)));
+      const reps = (4 * n) / bytes;
+      return {
+        run: () => k.peakDivide(src, dst, bytes, reps),
+        dispose: () => (rt.freeScratch(src), rt.freeScratch(dst)),
+      };
+    },
+  };
+}
+
+/**
  * Normal draws (Box–Muller on Philox uniforms in wasm) against tf.randomNormal; `flops` counts
  * one per draw, so the GFLOP/s column reads as billions of draws per second.
  *
@@ -91,6 +131,10 @@ export const optimCases = [
   optimCase("adam", 1 << 20),
   optimCase("adamw", 1 << 20),
   optimCase("sgd", 1 << 20),
+  adamBoundCase("stream7", 1 << 20),
+  adamBoundCase("divide", 1 << 20),
   optimCase("adam", 10 << 20),
   optimCase("sgd", 10 << 20),
+  adamBoundCase("stream7", 10 << 20),
+  adamBoundCase("divide", 10 << 20),
 ];

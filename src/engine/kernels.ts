@@ -102,10 +102,34 @@ export interface FloatKernels {
   adaptiveAvgPoolForward(planes: number, ih: number, iw: number, oh: number, ow: number, x: number, y: number): void;
   /** dx = the gradient of adaptive_avg_pool_forward for dy. */
   adaptiveAvgPoolBackward(planes: number, ih: number, iw: number, oh: number, ow: number, dy: number, dx: number): void;
-  /** One torch.optim.SGD step over n contiguous parameters p with gradients g and (with momentum) the momentum buffer buf, set to the step's direction when first (assembly/optim/sgd.ts). */
-  sgdStep(n: number, p: number, g: number, buf: number, negLr: number, momentum: number, damp1: number, weightDecay: number, hasMomentum: number, first: number, nesterov: number, maximize: number): void;
-  /** One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v and (amsgrad) vmax; negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 (assembly/optim/adam.ts). */
-  adamStep(n: number, p: number, g: number, m: number, v: number, vmax: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, negStep: number, bc2sqrt: number, eps: number, weightDecay: number, decay: number, amsgrad: number, maximize: number): void;
+  /** One torch.optim.SGD step over n contiguous parameters p with gradients g (assembly/optim/sgd.ts). */
+  sgdStep(n: number, p: number, g: number, buf: number, negLr: number, momentum: number, damp1: number, weightDecay: number, maximize: number): void;
+  /** One torch.optim.SGD step over n contiguous parameters p with gradients g and L2 weight decay (assembly/optim/sgd.ts). */
+  sgdL2Step(n: number, p: number, g: number, buf: number, negLr: number, momentum: number, damp1: number, weightDecay: number, maximize: number): void;
+  /** One torch.optim.SGD step over n contiguous parameters p with gradients g and the momentum buffer buf (a step after the first) (assembly/optim/sgd.ts). */
+  sgdMomentumStep(n: number, p: number, g: number, buf: number, negLr: number, momentum: number, damp1: number, weightDecay: number, maximize: number): void;
+  /** One torch.optim.SGD step over n contiguous parameters p with gradients g, L2 weight decay and the momentum buffer buf (a step after the first) (assembly/optim/sgd.ts). */
+  sgdL2MomentumStep(n: number, p: number, g: number, buf: number, negLr: number, momentum: number, damp1: number, weightDecay: number, maximize: number): void;
+  /** One torch.optim.SGD step over n contiguous parameters p with gradients g and the momentum buffer buf, Nesterov (a step after the first) (assembly/optim/sgd.ts). */
+  sgdNesterovStep(n: number, p: number, g: number, buf: number, negLr: number, momentum: number, damp1: number, weightDecay: number, maximize: number): void;
+  /** One torch.optim.SGD step over n contiguous parameters p with gradients g, L2 weight decay and the momentum buffer buf, Nesterov (after the first) (assembly/optim/sgd.ts). */
+  sgdL2NesterovStep(n: number, p: number, g: number, buf: number, negLr: number, momentum: number, damp1: number, weightDecay: number, maximize: number): void;
+  /** One torch.optim.SGD step over n contiguous parameters p with gradients g, setting the momentum buffer buf to the step's direction (assembly/optim/sgd.ts). */
+  sgdMomentumFirstStep(n: number, p: number, g: number, buf: number, negLr: number, momentum: number, damp1: number, weightDecay: number, maximize: number): void;
+  /** One torch.optim.SGD step over n contiguous parameters p with gradients g and L2 weight decay, setting the momentum buffer buf (assembly/optim/sgd.ts). */
+  sgdL2MomentumFirstStep(n: number, p: number, g: number, buf: number, negLr: number, momentum: number, damp1: number, weightDecay: number, maximize: number): void;
+  /** One torch.optim.SGD step over n contiguous parameters p with gradients g, Nesterov, setting the momentum buffer buf (assembly/optim/sgd.ts). */
+  sgdNesterovFirstStep(n: number, p: number, g: number, buf: number, negLr: number, momentum: number, damp1: number, weightDecay: number, maximize: number): void;
+  /** One torch.optim.SGD step over n contiguous parameters p with gradients g, Nesterov and L2 weight decay, setting the momentum buffer buf (assembly/optim/sgd.ts). */
+  sgdL2NesterovFirstStep(n: number, p: number, g: number, buf: number, negLr: number, momentum: number, damp1: number, weightDecay: number, maximize: number): void;
+  /** One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v; negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 (assembly/optim/adam.ts). */
+  adamStep(n: number, p: number, g: number, m: number, v: number, vmax: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, negStep: number, bc2sqrt: number, eps: number, weightDecay: number, decay: number, maximize: number): void;
+  /** One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v and L2 weight decay; negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 (assembly/optim/adam.ts). */
+  adamL2Step(n: number, p: number, g: number, m: number, v: number, vmax: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, negStep: number, bc2sqrt: number, eps: number, weightDecay: number, decay: number, maximize: number): void;
+  /** One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v and the running maximum vmax of v (amsgrad); negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 (assembly/optim/adam.ts). */
+  adamAmsgradStep(n: number, p: number, g: number, m: number, v: number, vmax: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, negStep: number, bc2sqrt: number, eps: number, weightDecay: number, decay: number, maximize: number): void;
+  /** One torch.optim.Adam / AdamW step over n contiguous parameters p with gradients g, moments m, v, L2 weight decay and the running maximum vmax of v (amsgrad); negStep = −lr/(1 − β1^t), bc2sqrt = √(1 − β2^t), decay = 1 − lr·wd for AdamW, else 1 (assembly/optim/adam.ts). */
+  adamL2AmsgradStep(n: number, p: number, g: number, m: number, v: number, vmax: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number, negStep: number, bc2sqrt: number, eps: number, weightDecay: number, decay: number, maximize: number): void;
   /** One torch.optim.RMSprop step over n contiguous parameters p with gradients g, square average sq, (centered) gradient average ga and (momentum) buffer buf (assembly/optim/rmsprop.ts). */
   rmspropStep(n: number, p: number, g: number, sq: number, ga: number, buf: number, alpha: number, oneMinusAlpha: number, eps: number, negLr: number, momentum: number, weightDecay: number, centered: number, hasMomentum: number, maximize: number): void;
   /** One torch.optim.Adagrad step over n contiguous parameters p with gradients g and sum of squares sum; negClr = −lr/(1 + (t − 1)·lrDecay) (assembly/optim/adagrad.ts). */
@@ -120,6 +144,10 @@ export interface F32Kernels extends FloatKernels {
   peakMadd10(iters: number, buf: number, bytes: number): number;
   /** Bandwidth probe for bench/: copies bytes (a multiple of 64) from src to dst, 2 · bytes moved per call. */
   peakCopy(dst: number, src: number, bytes: number): void;
+  /** Bandwidth probe for bench/: reads a, b, c, d and writes a, c, d (bytes each, a multiple of 64; Adam's 7 streams), 7 · bytes moved per call. */
+  peakStream7(a: number, b: number, c: number, d: number, bytes: number): void;
+  /** Divider probe for bench/: Adam's square root and two divisions per vector over bytes of src (L1-resident, a multiple of 64) into dst, reps times. */
+  peakDivide(src: number, dst: number, bytes: number, reps: number): void;
   /** Throughput probe for bench/: iters · 12 · 2 · 4 FLOPs per call. */
   peakMadd12(iters: number, buf: number, bytes: number): number;
 }
@@ -250,12 +278,26 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     adaptiveAvgPoolForward: fn("f32_adaptive_avg_pool_forward"),
     adaptiveAvgPoolBackward: fn("f32_adaptive_avg_pool_backward"),
     sgdStep: fn("f32_sgd_step"),
+    sgdL2Step: fn("f32_sgd_l2_step"),
+    sgdMomentumStep: fn("f32_sgd_momentum_step"),
+    sgdL2MomentumStep: fn("f32_sgd_l2_momentum_step"),
+    sgdNesterovStep: fn("f32_sgd_nesterov_step"),
+    sgdL2NesterovStep: fn("f32_sgd_l2_nesterov_step"),
+    sgdMomentumFirstStep: fn("f32_sgd_momentum_first_step"),
+    sgdL2MomentumFirstStep: fn("f32_sgd_l2_momentum_first_step"),
+    sgdNesterovFirstStep: fn("f32_sgd_nesterov_first_step"),
+    sgdL2NesterovFirstStep: fn("f32_sgd_l2_nesterov_first_step"),
     adamStep: fn("f32_adam_step"),
+    adamL2Step: fn("f32_adam_l2_step"),
+    adamAmsgradStep: fn("f32_adam_amsgrad_step"),
+    adamL2AmsgradStep: fn("f32_adam_l2_amsgrad_step"),
     rmspropStep: fn("f32_rmsprop_step"),
     adagradStep: fn("f32_adagrad_step"),
     normPartial: fn("f32_norm_partial"),
     peakMadd10: fn("f32_peak_madd10"),
     peakCopy: fn("f32_peak_copy"),
+    peakStream7: fn("f32_peak_stream7", true),
+    peakDivide: fn("f32_peak_divide", true),
     peakMadd12: fn("f32_peak_madd12"),
   } as unknown as F32Kernels;
   const f64 = {
@@ -307,7 +349,19 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     adaptiveAvgPoolForward: fn("f64_adaptive_avg_pool_forward"),
     adaptiveAvgPoolBackward: fn("f64_adaptive_avg_pool_backward"),
     sgdStep: fn("f64_sgd_step"),
+    sgdL2Step: fn("f64_sgd_l2_step"),
+    sgdMomentumStep: fn("f64_sgd_momentum_step"),
+    sgdL2MomentumStep: fn("f64_sgd_l2_momentum_step"),
+    sgdNesterovStep: fn("f64_sgd_nesterov_step"),
+    sgdL2NesterovStep: fn("f64_sgd_l2_nesterov_step"),
+    sgdMomentumFirstStep: fn("f64_sgd_momentum_first_step"),
+    sgdL2MomentumFirstStep: fn("f64_sgd_l2_momentum_first_step"),
+    sgdNesterovFirstStep: fn("f64_sgd_nesterov_first_step"),
+    sgdL2NesterovFirstStep: fn("f64_sgd_l2_nesterov_first_step"),
     adamStep: fn("f64_adam_step"),
+    adamL2Step: fn("f64_adam_l2_step"),
+    adamAmsgradStep: fn("f64_adam_amsgrad_step"),
+    adamL2AmsgradStep: fn("f64_adam_l2_amsgrad_step"),
     rmspropStep: fn("f64_rmsprop_step"),
     adagradStep: fn("f64_adagrad_step"),
     normPartial: fn("f64_norm_partial"),

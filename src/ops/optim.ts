@@ -171,6 +171,33 @@ function targetsOf(rt: Runtime, op: string, params: unknown): { store: Parameter
   return { store: null, targets };
 }
 
+/**
+ * The SGD kernel of each momentum kind, [without, with] L2: one export per variant
+ * (assembly/optim/sgd.ts), so no option is tested inside the kernel's loop.
+ */
+const SGD_KERNELS = {
+  none: ["sgdStep", "sgdL2Step"],
+  momentum: ["sgdMomentumStep", "sgdL2MomentumStep"],
+  nesterov: ["sgdNesterovStep", "sgdL2NesterovStep"],
+  momentumFirst: ["sgdMomentumFirstStep", "sgdL2MomentumFirstStep"],
+  nesterovFirst: ["sgdNesterovFirstStep", "sgdL2NesterovFirstStep"],
+} as const satisfies Record<string, readonly [keyof FloatKernels, keyof FloatKernels]>;
+
+/** The Adam kernel [without, with] amsgrad, [without, with] L2 (assembly/optim/adam.ts). */
+const ADAM_KERNELS = [
+  ["adamStep", "adamL2Step"],
+  ["adamAmsgradStep", "adamL2AmsgradStep"],
+] as const satisfies readonly (readonly [keyof FloatKernels, keyof FloatKernels])[];
+
+/**
+ * Whether x is nonzero once the kernel receives it as the dtype's scalar: a weight decay that
+ * rounds to float32 0 takes the variant without the L2 term (wd·p would turn −0 into +0 and
+ * ±∞ into NaN).
+ */
+function nonzeroIn(dtype: FloatDType, x: number): boolean {
+  return (dtype === "float32" ? Math.fround(x) : x) !== 0;
+}
+
 /** The scalars of one step: `run` calls the kernel for n elements with byte offset `at` into the state. */
 type StepKernel = (k: FloatKernels, n: number, p: number, g: number, state: number[]) => void;
 
@@ -376,9 +403,10 @@ export class Sgd extends Optimizer {
 
   /** @internal */
   protected kernel(t: number, lr: number): StepKernel {
-    const m = this.momentum, damp1 = 1 - this.dampening, wd = this.weightDecay;
-    const has = m !== 0 ? 1 : 0, first = t === 1 ? 1 : 0, nest = this.nesterov ? 1 : 0, max = this.maximize ? 1 : 0;
-    return (k, n, p, g, s) => k.sgdStep(n, p, g, has ? s[0] : 0, -lr, m, damp1, wd, has, first, nest, max);
+    const m = this.momentum, damp1 = 1 - this.dampening, wd = this.weightDecay, max = this.maximize ? 1 : 0;
+    const kind = m === 0 ? "none" : `${this.nesterov ? "nesterov" : "momentum"}${t === 1 ? "First" : ""}` as const;
+    const name = SGD_KERNELS[kind][nonzeroIn(this.dtype, wd) ? 1 : 0];
+    return (k, n, p, g, s) => k[name](n, p, g, m !== 0 ? s[0] : 0, -lr, m, damp1, wd, max);
   }
 }
 
@@ -424,27 +452,10 @@ export class Adam extends Optimizer {
     const [b1, b2] = this.betas, wd = this.weightDecay;
     const negStep = -(lr / (1 - powInt(b1, t))), bc2sqrt = Math.sqrt(1 - powInt(b2, t));
     const l2 = this.decoupled ? 0 : wd, decay = this.decoupled ? 1 - lr * wd : 1;
-    const ams = this.amsgrad ? 1 : 0, max = this.maximize ? 1 : 0, eps = this.eps;
+    const ams = this.amsgrad, max = this.maximize ? 1 : 0, eps = this.eps;
+    const name = ADAM_KERNELS[ams ? 1 : 0][nonzeroIn(this.dtype, l2) ? 1 : 0];
     return (k, n, p, g, s) =>
-      k.adamStep(
-        n,
-        p,
-        g,
-        s[0],
-        s[1],
-        ams ? s[2] : 0,
-        b1,
-        1 - b1,
-        b2,
-        1 - b2,
-        negStep,
-        bc2sqrt,
-        eps,
-        l2,
-        decay,
-        ams,
-        max,
-      );
+      k[name](n, p, g, s[0], s[1], ams ? s[2] : 0, b1, 1 - b1, b2, 1 - b2, negStep, bc2sqrt, eps, l2, decay, max);
   }
 }
 

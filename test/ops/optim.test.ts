@@ -12,11 +12,12 @@ import golden from "../fixtures/optim.json" with { type: "json" };
 const DTYPES = ["float32", "float64"] as const;
 type Case = (typeof golden.cases)[number];
 type Opt = ReturnType<Engine["optim"][keyof Engine["optim"]]>;
-type KernelName = "sgdStep" | "adamStep" | "rmspropStep" | "adagradStep" | "normPartial";
-const KERNEL: Record<string, KernelName> = {
-  sgd: "sgdStep",
-  adam: "adamStep",
-  adamw: "adamStep",
+/** Kernel families: each optimizer's variants (sgdStep, sgdMomentumStep, …) share its prefix. */
+type KernelFamily = "sgd" | "adam" | "rmspropStep" | "adagradStep" | "normPartial";
+const KERNEL: Record<string, KernelFamily> = {
+  sgd: "sgd",
+  adam: "adam",
+  adamw: "adam",
   rmsprop: "rmspropStep",
   adagrad: "adagradStep",
 };
@@ -37,23 +38,24 @@ function close(got: ArrayLike<number>, want: number[], rel: number, abs: number,
 
 const sizeOf = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 
-/** Counts calls of the f32/f64 kernel `name` while `fn` runs. */
-function countCalls(e: Engine, name: KernelName, fn: () => void): number {
+/** Counts calls of the f32/f64 kernels whose names start with `family` while `fn` runs. */
+function countCalls(e: Engine, family: KernelFamily, fn: () => void): number {
   let calls = 0;
-  const ks = [e.runtime.kernels.f32, e.runtime.kernels.f64];
-  const saved = ks.map((k) => k[name]);
-  ks.forEach((k, i) => {
-    // deno-lint-ignore no-explicit-any
-    (k as any)[name] = (...args: any[]) => {
-      calls++;
-      // deno-lint-ignore no-explicit-any
-      return (saved[i] as any)(...args);
-    };
-  });
+  const restore: (() => void)[] = [];
+  for (const k of [e.runtime.kernels.f32, e.runtime.kernels.f64] as unknown as Record<string, unknown>[]) {
+    for (const name of Object.keys(k).filter((n) => n.startsWith(family))) {
+      const saved = k[name] as (...args: unknown[]) => unknown;
+      k[name] = (...args: unknown[]) => {
+        calls++;
+        return saved(...args);
+      };
+      restore.push(() => (k[name] = saved));
+    }
+  }
   try {
     fn();
   } finally {
-    ks.forEach((k, i) => ((k as unknown as Record<string, unknown>)[name] = saved[i]));
+    for (const r of restore) r();
   }
   return calls;
 }
