@@ -266,8 +266,18 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
     }
   }
   const module = options.module ?? (await embeddedModule(build));
-  const memory = new WebAssembly.Memory(pages);
-  const { kernels, actual } = setup(module, memory);
+  let memory = new WebAssembly.Memory(pages);
+  let bound: ReturnType<typeof setup>;
+  try {
+    bound = setup(module, memory);
+  } catch (e) {
+    // A given module built for a shared memory (e.g. a threaded engine's `runtime.module`) runs
+    // on one thread over a shared memory.
+    if (!(e instanceof WebAssembly.LinkError) || options.module === undefined) throw e;
+    memory = new WebAssembly.Memory({ ...pages, shared: true });
+    bound = setup(module, memory);
+  }
+  const { kernels, actual } = bound;
   const rt = new Runtime(actual, gemmVariant, memory, kernels, maxBytes, module);
   rt.seed = seed;
   rt.threads = { count: 1, reason };

@@ -86,9 +86,16 @@ const start = (init, post) => {
     if (Atomics.load(ctl, ${MAIN_WAITING}) !== 0) Atomics.notify(ctl, ${DONE});
   }
 };
-if (typeof require === "function") {
-  const { parentPort } = require("node:worker_threads");
-  parentPort.once("message", (init) => start(init, (m) => parentPort.postMessage(m)));
+// Node evaluates the source as CommonJS, or as a module when the parent runs with
+// --input-type=module (workers inherit execArgv): reach worker_threads either way.
+const wt = typeof require === "function"
+  ? require("node:worker_threads")
+  : typeof process === "object" && typeof process.getBuiltinModule === "function"
+  ? process.getBuiltinModule("node:worker_threads")
+  : null;
+if (wt !== null && wt.parentPort) {
+  const port = wt.parentPort;
+  port.once("message", (init) => start(init, (m) => port.postMessage(m)));
 } else {
   self.onmessage = (e) => { self.onmessage = null; start(e.data, (m) => self.postMessage(m)); };
 }
@@ -97,16 +104,19 @@ if (typeof require === "function") {
 /** The one interface the pool needs of a worker, over node:worker_threads or a web Worker. */
 interface WorkerHandle {
   post(message: unknown): void;
-  /** Calls `f` with the worker's messages. */
+  /** Calls `f` with the worker's next message (its one message: ready or failed). */
   onMessage(f: (m: unknown) => void): void;
   /** Calls `f` once if the worker exits or fails outside a job. */
   onDeath(f: (why: string) => void): void;
   terminate(): void;
+  /** Lets the process exit while the worker runs; after every listener is added (Node refs on `on`). */
+  unref(): void;
 }
 
 interface NodeWorker {
   postMessage(m: unknown): void;
   on(ev: string, f: (x: unknown) => void): void;
+  once(ev: string, f: (x: unknown) => void): void;
   unref(): void;
   terminate(): Promise<number>;
 }
@@ -126,16 +136,15 @@ function workerFactory(): (() => WorkerHandle) | string {
     const Ctor = wt.Worker;
     return () => {
       const w = new Ctor(WORKER_SOURCE, { eval: true });
-      // An engine that is never disposed must not keep the process alive.
-      w.unref();
       return {
         post: (m) => w.postMessage(m),
-        onMessage: (f) => w.on("message", f),
+        onMessage: (f) => w.once("message", f),
         onDeath: (f) => {
           w.on("exit", (code) => f(`it exited with code ${code}`));
           w.on("error", (e) => f(`it failed: ${String(e)}`));
         },
         terminate: () => void w.terminate(),
+        unref: () => w.unref(),
       };
     };
   }
@@ -150,6 +159,8 @@ function workerFactory(): (() => WorkerHandle) | string {
         onMessage: (f) => w.addEventListener("message", (e) => f(e.data)),
         onDeath: (f) => w.addEventListener("error", (e) => f(`it failed: ${e.message}`)),
         terminate: () => w.terminate(),
+        // A page's workers end with the page.
+        unref: () => {},
       };
     };
   }
@@ -353,6 +364,8 @@ export class ThreadPool {
         pool.#stop(`worker thread ${i + 1} stopped: ${why}`);
       })
     );
+    // An engine that is never disposed must not keep the process alive.
+    for (const w of workers) w.unref();
     return pool;
   }
 
