@@ -14,6 +14,7 @@ import {
   hostCores,
   type PoolTimeouts,
   sharedMemoryUnavailable,
+  type Task,
   ThreadPool,
   type ThreadsInfo,
   type ThreadsOption,
@@ -371,23 +372,18 @@ export class Runtime implements TensorOwner {
   }
 
   /**
-   * Runs `calls[t]` (an export name of the kernel table's `f32_gemm` form and its arguments) on
-   * thread t, thread 0 being this one, and returns when every call has finished. Only for
-   * calls that write disjoint memory; `threadCount` bounds `calls.length`.
+   * Runs `tasks` (each an export name of the kernel table's `f32_gemm` form and its arguments)
+   * on the engine's threads, this one included, and returns when all have finished. Only for
+   * tasks that write disjoint memory; order and placement do not change any result. `helps`
+   * false leaves the tasks to the workers (tests).
    */
-  parallel(calls: readonly (readonly [string, readonly number[]])[]): void {
+  parallel(tasks: readonly Task[], helps = true): void {
     const p = this.#pool!;
     this.parallelCalls++;
-    for (let t = 1; t < calls.length; t++) p.fork(t, calls[t][0], calls[t][1]);
     try {
-      // deno-lint-ignore ban-types
-      (this.#exports[calls[0][0]] as Function)(...calls[0][1]);
+      p.run(tasks, this.#exports, helps);
     } finally {
-      try {
-        p.join();
-      } finally {
-        if (p.broken !== null) this.#singleThreaded(p.broken);
-      }
+      if (p.broken !== null) this.#singleThreaded(p.broken);
     }
   }
 

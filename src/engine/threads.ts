@@ -1,14 +1,17 @@
 /**
  * Worker threads over the engine's one shared `WebAssembly.Memory`: a pool started by
  * `load({ threads })`, in which the calling thread is thread 0 and every worker runs its own
- * instance of the same compiled module. An op hands each thread one kernel call (an export and
- * its arguments) over disjoint output elements, so results are bit-identical to one thread.
+ * instance of the same compiled module. An op hands the pool a list of kernel calls (an export
+ * and its arguments) over disjoint output elements, so results are bit-identical to one thread.
  *
- * Fork-join goes through a control block in a `SharedArrayBuffer`: per worker a sequence
- * number, a done number, a status, the kernel id and up to MAX_ARGS f64 arguments. Workers
- * spin for a while after each job (a fork-join then costs about a microsecond) and sleep on
- * `Atomics.wait` after that; with more threads than cores they never spin (spinning threads
- * that share a core cost hundreds of microseconds per fork-join).
+ * The calls go into a task table in a `SharedArrayBuffer`, and every thread, the calling one
+ * included, claims tasks one at a time with a compare-and-swap on one claim word (task count
+ * and next index) until none are left; then the caller waits until every claimed task is done.
+ * A worker the OS has descheduled (a busy machine) or that has died only takes nothing, so an
+ * op is never much slower than on one thread. Workers spin for a while after a job (a
+ * fork-join then costs under a microsecond) and sleep on `Atomics.wait` after that; with more
+ * threads than cores they never spin (spinning threads that share a core cost hundreds of
+ * microseconds per fork-join).
  *
  * @module
  */
@@ -24,23 +27,32 @@ export interface ThreadsInfo {
   readonly reason: string;
 }
 
-// Control block: per worker 16 i32 (64 bytes, a cache line of its own), then the arguments,
-// then an error message buffer.
-const STRIDE = 16;
-const SEQ = 0, DONE = 1, STATUS = 2, KERNEL = 3, ARGC = 4, SLEEPING = 5, MAIN_WAITING = 6;
+// Control block (i32 indices): the generation (bumped to wake workers), the claim word
+// (task count << 16 | next task), tasks done, the first failure (task + 1, 0 = none), sleeping
+// workers, whether the caller waits, and stop. Then per task its kernel id and argument count
+// (2 i32) and up to MAX_ARGS f64 arguments; then the failure's message.
+const GEN = 0, CLAIM = 1, DONE = 2, FAILED = 3, SLEEPERS = 4, MAIN_WAITING = 5, STOPPED = 6;
+const HEADER = 16;
+/** Tasks one job may have. */
+export const MAX_TASKS = 256;
 /** Arguments one kernel call may take (the widest export takes 17). */
 export const MAX_ARGS = 24;
 const MSG_BYTES = 512;
-const STOP = -1;
+const TASKS_I32 = HEADER, ARGS_BYTES = (HEADER + 2 * MAX_TASKS) * 4;
+const MSG_AT = ARGS_BYTES + MAX_TASKS * MAX_ARGS * 8;
+const SAB_BYTES = MSG_AT + MSG_BYTES;
+/** A pseudo-kernel for tests: the worker that claims it sleeps args[0] ms (a hung worker). */
+export const SLEEP_TASK = "__sleep";
+const SLEEP_ID = -2;
 
 // The worker's whole program, one classic script for node:worker_threads (eval) and for a
 // browser's blob: worker: no imports, no file, nothing for a bundler to follow.
 const WORKER_SOURCE = `"use strict";
 const start = (init, post) => {
-  const { module, memory, sab, index, workers, names, variant, spinMs } = init;
-  const ctl = new Int32Array(sab, index * ${STRIDE * 4}, ${STRIDE});
-  const args = new Float64Array(sab, workers * ${STRIDE * 4} + index * ${MAX_ARGS * 8}, ${MAX_ARGS});
-  const msg = new Uint8Array(sab, workers * ${STRIDE * 4 + MAX_ARGS * 8} + index * ${MSG_BYTES}, ${MSG_BYTES});
+  const { module, memory, sab, names, variant, spinMs } = init;
+  const ctl = new Int32Array(sab, 0, ${HEADER + 2 * MAX_TASKS});
+  const args = new Float64Array(sab, ${ARGS_BYTES}, ${MAX_TASKS * MAX_ARGS});
+  const msg = new Uint8Array(sab, ${MSG_AT}, ${MSG_BYTES});
   let fns;
   try {
     const exp = new WebAssembly.Instance(module, { env: { memory } }).exports;
@@ -52,38 +64,46 @@ const start = (init, post) => {
   }
   post({ ready: true });
   const a = [];
-  let seen = 0;
+  const drain = () => {
+    for (;;) {
+      const w = Atomics.load(ctl, ${CLAIM});
+      const i = w & 0xffff;
+      if (i >= w >>> 16) return;
+      if (Atomics.compareExchange(ctl, ${CLAIM}, w, w + 1) !== w) continue;
+      const id = ctl[${TASKS_I32} + 2 * i], n = ctl[${TASKS_I32} + 2 * i + 1];
+      a.length = n;
+      for (let k = 0; k < n; k++) a[k] = args[i * ${MAX_ARGS} + k];
+      try {
+        if (id === ${SLEEP_ID}) Atomics.wait(ctl, ${STOPPED}, 0, a[0]);
+        else fns[id].apply(null, a);
+      } catch (e) {
+        if (Atomics.compareExchange(ctl, ${FAILED}, 0, i + 1) === 0) {
+          const bytes = new TextEncoder().encode(String(e)).subarray(0, ${MSG_BYTES - 1});
+          msg.fill(0);
+          msg.set(bytes);
+        }
+      }
+      Atomics.add(ctl, ${DONE}, 1);
+      if (Atomics.load(ctl, ${MAIN_WAITING}) !== 0) Atomics.notify(ctl, ${DONE});
+    }
+  };
+  let seen = Atomics.load(ctl, ${GEN});
   for (;;) {
-    let s = Atomics.load(ctl, ${SEQ});
-    if (s === seen) {
+    drain();
+    let g = Atomics.load(ctl, ${GEN});
+    if (g === seen) {
       const end = performance.now() + spinMs;
       let k = 0;
-      while ((s = Atomics.load(ctl, ${SEQ})) === seen) {
+      while ((g = Atomics.load(ctl, ${GEN})) === seen) {
         if ((++k & 1023) === 0 && performance.now() >= end) {
-          Atomics.store(ctl, ${SLEEPING}, 1);
-          Atomics.wait(ctl, ${SEQ}, seen);
-          Atomics.store(ctl, ${SLEEPING}, 0);
+          Atomics.add(ctl, ${SLEEPERS}, 1);
+          Atomics.wait(ctl, ${GEN}, seen);
+          Atomics.sub(ctl, ${SLEEPERS}, 1);
         }
       }
     }
-    seen = s;
-    const id = ctl[${KERNEL}];
-    if (id === ${STOP}) break;
-    const n = ctl[${ARGC}];
-    a.length = n;
-    for (let i = 0; i < n; i++) a[i] = args[i];
-    let status = 0;
-    try {
-      fns[id].apply(null, a);
-    } catch (e) {
-      status = 1;
-      const bytes = new TextEncoder().encode(String(e)).subarray(0, ${MSG_BYTES - 1});
-      msg.fill(0);
-      for (let i = 0; i < bytes.length; i++) msg[i] = bytes[i];
-    }
-    ctl[${STATUS}] = status;
-    Atomics.store(ctl, ${DONE}, s);
-    if (Atomics.load(ctl, ${MAIN_WAITING}) !== 0) Atomics.notify(ctl, ${DONE});
+    seen = g;
+    if (Atomics.load(ctl, ${STOPPED}) !== 0) break;
   }
 };
 // Node evaluates the source as CommonJS, or as a module when the parent runs with
@@ -260,11 +280,14 @@ export interface PoolTimeouts {
 }
 export const DEFAULT_TIMEOUTS: PoolTimeouts = { startMs: 20_000, hangMs: 5_000, hangFactor: 50 };
 
+/** One kernel call of a job: an export name (the kernel table's `f32_gemm` form) and its arguments. */
+export type Task = readonly [string, readonly number[]];
+
 /**
- * A started pool of `count - 1` workers. `fork(t, …)` hands thread t ≥ 1 a kernel call and
- * returns at once; `join()` waits for every forked thread. On a failed kernel, a dead or a hung
- * worker, `join` throws and the pool stops: `broken` says why, and the engine goes on with one
- * thread.
+ * A started pool of `count - 1` workers. `run(tasks, exports)` runs a job's tasks on every
+ * thread and returns when all are done. On a failed kernel, or a worker that does not finish a
+ * task it claimed within the liveness bound (dead or hung), `run` throws and the pool stops:
+ * `broken` says why, and the engine goes on with one thread.
  */
 export class ThreadPool {
   readonly #workers: WorkerHandle[];
@@ -275,10 +298,6 @@ export class ThreadPool {
   readonly #spin: boolean;
   readonly #block: boolean;
   readonly #timeouts: PoolTimeouts;
-  #seq: Int32Array; // per worker: the last sequence number handed out
-  #forked: number[] = [];
-  #names: string[] = [];
-  #forkTime = 0;
   /** Why the pool stopped (a worker died, hung or failed), or null while it runs. */
   broken: string | null = null;
 
@@ -287,18 +306,17 @@ export class ThreadPool {
     sab: SharedArrayBuffer,
     names: string[],
     spin: boolean,
-    timeouts: PoolTimeouts,
+    t: PoolTimeouts,
   ) {
-    const n = workers.length;
     this.#workers = workers;
-    this.#ctl = new Int32Array(sab, 0, n * STRIDE);
-    this.#args = new Float64Array(sab, n * STRIDE * 4, n * MAX_ARGS);
-    this.#msg = new Uint8Array(sab, n * (STRIDE * 4 + MAX_ARGS * 8), n * MSG_BYTES);
+    this.#ctl = new Int32Array(sab, 0, HEADER + 2 * MAX_TASKS);
+    this.#args = new Float64Array(sab, ARGS_BYTES, MAX_TASKS * MAX_ARGS);
+    this.#msg = new Uint8Array(sab, MSG_AT, MSG_BYTES);
     this.#ids = new Map(names.map((name, i) => [name, i]));
-    this.#seq = new Int32Array(n);
+    this.#ids.set(SLEEP_TASK, SLEEP_ID);
     this.#spin = spin;
     this.#block = canBlock();
-    this.#timeouts = timeouts;
+    this.#timeouts = t;
   }
 
   /** Threads including the calling one. */
@@ -319,15 +337,14 @@ export class ThreadPool {
   ): Promise<ThreadPool | string> {
     const factory = workerFactory();
     if (typeof factory === "string") return factory;
-    const n = count - 1;
     const names = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
-    const sab = new SharedArrayBuffer(n * (STRIDE * 4 + MAX_ARGS * 8 + MSG_BYTES));
+    const sab = new SharedArrayBuffer(SAB_BYTES);
     // Spinning pays only when every thread has a core of its own.
     const spin = count <= hostCores();
     const workers: WorkerHandle[] = [];
     try {
       const ready = [];
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < count - 1; i++) {
         const w = factory();
         workers.push(w);
         ready.push(
@@ -340,7 +357,7 @@ export class ThreadPool {
             w.onDeath(reject);
           }),
         );
-        w.post({ module, memory, sab, index: i, workers: n, names, variant: gemmVariant, spinMs: spin ? 2 : 0 });
+        w.post({ module, memory, sab, names, variant: gemmVariant, spinMs: spin ? 2 : 0 });
       }
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
@@ -369,83 +386,87 @@ export class ThreadPool {
     return pool;
   }
 
-  /** The id of export `name` (the kernel table's `f32_gemm` style names). */
-  id(name: string): number {
-    const id = this.#ids.get(name);
-    if (id === undefined) throw new Error(`the wasm module has no export '${name}'`);
-    return id;
-  }
-
-  /** Hands thread `t` (1 ≤ t < size) the call of export `name` with `args`; returns at once. */
-  fork(t: number, name: string, args: ArrayLike<number>): void {
-    const w = t - 1;
-    const base = w * STRIDE;
-    const n = args.length;
-    if (n > MAX_ARGS) throw new Error(`a kernel call takes at most ${MAX_ARGS} arguments`);
-    const a = this.#args, off = w * MAX_ARGS;
-    for (let i = 0; i < n; i++) a[off + i] = args[i];
-    const ctl = this.#ctl;
-    ctl[base + KERNEL] = this.id(name);
-    ctl[base + ARGC] = n;
-    const s = (this.#seq[w] + 1) | 0 || 1;
-    this.#seq[w] = s;
-    Atomics.store(ctl, base + SEQ, s);
-    if (Atomics.load(ctl, base + SLEEPING) !== 0) Atomics.notify(ctl, base + SEQ);
-    if (this.#forked.length === 0) this.#forkTime = performance.now();
-    this.#forked.push(w);
-    this.#names[w] = name;
-  }
-
   /**
-   * Waits for every forked thread. Throws if a kernel failed on a worker, or if a worker did not
-   * finish within the liveness bound (it died or hung); the pool is stopped then.
+   * Runs `tasks` on every thread, this one claiming tasks too unless `helps` is false (tests),
+   * calling them through `exports`; returns when all are done. Throws if a kernel failed, or if a
+   * claimed task was not done within the liveness bound; the pool is stopped then.
    */
-  join(): void {
-    const forked = this.#forked;
-    if (forked.length === 0) return;
-    const ctl = this.#ctl;
-    const now = performance.now();
-    const limit = Math.max(this.#timeouts.hangMs, this.#timeouts.hangFactor * (now - this.#forkTime));
-    const deadline = now + limit;
-    let failure: string | null = null;
-    for (const w of forked) {
-      const base = w * STRIDE, s = this.#seq[w];
-      if (Atomics.load(ctl, base + DONE) !== s) this.#await(base, s, deadline);
-      if (Atomics.load(ctl, base + DONE) !== s) {
-        failure ??= `worker thread ${w + 1} did not finish ${this.#names[w]} within ${Math.round(limit)} ms ` +
-          `(it died or hung)`;
-      } else if (ctl[base + STATUS] !== 0) {
-        const bytes = this.#msg.slice(w * MSG_BYTES, (w + 1) * MSG_BYTES);
-        const end = bytes.indexOf(0);
-        failure ??= `${this.#names[w]} failed on worker thread ${w + 1}: ` +
-          new TextDecoder().decode(bytes.subarray(0, end < 0 ? bytes.length : end));
+  run(tasks: readonly Task[], exports: Record<string, unknown>, helps = true): void {
+    const n = tasks.length, ctl = this.#ctl, args = this.#args;
+    if (n > MAX_TASKS) throw new Error(`a job takes at most ${MAX_TASKS} tasks`);
+    for (let i = 0; i < n; i++) {
+      const [name, a] = tasks[i];
+      const id = this.#ids.get(name);
+      if (id === undefined) throw new Error(`the wasm module has no export '${name}'`);
+      if (a.length > MAX_ARGS) throw new Error(`a kernel call takes at most ${MAX_ARGS} arguments`);
+      ctl[TASKS_I32 + 2 * i] = id;
+      ctl[TASKS_I32 + 2 * i + 1] = a.length;
+      for (let k = 0; k < a.length; k++) args[i * MAX_ARGS + k] = a[k];
+    }
+    Atomics.store(ctl, DONE, 0);
+    Atomics.store(ctl, FAILED, 0);
+    // Publishing the claim word hands out the tasks; the generation wakes sleeping workers.
+    Atomics.store(ctl, CLAIM, n << 16);
+    Atomics.add(ctl, GEN, 1);
+    if (Atomics.load(ctl, SLEEPERS) !== 0) Atomics.notify(ctl, GEN);
+    const t0 = performance.now();
+    let own: unknown = null;
+    if (helps) {
+      for (;;) {
+        const w = Atomics.load(ctl, CLAIM);
+        const i = w & 0xffff;
+        if (i >= w >>> 16) break;
+        if (Atomics.compareExchange(ctl, CLAIM, w, w + 1) !== w) continue;
+        try {
+          // deno-lint-ignore ban-types
+          (exports[tasks[i][0]] as Function)(...tasks[i][1]);
+        } catch (e) {
+          own ??= e;
+        }
+        Atomics.add(ctl, DONE, 1);
       }
     }
-    forked.length = 0;
+    const now = performance.now();
+    const limit = Math.max(this.#timeouts.hangMs, this.#timeouts.hangFactor * (now - t0));
+    if (Atomics.load(ctl, DONE) !== n) this.#await(n, now + limit);
+    let failure: string | null = null;
+    if (Atomics.load(ctl, DONE) !== n) {
+      failure = `a worker thread did not finish its part of ${this.#pending(tasks)} within ${Math.round(limit)} ms ` +
+        `(it died or hung)`;
+    } else if (ctl[FAILED] !== 0) {
+      const end = this.#msg.indexOf(0);
+      failure = `${tasks[ctl[FAILED] - 1][0]} failed on a worker thread: ` +
+        new TextDecoder().decode(this.#msg.slice(0, end < 0 ? MSG_BYTES : end));
+    }
     if (failure !== null) {
       this.#stop(failure);
       throw new Error(`${failure}; the engine runs single-threaded from now on`);
     }
+    if (own !== null) throw own;
   }
 
-  #await(base: number, s: number, deadline: number): void {
+  // The names of the tasks of a job (for a message).
+  #pending(tasks: readonly Task[]): string {
+    return [...new Set(tasks.map((t) => t[0]))].join(", ");
+  }
+
+  #await(n: number, deadline: number): void {
     const ctl = this.#ctl;
-    // Spin first: the worker usually finishes within microseconds of this thread.
+    // Spin first: a worker usually finishes within microseconds of this thread.
     if (this.#spin) {
       const end = performance.now() + 1;
       let k = 0;
-      while (Atomics.load(ctl, base + DONE) !== s) {
+      while (Atomics.load(ctl, DONE) !== n) {
         if ((++k & 255) === 0 && performance.now() >= end) break;
       }
     }
-    while (Atomics.load(ctl, base + DONE) !== s) {
+    for (let d = Atomics.load(ctl, DONE); d !== n; d = Atomics.load(ctl, DONE)) {
       const left = deadline - performance.now();
       if (left <= 0) return;
       if (this.#block) {
-        Atomics.store(ctl, base + MAIN_WAITING, 1);
-        const prev = Atomics.load(ctl, base + DONE);
-        if (prev !== s) Atomics.wait(ctl, base + DONE, prev, Math.min(left, 100));
-        Atomics.store(ctl, base + MAIN_WAITING, 0);
+        Atomics.store(ctl, MAIN_WAITING, 1);
+        Atomics.wait(ctl, DONE, d, Math.min(left, 100));
+        Atomics.store(ctl, MAIN_WAITING, 0);
       }
     }
   }
@@ -453,14 +474,12 @@ export class ThreadPool {
   #stop(why: string): void {
     if (this.broken !== null) return;
     this.broken = why;
-    this.#forked.length = 0;
-    for (let w = 0; w < this.#workers.length; w++) {
-      const base = w * STRIDE;
-      this.#ctl[base + KERNEL] = STOP;
-      Atomics.store(this.#ctl, base + SEQ, (this.#seq[w] + 1) | 0 || 1);
-      Atomics.notify(this.#ctl, base + SEQ);
-      this.#workers[w].terminate();
-    }
+    Atomics.store(this.#ctl, CLAIM, 0);
+    Atomics.store(this.#ctl, STOPPED, 1);
+    Atomics.add(this.#ctl, GEN, 1);
+    Atomics.notify(this.#ctl, GEN);
+    Atomics.notify(this.#ctl, STOPPED);
+    for (const w of this.#workers) w.terminate();
   }
 
   /** Stops the workers (they exit; nothing keeps the process alive). */

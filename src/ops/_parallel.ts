@@ -2,7 +2,7 @@
 // `rt.run` call. Only output elements are split (rows or columns of a GEMM's C, images, output
 // channels or groups of a convolution), never a sum, so every element is computed by the same
 // instructions in the same order as on one thread: results are bit-identical for any thread
-// count. Each part gets its own scratch and, for the conv kernels, its own geometry descriptor
+// count. Threads claim the parts as they come free (src/engine/threads.ts). Each part gets its own scratch and, for the conv kernels, its own geometry descriptor
 // (a kernel reads its descriptor from memory). Small calls run whole: a fork-join costs about a
 // microsecond, but a part below about 10 µs of work gains less than the split costs.
 import { TILES, writeConvGeom } from "../engine/kernels.ts";
@@ -10,12 +10,17 @@ import type { OpCall } from "../engine/runtime.ts";
 import type { FloatDType } from "../engine/tensor.ts";
 import type { ConvGeometry } from "./_conv_args.ts";
 
-/** Threads worth using for `flops` of work split into at most `units` parts. */
+/**
+ * Parts worth splitting `flops` of work into, at most `units`: two per thread, so that a thread
+ * the OS deschedules holds up at most a small part (the others claim the rest), and none below
+ * the engine's `partMinFlops`; 1 runs the call whole.
+ */
 function threadsFor(call: OpCall, flops: number, units: number): number {
   const t = call.rt.threadCount;
   if (t === 1) return 1;
-  return Math.max(1, Math.min(t, units, Math.floor(flops / call.rt.partMinFlops)));
+  return Math.max(1, Math.min(PARTS_PER_THREAD * t, units, Math.floor(flops / call.rt.partMinFlops)));
 }
+const PARTS_PER_THREAD = 2;
 
 /** [begin, end) of part i of `units` split into `parts` nearly equal runs. */
 function part(units: number, parts: number, i: number): [number, number] {

@@ -102,50 +102,37 @@ describe("load({ threads })", () => {
     e.dispose();
   });
 
-  it("a worker that dies between ops: one thread from then on, engine.threads says why", async () => {
+  it("a worker that dies between ops: the others (this thread) take its parts", async () => {
     const e = await engineOn({ simd: "baseline", threads: 2 }, {
       cores: () => 2,
       timeouts: { startMs: 20_000, hangMs: 200, hangFactor: 0 },
     });
     const want = matmulBytes(e, 67);
     e.runtime.pool!.killWorker(1);
-    // Node and Deno tell the pool of the exit (the worker's exit event): the next op runs on
-    // one thread. A browser fires no event for a terminated worker (and Chromium stops a busy
-    // one only after 2 s): the next op's join times out and throws, the op after it runs on one
-    // thread.
+    // Node and Deno tell the pool of the exit (the worker's exit event): one thread from then
+    // on, and engine.threads says why. A browser fires no event for a terminated worker (and
+    // Chromium stops a busy one only after 2 s): the dead worker claims no parts, this thread
+    // does them all.
     for (let i = 0; i < 300 && e.runtime.pool?.broken === null; i++) await new Promise((r) => setTimeout(r, 10));
-    if (e.runtime.pool?.broken !== null) {
-      expect(matmulBytes(e, 67)).toEqual(want);
+    expect(matmulBytes(e, 67)).toEqual(want);
+    if (!isBrowser) {
+      expect(e.threads.count).toBe(1);
       expect(e.threads.reason).toMatch(/^single-threaded since worker thread 1 stopped: it (exited|failed)/);
-    } else {
-      expect(isBrowser).toBe(true);
-      expect(() => matmulBytes(e, 67)).toThrow(/^worker thread 1 did not finish f32_gemm within 200 ms/);
-      expect(matmulBytes(e, 67)).toEqual(want);
     }
-    expect(e.threads.count).toBe(1);
   });
 
   it("a worker that hangs: a clear Error after the liveness bound, then one thread", async () => {
     const e = await engineOn({ simd: "baseline", threads: 2 }, {
       cores: () => 2,
-      timeouts: { startMs: 20_000, hangMs: 5, hangFactor: 0 },
+      timeouts: { startMs: 20_000, hangMs: 50, hangFactor: 0 },
     });
-    const rt = e.runtime;
-    // A 1024×1024×1024 product on the worker (about 0.1 s), nothing on this thread.
-    const n = 1024;
-    const a = e.zeros([n, n]), c = e.zeros([n, n]);
-    const work = rt.allocScratch("test", rt.kernels.f32.gemmWorkspace(n, n, n));
-    expect(() =>
-      rt.parallel([
-        ["f32_relu", [0, a.ptr, a.ptr]],
-        ["f32_gemm", [1, n, n, n, a.ptr, n, 1, 0, a.ptr, n, 1, 0, c.ptr, n, 0, work, 0]],
-      ])
-    ).toThrow(
-      /^worker thread 1 did not finish f32_gemm within 5 ms \(it died or hung\); the engine runs single-threaded from now on$/,
+    // A task only a worker takes, which sleeps 2 s: the worker looks hung.
+    expect(() => e.runtime.parallel([["__sleep", [2000]]], false)).toThrow(
+      /^a worker thread did not finish its part of __sleep within 50 ms \(it died or hung\); the engine runs single-threaded from now on$/,
     );
     expect(e.threads).toEqual({
       count: 1,
-      reason: "single-threaded since worker thread 1 did not finish f32_gemm within 5 ms (it died or hung)",
+      reason: "single-threaded since a worker thread did not finish its part of __sleep within 50 ms (it died or hung)",
     });
     expect(matmulBytes(e, 8).length).toBe(64);
   });
@@ -153,11 +140,10 @@ describe("load({ threads })", () => {
   it("a kernel that traps on a worker: its message in an Error, then one thread", async () => {
     const e = await engineOn({ simd: "baseline", threads: 2 }, { cores: () => 2 });
     const rt = e.runtime;
-    const a = e.zeros([8]);
-    // relu over 2^28 elements from the end of memory: out of bounds on the worker.
+    // relu over 2^28 elements from the end of memory: out of bounds.
     const end = rt.memory.buffer.byteLength;
-    expect(() => rt.parallel([["f32_relu", [8, a.ptr, a.ptr]], ["f32_relu", [1 << 28, end - 64, end - 64]]])).toThrow(
-      /^f32_relu failed on worker thread 1: RuntimeError: .*; the engine runs single-threaded from now on$/,
+    expect(() => rt.parallel([["f32_relu", [1 << 28, end - 64, end - 64]]], false)).toThrow(
+      /^f32_relu failed on a worker thread: RuntimeError: .*; the engine runs single-threaded from now on$/,
     );
     expect(e.threads.count).toBe(1);
   });
