@@ -9,9 +9,12 @@ import { playwright } from "@vitest/browser-playwright";
 // networking is off. The browser has no process.env, so the setup file sets the globals
 // that require the relaxed build and name the runtime.
 const HOST = "127.0.0.1";
+// Cross-origin isolation, so the page has SharedArrayBuffer and the engine's worker threads
+// run (test/parity/threads.test.ts); every resource comes from this one server.
+const ISOLATION = { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" };
 
 export default defineConfig({
-  server: { host: HOST, strictPort: false },
+  server: { host: HOST, strictPort: false, headers: ISOLATION },
   // src imports the loader by its npm: specifier (as Deno resolves it); Vite takes it from node_modules.
   resolve: { alias: [{ find: /^npm:(@assemblyscript\/loader)@.*$/, replacement: "$1" }] },
   // Pre-bundled up front, so no test discovers a dependency mid-run (which makes Vite reload the page);

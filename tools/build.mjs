@@ -21,9 +21,16 @@ const COMMON = [
   "--enable",
   "simd",
 ];
+// One build serves plain and shared memories (worker threads): the memory import declares a
+// maximum (shared memories must have one), and src/engine/threads.ts flips its limits flag to
+// shared before compiling for threads; asc emits the same code either way. Every instance
+// rewrites the module's initialised data when it starts, so zero-filled data is left out
+// (a worker starting late must not zero a descriptor slot) and no mutable state lives in
+// initialised data.
+const MEMORY = ["--maximumMemory", "65536", "--zeroFilledMemory"];
 const TARGETS = [
-  { name: "baseline", entry: "assembly/index.ts", flags: [] },
-  { name: "relaxed", entry: "assembly/index.ts", flags: ["--enable", "relaxed-simd"] },
+  { name: "baseline", entry: "assembly/index.ts", flags: MEMORY },
+  { name: "relaxed", entry: "assembly/index.ts", flags: [...MEMORY, "--enable", "relaxed-simd"] },
   { name: "probe", entry: "assembly/probe/relaxed.ts", flags: ["--enable", "relaxed-simd"] },
 ];
 

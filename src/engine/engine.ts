@@ -7,6 +7,7 @@
  */
 import type { SimdBuild } from "./features.ts";
 import type { GemmVariant, MemoryStats, Runtime } from "./runtime.ts";
+import type { ThreadsInfo } from "./threads.ts";
 
 /** The members of an engine that are not ops; see `Engine`. */
 export class EngineCore {
@@ -25,6 +26,33 @@ export class EngineCore {
   /** The GEMM microkernel variant in use (`LoadOptions.gemmVariant`); results do not depend on it. */
   get gemmVariant(): GemmVariant {
     return this.#rt.gemmVariant;
+  }
+
+  /**
+   * How many threads run this engine's kernels, the calling thread included, and why not more:
+   * `{ count: 1, reason }` names what to change (the option, the page's headers, a worker that
+   * failed). It changes only when a worker dies or hangs (then the engine goes on with one
+   * thread) and on `dispose()`.
+   *
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * import assert from "node:assert";
+   * const engine = await load({ threads: 1 });
+   * assert.strictEqual(engine.threads.count, 1);
+   * assert.strictEqual(engine.threads.reason, "threads: 1 was asked for");
+   * ```
+   */
+  get threads(): ThreadsInfo {
+    return this.#rt.threads;
+  }
+
+  /**
+   * Stops the engine's worker threads. Tensors stay valid and later ops run on one thread. An
+   * engine that is never disposed does not keep Node or Deno from exiting.
+   */
+  dispose(): void {
+    this.#rt.dispose();
   }
 
   /** @internal The runtime, for ops, the bench harness and tests; not part of the API. */

@@ -9,6 +9,16 @@ import { hasRelaxedSimd, hasSimd, type SimdBuild } from "./features.ts";
 import { Heap, OutOfMemoryError } from "./heap.ts";
 import { bindKernels, type FloatKernels, type Kernels } from "./kernels.ts";
 import { embeddedModule } from "./modules.ts";
+import {
+  DEFAULT_TIMEOUTS,
+  hostCores,
+  type PoolTimeouts,
+  sharedMemoryUnavailable,
+  type Task,
+  ThreadPool,
+  type ThreadsInfo,
+  type ThreadsOption,
+} from "./threads.ts";
 import { bytesPerElement, type DType, type FloatDType, Storage, Tensor, type TensorOwner } from "./tensor.ts";
 
 /** Options of `load()`. */
@@ -55,6 +65,19 @@ export interface LoadOptions {
    * @default {undefined}
    */
   seed?: number;
+  /**
+   * Threads that run kernels: `"auto"` uses every core the host reports
+   * (`os.availableParallelism()`, `navigator.hardwareConcurrency`), a number asks for that many
+   * (at most the cores). The calling thread is one of them; the others are workers started by
+   * `load()` over the engine's one shared memory, and `engine.dispose()` stops them. Results are
+   * bit-identical for any count: ops split only their output elements, never a sum. Where
+   * threads are unavailable (a browser page that is not cross-origin isolated, a runtime
+   * without workers, a worker that fails to start) the engine runs on one thread, and
+   * `engine.threads` says why. Single-threaded by default for now, until every op family has
+   * its split (issue 12).
+   * @default {1}
+   */
+  threads?: ThreadsOption;
 }
 
 /** The two GEMM microkernel variants (see `LoadOptions.gemmVariant`). */
@@ -75,6 +98,8 @@ export interface MemoryStats {
 }
 
 const PAGE = 65536;
+// Measured on the 2-core test machine (bench --threads): see src/ops/_parallel.ts.
+const PART_MIN_FLOPS = 1 << 17;
 const MAX_PAGES = 65536;
 
 /**
@@ -109,12 +134,27 @@ function optionError(arg: string, constraint: string, actual: unknown): Error {
   return new Error(`Cannot load as '${arg}' ${constraint}: current value is ${showValue(actual)}`);
 }
 
-const LOAD_KEYS = ["simd", "module", "maxMemoryBytes", "initialMemoryBytes", "gemmVariant", "warmupMs", "seed"];
+const LOAD_KEYS = [
+  "simd",
+  "module",
+  "maxMemoryBytes",
+  "initialMemoryBytes",
+  "gemmVariant",
+  "warmupMs",
+  "seed",
+  "threads",
+];
 
 /** What the host supports; injectable so tests can play an older host. */
 export interface HostFeatures {
   simd: () => boolean;
   relaxedSimd: () => boolean;
+  /** Cores the host reports (threads are capped at it). */
+  cores?: () => number;
+  /** Why shared memory is unavailable, or null. */
+  sharedMemory?: () => string | null;
+  /** Start-up and liveness bounds of the worker pool. */
+  timeouts?: PoolTimeouts;
 }
 const HOST: HostFeatures = { simd: hasSimd, relaxedSimd: hasRelaxedSimd };
 
@@ -161,6 +201,10 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
   if (seed !== undefined && (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0)) {
     throw optionError("seed", "must be an integer in [0, 2^53)", seed);
   }
+  const threads = options.threads ?? 1;
+  if (threads !== "auto" && !(typeof threads === "number" && Number.isSafeInteger(threads) && threads >= 1)) {
+    throw optionError("threads", 'must be "auto" or an integer >= 1', options.threads);
+  }
   if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
     throw optionError("module", "must be a WebAssembly.Module", options.module);
   }
@@ -173,21 +217,101 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
     );
   }
   const build: SimdBuild = simd === "auto" ? (relaxedOk ? "relaxed" : "baseline") : simd;
-  const module = options.module ?? (await embeddedModule(build));
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(initBytes / PAGE), maximum: Math.floor(maxBytes / PAGE) });
-  // The module is compiled already: the loader's sync path instantiates it. Its async
-  // instantiate() tests `typeof Response`, which makes Node 20 load its fetch implementation
-  // (40–110 ms of a cold start).
-  const { exports } = instantiateSync(module, { env: { memory } });
-  const kernels = bindKernels(exports as unknown as Record<string, unknown>);
-  const actual: SimdBuild = kernels.relaxedBuild() ? "relaxed" : "baseline";
-  if (options.module !== undefined && simd !== "auto" && simd !== actual) {
-    throw new Error(`Cannot load as 'simd' is "${simd}" but the given module is the ${actual} build`);
+  const pages = { initial: Math.ceil(initBytes / PAGE), maximum: Math.floor(maxBytes / PAGE) };
+  const setup = (module: WebAssembly.Module, memory: WebAssembly.Memory) => {
+    // The module is compiled already: the loader's sync path instantiates it. Its async
+    // instantiate() tests `typeof Response`, which makes Node 20 load its fetch implementation
+    // (40–110 ms of a cold start).
+    const { exports } = instantiateSync(module, { env: { memory } });
+    const kernels = bindKernels(exports as unknown as Record<string, unknown>);
+    const actual: SimdBuild = kernels.relaxedBuild() ? "relaxed" : "baseline";
+    if (options.module !== undefined && simd !== "auto" && simd !== actual) {
+      throw new Error(`Cannot load as 'simd' is "${simd}" but the given module is the ${actual} build`);
+    }
+    kernels.setGemmVariant(gemmVariant === "shuffle" ? 1 : 0);
+    return { kernels, actual, exports: exports as unknown as Record<string, unknown> };
+  };
+
+  const cores = (host.cores ?? hostCores)();
+  const want = threads === "auto" ? cores : Math.min(threads, cores);
+  let reason = threads === "auto"
+    ? `the host reports ${cores} core${cores === 1 ? "" : "s"}`
+    : threads > cores
+    ? `threads: ${threads} was asked for, capped at the ${cores} core${cores === 1 ? "" : "s"} the host reports`
+    : threads === 1 && options.threads === undefined
+    ? 'single-threaded by default for now: load({ threads: "auto" }) uses every core'
+    : `threads: ${threads} was asked for`;
+  if (want > 1) {
+    const why = (host.sharedMemory ?? sharedMemoryUnavailable)();
+    if (why !== null) reason = why;
+    else {
+      const started = await startThreaded(options.module, build, pages);
+      if (typeof started === "string") reason = started;
+      else {
+        const { kernels, actual, exports } = setup(started.module, started.memory);
+        const pool = await ThreadPool.start(
+          started.module,
+          started.memory,
+          want,
+          gemmVariant === "shuffle" ? 1 : 0,
+          host.timeouts ?? DEFAULT_TIMEOUTS,
+        );
+        if (typeof pool === "string") reason = pool;
+        else {
+          const rt = new Runtime(actual, gemmVariant, started.memory, kernels, maxBytes, started.module);
+          rt.seed = seed;
+          rt.attachPool(pool, exports, reason);
+          return rt;
+        }
+      }
+    }
   }
-  kernels.setGemmVariant(gemmVariant === "shuffle" ? 1 : 0);
+  const module = options.module ?? (await embeddedModule(build));
+  let memory = new WebAssembly.Memory(pages);
+  let bound: ReturnType<typeof setup>;
+  try {
+    bound = setup(module, memory);
+  } catch (e) {
+    // A given module built for a shared memory (e.g. a threaded engine's `runtime.module`) runs
+    // on one thread over a shared memory.
+    if (!(e instanceof WebAssembly.LinkError) || options.module === undefined) throw e;
+    memory = new WebAssembly.Memory({ ...pages, shared: true });
+    bound = setup(module, memory);
+  }
+  const { kernels, actual } = bound;
   const rt = new Runtime(actual, gemmVariant, memory, kernels, maxBytes, module);
   rt.seed = seed;
+  rt.threads = { count: 1, reason };
   return rt;
+}
+
+/**
+ * The shared memory and the module for it (the embedded build with its memory import marked
+ * shared, or the given module if it links one), or why threads cannot run.
+ */
+async function startThreaded(
+  given: WebAssembly.Module | undefined,
+  build: SimdBuild,
+  pages: { initial: number; maximum: number },
+): Promise<{ module: WebAssembly.Module; memory: WebAssembly.Memory } | string> {
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ ...pages, shared: true });
+  } catch (e) {
+    return `a shared WebAssembly.Memory could not be created: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  if (given === undefined) return { module: await embeddedModule(build, true), memory };
+  try {
+    // Linking is the one test of which memory a compiled module imports.
+    new WebAssembly.Instance(given, { env: { memory } });
+  } catch (e) {
+    if (e instanceof WebAssembly.LinkError) {
+      return "the module given as 'module' imports a non-shared memory: compile it from " +
+        "bytes whose memory import is marked shared, or leave 'module' out";
+    }
+    throw e;
+  }
+  return { module: given, memory };
 }
 
 /** One engine's state. Not exported from mod.ts: ops and the Engine use it. */
@@ -200,6 +324,17 @@ export class Runtime implements TensorOwner {
   #scopes: Tensor[][] = [];
   /** `load({ seed })`: the seed of the engine's own random stream (src/ops/_random.ts), if given. */
   seed: number | undefined = undefined;
+  /** How many threads run kernels and why (`engine.threads`). */
+  threads: ThreadsInfo = { count: 1, reason: "" };
+  /**
+   * Least FLOPs per thread's part of a split kernel call (src/ops/_parallel.ts): below it a call
+   * uses fewer threads. Tests set 0 to split every call as finely as the threads allow.
+   */
+  partMinFlops = PART_MIN_FLOPS;
+  /** Kernel calls split over threads so far (for tests and the bench). */
+  parallelCalls = 0;
+  #pool: ThreadPool | null = null;
+  #exports: Record<string, unknown> = {};
 
   constructor(
     readonly build: SimdBuild,
@@ -211,6 +346,59 @@ export class Runtime implements TensorOwner {
     readonly module: WebAssembly.Module,
   ) {
     this.heap = new Heap(memory, kernels.heapBase(), maxBytes);
+  }
+
+  /** @internal Called by createRuntime with a started pool. */
+  attachPool(pool: ThreadPool, exports: Record<string, unknown>, reason: string): void {
+    this.#pool = pool;
+    this.#exports = exports;
+    this.threads = { count: pool.size, reason };
+  }
+
+  /** @internal The worker pool, for tests; null when single-threaded. */
+  get pool(): ThreadPool | null {
+    return this.#pool;
+  }
+
+  /** Threads an op may split its work over now: 1 when single-threaded or the pool stopped. */
+  get threadCount(): number {
+    const p = this.#pool;
+    if (p === null) return 1;
+    if (p.broken !== null) {
+      this.#singleThreaded(p.broken);
+      return 1;
+    }
+    return p.size;
+  }
+
+  /**
+   * Runs `tasks` (each an export name of the kernel table's `f32_gemm` form and its arguments)
+   * on the engine's threads, this one included, and returns when all have finished. Only for
+   * tasks that write disjoint memory; order and placement do not change any result. `helps`
+   * false leaves the tasks to the workers (tests).
+   */
+  parallel(tasks: readonly Task[], helps = true): void {
+    const p = this.#pool!;
+    this.parallelCalls++;
+    try {
+      p.run(tasks, this.#exports, helps);
+    } finally {
+      if (p.broken !== null) this.#singleThreaded(p.broken);
+    }
+  }
+
+  #singleThreaded(why: string): void {
+    this.#pool = null;
+    this.threads = { count: 1, reason: `single-threaded since ${why}` };
+  }
+
+  /** Stops the worker threads; the engine goes on with one thread. */
+  dispose(): void {
+    if (this.#pool !== null) {
+      this.#pool.dispose();
+      this.#pool = null;
+      this.threads = { count: 1, reason: "the engine was disposed" };
+    }
   }
 
   /** The kernels of a float dtype. */

@@ -5,6 +5,7 @@ import { writeConvGeom } from "../engine/kernels.ts";
 import type { OpCall, Runtime } from "../engine/runtime.ts";
 import type { FloatDType } from "../engine/tensor.ts";
 import type { ConvGeometry } from "./_conv_args.ts";
+import { convBackwardDataParallel, convBackwardFilterParallel, convForwardParallel } from "./_parallel.ts";
 
 /**
  * Writes `g` into the module's static descriptor slot and returns the slot's address. Static
@@ -18,16 +19,19 @@ function writeGeometry(rt: Runtime, g: ConvGeometry): number {
 }
 
 /**
- * Writes `g`, allocates `workspace(slot)` bytes of scratch, runs `run(slot, work)`, frees the
- * scratch (between the kernels of one op, each with its own scratch).
+ * Writes `g`, then runs the kernel split over threads when `parallel(slot)` does (see
+ * _parallel.ts), else allocates `workspace(slot)` bytes of scratch, runs `run(slot, work)`, frees
+ * the scratch (between the kernels of one op, each with its own scratch).
  */
 function runWithScratch(
   call: OpCall,
   g: ConvGeometry,
   workspace: (slot: number) => number,
   run: (slot: number, work: number) => void,
+  parallel: (slot: number) => boolean,
 ): void {
   const slot = writeGeometry(call.rt, g);
+  if (parallel(slot)) return;
   const work = call.scratch(workspace(slot));
   run(slot, work);
   call.freeScratch(work);
@@ -51,6 +55,7 @@ export function convForward(
     g,
     K.convForwardWorkspace,
     (slot, work) => K.convForward(slot, x, w, bias, y, work, relu ? 1 : 0, accumulate ? 1 : 0),
+    (slot) => convForwardParallel(call, dtype, g, slot, x, w, bias, y, relu, accumulate),
   );
 }
 
@@ -71,6 +76,7 @@ export function convBackwardData(
     g,
     K.convBackwardDataWorkspace,
     (slot, work) => K.convBackwardData(slot, dy, w, bias, dx, work, accumulate ? 1 : 0),
+    (slot) => convBackwardDataParallel(call, dtype, g, slot, dy, w, bias, dx, accumulate),
   );
 }
 
@@ -91,6 +97,7 @@ export function convBackwardFilter(
     g,
     K.convBackwardFilterWorkspace,
     (slot, work) => K.convBackwardFilter(slot, dy, x, dw, db, work, accumulate ? 1 : 0),
+    (slot) => convBackwardFilterParallel(call, dtype, g, slot, dy, x, dw, db, accumulate),
   );
 }
 

@@ -6,6 +6,7 @@
 import type { EngineCore } from "../engine/engine.ts";
 import type { DType, Tensor } from "../engine/tensor.ts";
 import { allocGradients, givenGradients } from "./_out.ts";
+import { gemm } from "./_parallel.ts";
 import {
   boolOption,
   floatTensor,
@@ -90,14 +91,12 @@ export function linear<D extends DType>(
   return rt.run(OP, (call) => {
     const y = call.output([n, m], dtype);
     if (y.size === 0) return y as Tensor<D>;
-    const K = rt.kernelsFor(dtype);
     if (m < NARROW && n >= NARROW && k > 0) {
       // Few outputs (a classifier head): y's rows would fill a fraction of the GEMM's 8-column
       // panels, so compute yᵀ = w·xᵀ (m rows, n columns: full panels) and transpose it back.
       const bytes = n * m * (dtype === "float64" ? 8 : 4);
       const t = call.scratch(bytes);
-      const work = call.scratch(K.gemmWorkspace(m, n, k));
-      K.gemm(1, m, n, k, tw.ptr, k, 1, 0, tx.ptr, 1, k, 0, t, n, 0, work, 0);
+      gemm(call, dtype, 1, m, n, k, tw.ptr, k, 1, 0, tx.ptr, 1, k, 0, t, n, 0, 0);
       const yt = dtype === "float64"
         ? new Float64Array(rt.memory.buffer, t, n * m)
         : new Float32Array(rt.memory.buffer, t, n * m);
@@ -111,9 +110,8 @@ export function linear<D extends DType>(
     } else if (k === 0) {
       y.data.fill(0);
     }
-    const work = call.scratch(K.gemmWorkspace(n, m, k));
     // y (+)= x · wᵀ: b read transposed (row stride 1, column stride k).
-    K.gemm(1, n, m, k, tx.ptr, k, 1, 0, tw.ptr, 1, k, 0, y.ptr, m, 0, work, tb !== null ? 1 : 0);
+    gemm(call, dtype, 1, n, m, k, tx.ptr, k, 1, 0, tw.ptr, 1, k, 0, y.ptr, m, 0, tb !== null ? 1 : 0);
     return y as Tensor<D>;
   });
 }
@@ -159,25 +157,19 @@ export function linearBackward<D extends DType>(
   const shapes = { dx: [n, k], dw: [m, k], db: [m] };
   const given = givenGradients(rt, OP, o.out, acc, want, shapes, dtype, [["dy", tdy], ["x", tx], ["w", tw]]);
   return rt.run(OP, (call) => {
-    const K = rt.kernelsFor(dtype);
     const a = acc ? 1 : 0;
-    const gemm = (mm: number, nn: number, kk: number, run: (work: number) => void) => {
-      const work = call.scratch(K.gemmWorkspace(mm, nn, kk));
-      run(work);
-      call.freeScratch(work);
-    };
     const { dx, dw, db } = allocGradients(call, want, shapes, dtype, given);
     // dx [n, k] = dy [n, m] · w [m, k]
     if (dx !== null && dx.size > 0) {
       if (m === 0) {
         if (!acc) dx.data.fill(0);
-      } else gemm(n, k, m, (work) => K.gemm(1, n, k, m, tdy.ptr, m, 1, 0, tw.ptr, k, 1, 0, dx.ptr, k, 0, work, a));
+      } else gemm(call, dtype, 1, n, k, m, tdy.ptr, m, 1, 0, tw.ptr, k, 1, 0, dx.ptr, k, 0, a);
     }
     // dw [m, k] = dyᵀ [m, n] · x [n, k]
     if (dw !== null && dw.size > 0) {
       if (n === 0) {
         if (!acc) dw.data.fill(0);
-      } else gemm(m, k, n, (work) => K.gemm(1, m, k, n, tdy.ptr, 1, m, 0, tx.ptr, k, 1, 0, dw.ptr, k, 0, work, a));
+      } else gemm(call, dtype, 1, m, k, n, tdy.ptr, 1, m, 0, tx.ptr, k, 1, 0, dw.ptr, k, 0, a);
     }
     // db [m] = 1ᵀ [1, n] · dy [n, m]: a GEMM against a row of ones.
     if (db !== null && db.size > 0) {
@@ -189,7 +181,7 @@ export function linearBackward<D extends DType>(
         (dtype === "float64"
           ? new Float64Array(rt.memory.buffer, ones, n)
           : new Float32Array(rt.memory.buffer, ones, n)).fill(1);
-        gemm(1, m, n, (work) => K.gemm(1, 1, m, n, ones, n, 1, 0, tdy.ptr, m, 1, 0, db.ptr, m, 0, work, a));
+        gemm(call, dtype, 1, 1, m, n, ones, n, 1, 0, tdy.ptr, m, 1, 0, db.ptr, m, 0, a);
         call.freeScratch(ones);
       }
     }

@@ -6,6 +6,7 @@
 import type { EngineCore } from "../engine/engine.ts";
 import type { DType, Tensor } from "../engine/tensor.ts";
 import { noOverlap, outTensor } from "./_out.ts";
+import { gemm } from "./_parallel.ts";
 import { boolOption, floatTensor, fmt, opError, options, sameDtype } from "./_validate.ts";
 
 /** Options of `matmul`. */
@@ -96,9 +97,9 @@ export function matmul<D extends DType>(this: EngineCore, a: Tensor<D>, b: Tenso
   return rt.run(OP, (call) => {
     const out = given ?? call.output(outShape, dtype);
     if (out.size === 0) return out as Tensor<D>;
-    const K = rt.kernelsFor(dtype);
-    const work = call.scratch(K.gemmWorkspace(m, n, k));
-    K.gemm(
+    gemm(
+      call,
+      dtype,
       batch,
       m,
       n,
@@ -114,7 +115,6 @@ export function matmul<D extends DType>(this: EngineCore, a: Tensor<D>, b: Tenso
       out.ptr,
       n,
       m * n,
-      work,
       accumulate ? 1 : 0,
     );
     return out as Tensor<D>;
