@@ -19,7 +19,7 @@ import { batchNormForward, batchNormBackward } from "./norm/batch_norm";
 import { philoxBlocks } from "./random/philox";
 import { randomUniform, dropoutForward } from "./random/uniform";
 import { randomNormal } from "./random/normal";
-import { maxPoolForward, maxPoolBackward, poolIndexCheck } from "./pool/max";
+import { maxPoolForward, maxPoolBackward, poolIndexCheck, maxPoolRoute } from "./pool/max";
 import { avgPoolForward, avgPoolBackward } from "./pool/avg";
 import { adaptiveAvgPoolForward, adaptiveAvgPoolBackward } from "./pool/adaptive";
 import { sgdStep } from "./optim/sgd";
@@ -43,6 +43,9 @@ export function conv_geom_slot(): usize { return CONV_GEOM_SLOT; }
 
 // Philox4x32-10 under key (k0, k1) of n blocks at out (4 u32 each), block j with counter (c0, c1) + j, c2, c3
 export function philox_blocks(k0: i32, k1: i32, c0: i32, c1: i32, c2: i32, c3: i32, n: usize, out: usize): void { philoxBlocks(k0, k1, c0, c1, c2, c3, n, out); }
+
+// The plane loop max_pool_forward runs for the window: a POOL_ROUTE_* value
+export function max_pool_forward_route(kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32): i32 { return maxPoolRoute(kh, kw, sh, sw, dh, dw); }
 
 // The first of n i32 max-pooling indices at idx outside [−1, limit), or −1: the ops check indices with it before they allocate
 export function pool_index_check(n: usize, idx: usize, limit: i32): i32 { return poolIndexCheck(n, idx, limit); }

@@ -168,6 +168,16 @@ export const ROUTES = {
   wide: 2,
 } as const;
 
+/** The pooling `*_route` values: which plane loop a pooling kernel runs. */
+export const POOL_ROUTES = {
+  /** any window: rows vectorised across output columns (assembly/pool/max.ts, avg.ts). */
+  generic: 0,
+  /** a 2 × 2 window at stride 2, dilation 1 (LeNet's): both window rows at once. */
+  k2s2: 1,
+  /** a 3 × 3 window at stride 2, dilation 1 (a ResNet stem's): column strips, each row's maximum once. */
+  k3s2: 2,
+} as const;
+
 /** Tap-table row classes, in the order `convTapClasses` counts them. */
 export const TAP_CLASSES = ["gather", "contiguous", "zero", "strided", "strided2", "masked"] as const;
 
@@ -185,6 +195,8 @@ export interface Kernels {
   convGeomSlot(): number;
   /** Philox4x32-10 under key (k0, k1) of n blocks at out (4 u32 each), block j with counter (c0, c1) + j, c2, c3. */
   philoxBlocks(k0: number, k1: number, c0: number, c1: number, c2: number, c3: number, n: number, out: number): void;
+  /** The plane loop max_pool_forward runs for the window: a POOL_ROUTE_* value. */
+  maxPoolForwardRoute(kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number;
   /** The first of n i32 max-pooling indices at idx outside [−1, limit), or −1: the ops check indices with it before they allocate. */
   poolIndexCheck(n: number, idx: number, limit: number): number;
 }
@@ -320,6 +332,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     setGemmVariant: fn("setGemmVariant"),
     convGeomSlot: fn("conv_geom_slot"),
     philoxBlocks: fn("philox_blocks"),
+    maxPoolForwardRoute: fn("max_pool_forward_route", true),
     poolIndexCheck: fn("pool_index_check"),
   } as unknown as Kernels;
 }
