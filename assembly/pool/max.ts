@@ -302,21 +302,23 @@ function maxRowScalar<T>(
  * L outputs of a 2 × 2 window at stride 2, both rows inside, from column p of the top row (taps
  * a, b above c, d). The maximum of a row-major sequence is that of its halves' maxima, the first
  * half winning ties and the second NaN: pick(pick(a, b), pick(c, d)) is the scalar loop's
- * result and index, with three compares where the tap order needs four. The index is the
- * window's offset (0, 1, iw, iw + 1) from `base`, chosen by the compare masks.
+ * result and index, with three compares where the tap order needs four. `base` holds each
+ * lane's index of a, `base` + iw of c; a compare's mask (−1 where set) subtracted steps to b, d.
+ * With `fast` (see maxStripK3), returns the sum of the taps for the caller's NaN check.
  */
 // @ts-ignore: decorator
-@inline function maxBlockK2<T>(p: usize, rowBytes: usize, base: v128, iwv: v128, one: v128, yp: usize, ip: usize): void {
+@inline function maxBlockK2<T>(
+  fast: bool, p: usize, rowBytes: usize, base: v128, baseBelow: v128, yp: usize, ip: usize,
+): v128 {
   const t0 = v128.load(p), t1 = v128.load(p, 16);
   const q = p + rowBytes;
   const u0 = v128.load(q), u1 = v128.load(q, 16);
   const a = evens<T>(t0, t1), b = odds<T>(t0, t1), c = evens<T>(u0, u1), d = odds<T>(u0, u1);
-  const cab = replaces<T>(b, a), ccd = replaces<T>(d, c);
-  const ab = maskSelect<T>(b, a, cab), cd = maskSelect<T>(d, c, ccd);
-  const top = replaces<T>(cd, ab);
-  v128.store(yp, maskSelect<T>(cd, ab, top));
-  const off = maskSelect<T>(addIndex<T>(v128.and(ccd, one), iwv), v128.and(cab, one), top);
-  storeIndex<T>(ip, addIndex<T>(base, off));
+  const ab = pick<T>(fast, a, b), cd = pick<T>(fast, c, d);
+  v128.store(yp, pick<T>(fast, ab, cd));
+  const iab = subIndex<T>(base, pickMask<T>(fast, a, b)), icd = subIndex<T>(baseBelow, pickMask<T>(fast, c, d));
+  storeIndex<T>(ip, pickIndex<T>(fast, ab, iab, cd, icd));
+  return fast ? v128.add<T>(v128.add<T>(t0, t1), v128.add<T>(u0, u1)) : t0;
 }
 
 // Border outputs of the specialised planes: the generic scalar window, not inlined into their loops.
@@ -327,49 +329,94 @@ function maxOne<T>(
 }
 
 /**
- * Max pooling with a 2 × 2 window at stride 2, dilation 1 (LeNet's): rows whose window lies
- * inside the input run maxBlockK2 over their interior columns, the last block recomputing the
- * L outputs ending at hi0; border columns run the scalar window, border rows (padding,
- * ceilMode) maxRowPair.
+ * One plane of a 2 × 2 window at stride 2, dilation 1 (LeNet's). The rows whose windows lie
+ * inside the input, [y0, y1), run maxBlockK2 over the interior columns [lo, hi0), the last
+ * block recomputing the L outputs ending at hi0, in one loop that only steps pointers (LeNet's
+ * rows are 7 or 14 outputs: per-row work would dominate); then their border columns run the
+ * scalar window, and the border rows (padding, ceilMode) maxRowPair. With `fast`, false when
+ * the blocks' taps sum to NaN (the caller reruns the plane exact).
  */
+// @ts-ignore: decorator
+@inline function maxPlaneK2<T>(
+  fast: bool, xp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, lo: i32, hi0: i32, yp: usize,
+  ip: usize,
+): bool {
+  const S = sizeof<T>();
+  const L = <i32>lanes<T>();
+  const y0 = min(interiorLo(2, ph), oh), y1 = max(y0, interiorHi(ih, 2, 2, ph, 1, 0, oh));
+  const rowBytes = <usize>iw * S, yRow = <usize>ow * S, iRow = <usize>ow * 4;
+  let sum = v128.splat<T>(0);
+  if (hi0 - lo >= L) {
+    const blocks = (hi0 - lo) / L, tail = lo + blocks * L < hi0;
+    const iwv = splatIndex<T>(iw), step = splatIndex<T>(2 * L), stepRow = splatIndex<T>(2 * iw);
+    // From the last full block to the tail block, which ends at hi0.
+    const back = <usize>(lo + blocks * L - (hi0 - L));
+    const stepTail = splatIndex<T>(2 * (hi0 - L - lo - (blocks - 1) * L));
+    let rowBase = addIndex<T>(splatIndex<T>((y0 * 2 - ph) * iw - pw + 2 * lo), laneOffsets<T>(2));
+    let xr = xp + (<usize>(y0 * 2 - ph) * <usize>iw + <usize>(2 * lo - pw)) * S;
+    let yr = yp + (<usize>y0 * <usize>ow + <usize>lo) * S, ir = ip + (<usize>y0 * <usize>ow + <usize>lo) * 4;
+    for (let oy = y0; oy < y1; oy++) {
+      let base = rowBase, xq = xr, yq = yr, iq = ir;
+      for (let j = 0; j < blocks; j++) {
+        const t = maxBlockK2<T>(fast, xq, rowBytes, base, addIndex<T>(base, iwv), yq, iq);
+        if (fast) sum = v128.add<T>(sum, t);
+        base = addIndex<T>(base, step);
+        xq += <usize>(2 * L) * S;
+        yq += <usize>L * S;
+        iq += <usize>L * 4;
+      }
+      if (tail) {
+        base = addIndex<T>(subIndex<T>(base, step), stepTail);
+        const t = maxBlockK2<T>(fast, xq - 2 * back * S, rowBytes, base, addIndex<T>(base, iwv), yq - back * S, iq - back * 4);
+        if (fast) sum = v128.add<T>(sum, t);
+      }
+      rowBase = addIndex<T>(rowBase, stepRow);
+      xr += 2 * rowBytes;
+      yr += yRow;
+      ir += iRow;
+    }
+  } else {
+    lo = hi0 = 0; // no vector columns: the scalar window for all
+  }
+  for (let oy = y0; oy < y1; oy++) {
+    const iy0 = oy * 2 - ph;
+    const yq = yp + <usize>oy * yRow, iq = ip + <usize>oy * iRow;
+    for (let ox: i32 = 0; ox < lo; ox++) maxOne<T>(xp, iw, iy0, 0, 2, ox * 2 - pw, 2, yq + <usize>ox * S, iq + <usize>ox * 4);
+    for (let ox = hi0; ox < ow; ox++) maxOne<T>(xp, iw, iy0, 0, 2, ox * 2 - pw, 2, yq + <usize>ox * S, iq + <usize>ox * 4);
+  }
+  for (let oy: i32 = 0; oy < oh; oy++) {
+    if (oy == y0) oy = y1;
+    if (oy >= oh) break;
+    const iy0 = oy * 2 - ph;
+    const yq = yp + <usize>oy * yRow, iq = ip + <usize>oy * iRow;
+    maxRowPair<T>(xp, iw, ow, iy0, firstTap(iy0, 1), endTap(iy0, 1, 2, ih), 1, pw, lo, hi0, yq, iq);
+  }
+  return !fast || !v128.any_true(v128.ne<T>(sum, sum));
+}
+
+function maxPlaneK2Fast<T>(
+  xp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, lo: i32, hi0: i32, yp: usize, ip: usize,
+): bool {
+  return maxPlaneK2<T>(true, xp, ih, iw, oh, ow, ph, pw, lo, hi0, yp, ip);
+}
+
+function maxPlaneK2Exact<T>(
+  xp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, lo: i32, hi0: i32, yp: usize, ip: usize,
+): void {
+  maxPlaneK2<T>(false, xp, ih, iw, oh, ow, ph, pw, lo, hi0, yp, ip);
+}
+
+/** Max pooling with a 2 × 2 window at stride 2, dilation 1: maxPlaneK2 per plane. */
 function maxPoolK2S2<T>(
   planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, x: usize, y: usize, idx: usize,
 ): void {
   const S = sizeof<T>();
-  const L = <i32>lanes<T>();
   const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
   const lo = min(interiorLo(2, pw), ow), hi0 = interiorHi(iw, 2, 2, pw, 1, 0, ow);
-  const vec = hi0 - lo >= L;
-  const rowBytes = <usize>iw * S;
-  const iwv = splatIndex<T>(iw), one = splatIndex<T>(1), offsets = laneOffsets<T>(2), step = splatIndex<T>(2 * L);
   for (let p: usize = 0; p < planes; p++) {
-    const xp = x + p * inPlane * S;
-    for (let oy: i32 = 0; oy < oh; oy++) {
-      const iy0 = oy * 2 - ph;
-      const o = p * outPlane + <usize>oy * <usize>ow;
-      const yp = y + o * S, ip = idx + o * 4;
-      if (iy0 < 0 || iy0 + 2 > ih) {
-        maxRowPair<T>(xp, iw, ow, iy0, firstTap(iy0, 1), endTap(iy0, 1, 2, ih), 1, pw, lo, hi0, yp, ip);
-        continue;
-      }
-      let ox: i32 = 0;
-      if (vec) {
-        for (; ox < lo; ox++) maxOne<T>(xp, iw, iy0, 0, 2, ox * 2 - pw, 2, yp + <usize>ox * S, ip + <usize>ox * 4);
-        const row = iy0 * iw - pw;
-        const rp = xp + <usize>row * S;
-        let base = addIndex<T>(splatIndex<T>(row + 2 * lo), offsets);
-        for (; ox + L <= hi0; ox += L) {
-          maxBlockK2<T>(rp + <usize>(2 * ox) * S, rowBytes, base, iwv, one, yp + <usize>ox * S, ip + <usize>ox * 4);
-          base = addIndex<T>(base, step);
-        }
-        if (ox < hi0) {
-          const t = hi0 - L;
-          base = addIndex<T>(splatIndex<T>(row + 2 * t), offsets);
-          maxBlockK2<T>(rp + <usize>(2 * t) * S, rowBytes, base, iwv, one, yp + <usize>t * S, ip + <usize>t * 4);
-          ox = hi0;
-        }
-      }
-      for (; ox < ow; ox++) maxOne<T>(xp, iw, iy0, 0, 2, ox * 2 - pw, 2, yp + <usize>ox * S, ip + <usize>ox * 4);
+    const xp = x + p * inPlane * S, yp = y + p * outPlane * S, ip = idx + p * outPlane * 4;
+    if (!maxPlaneK2Fast<T>(xp, ih, iw, oh, ow, ph, pw, lo, hi0, yp, ip)) {
+      maxPlaneK2Exact<T>(xp, ih, iw, oh, ow, ph, pw, lo, hi0, yp, ip);
     }
   }
 }
