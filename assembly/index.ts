@@ -20,7 +20,7 @@ import { philoxBlocks } from "./random/philox";
 import { randomUniform, dropoutForward } from "./random/uniform";
 import { randomNormal } from "./random/normal";
 import { maxPoolForward, maxPoolBackward, poolIndexCheck, maxPoolRoute } from "./pool/max";
-import { avgPoolForward, avgPoolBackward } from "./pool/avg";
+import { avgPoolForward, avgPoolBackward, avgPoolRoute } from "./pool/avg";
 import { adaptiveAvgPoolForward, adaptiveAvgPoolBackward } from "./pool/adaptive";
 import { sgdStep } from "./optim/sgd";
 import { adamStep } from "./optim/adam";
@@ -46,6 +46,9 @@ export function philox_blocks(k0: i32, k1: i32, c0: i32, c1: i32, c2: i32, c3: i
 
 // The plane loop max_pool_forward runs for the window: a POOL_ROUTE_* value
 export function max_pool_forward_route(kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32): i32 { return maxPoolRoute(kh, kw, sh, sw, dh, dw); }
+
+// The plane loop avg_pool_forward runs for the window: a POOL_ROUTE_* value
+export function avg_pool_forward_route(kh: i32, kw: i32, sh: i32, sw: i32): i32 { return avgPoolRoute(kh, kw, sh, sw); }
 
 // The first of n i32 max-pooling indices at idx outside [−1, limit), or −1: the ops check indices with it before they allocate
 export function pool_index_check(n: usize, idx: usize, limit: i32): i32 { return poolIndexCheck(n, idx, limit); }

@@ -46,7 +46,7 @@ export const IMPORTS = {
   "./random/uniform": ["randomUniform", "dropoutForward"],
   "./random/normal": ["randomNormal"],
   "./pool/max": ["maxPoolForward", "maxPoolBackward", "poolIndexCheck", "maxPoolRoute"],
-  "./pool/avg": ["avgPoolForward", "avgPoolBackward"],
+  "./pool/avg": ["avgPoolForward", "avgPoolBackward", "avgPoolRoute"],
   "./pool/adaptive": ["adaptiveAvgPoolForward", "adaptiveAvgPoolBackward"],
   "./optim/sgd": ["sgdStep"],
   "./optim/adam": ["adamStep"],
@@ -617,6 +617,14 @@ export const UNTYPED = [
     args: [["kh", "i32"], ["kw", "i32"], ["sh", "i32"], ["sw", "i32"], ["dh", "i32"], ["dw", "i32"]],
     returns: "i32",
     call: "maxPoolRoute(kh, kw, sh, sw, dh, dw)",
+  },
+  {
+    name: "avg_pool_forward_route",
+    diagnostic: true,
+    doc: "The plane loop avg_pool_forward runs for the window: a POOL_ROUTE_* value",
+    args: [["kh", "i32"], ["kw", "i32"], ["sh", "i32"], ["sw", "i32"]],
+    returns: "i32",
+    call: "avgPoolRoute(kh, kw, sh, sw)",
   },
   {
     name: "pool_index_check",

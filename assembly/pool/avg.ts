@@ -1,5 +1,6 @@
 import { lanes } from "../shared/simd";
-import { interiorHi, interiorLo, LOAD_EVEN, LOAD_ODD, LOAD_STRIDE1, loadTaps } from "./window";
+import { POOL_ROUTE_GENERIC, POOL_ROUTE_K2S2, POOL_ROUTE_K3S2 } from "../shared/tiles";
+import { evens, interiorHi, interiorLo, LOAD_EVEN, LOAD_ODD, LOAD_STRIDE1, loadTaps, odds } from "./window";
 
 // Average pooling over `planes` planes of ih × iw with PyTorch's CPU semantics
 // (aten/src/ATen/native/cpu/AvgPoolKernel.cpp): a window starts at o·s − p and is clipped to
@@ -148,11 +149,268 @@ function avgRowScalar<T>(
   }
 }
 
+/**
+ * L outputs of a 2 × 2 window at stride 2 with both rows inside, from column p of the top row:
+ * the taps in the scalar loop's order, from 0 (((0 + a) + b) + c) + d, then divided.
+ */
+// @ts-ignore: decorator
+@inline function avgBlockK2<T>(p: usize, rowBytes: usize, vdiv: v128, yp: usize): void {
+  const t0 = v128.load(p), t1 = v128.load(p, 16);
+  const q = p + rowBytes;
+  const u0 = v128.load(q), u1 = v128.load(q, 16);
+  let sum = v128.add<T>(v128.splat<T>(0), evens<T>(t0, t1));
+  sum = v128.add<T>(sum, odds<T>(t0, t1));
+  sum = v128.add<T>(sum, evens<T>(u0, u1));
+  sum = v128.add<T>(sum, odds<T>(u0, u1));
+  v128.store(yp, v128.div<T>(sum, vdiv));
+}
+
+/**
+ * Average pooling with a 2 × 2 window at stride 2 (LeNet's), one plane: as maxPlaneK2
+ * (assembly/pool/max.ts), the rows whose windows lie inside the input in one pointer-stepping
+ * loop over the interior columns [lo, hi0), then their border columns by the scalar window,
+ * then the border rows by avgRowPair.
+ */
+function avgPlaneK2<T>(
+  xp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, divisor: i32, includePad: bool, lo: i32,
+  hi0: i32, yp: usize,
+): void {
+  const S = sizeof<T>();
+  const L = <i32>lanes<T>();
+  const y0 = min(interiorLo(2, ph), oh), y1 = max(y0, interiorHi(ih, 2, 2, ph, 1, 0, oh));
+  const rowBytes = <usize>iw * S, yRow = <usize>ow * S;
+  if (hi0 - lo >= L) {
+    // Inside the input every window has 2 × 2 elements, in the padded input and in the input.
+    const vdiv = v128.splat<T>(<T>divisorOf(divisor, includePad, 4, 4));
+    const blocks = (hi0 - lo) / L, tail = lo + blocks * L < hi0;
+    const back = <usize>(lo + blocks * L - (hi0 - L));
+    let xr = xp + (<usize>(y0 * 2 - ph) * <usize>iw + <usize>(2 * lo - pw)) * S;
+    let yr = yp + (<usize>y0 * <usize>ow + <usize>lo) * S;
+    for (let oy = y0; oy < y1; oy++) {
+      let xq = xr, yq = yr;
+      for (let j = 0; j < blocks; j++) {
+        avgBlockK2<T>(xq, rowBytes, vdiv, yq);
+        xq += <usize>(2 * L) * S;
+        yq += <usize>L * S;
+      }
+      if (tail) avgBlockK2<T>(xq - 2 * back * S, rowBytes, vdiv, yq - back * S);
+      xr += 2 * rowBytes;
+      yr += yRow;
+    }
+  } else {
+    lo = hi0 = 0; // no vector columns: the scalar window for all
+  }
+  for (let oy = y0; oy < y1; oy++) {
+    const a = oy * 2 - ph;
+    const yq = yp + <usize>oy * yRow;
+    for (let ox: i32 = 0; ox < lo; ox++) {
+      avgScalar<T>(xp, iw, a, a + 2, 2, ox * 2 - pw, 2, pw, divisor, includePad, yq + <usize>ox * S);
+    }
+    for (let ox = hi0; ox < ow; ox++) {
+      avgScalar<T>(xp, iw, a, a + 2, 2, ox * 2 - pw, 2, pw, divisor, includePad, yq + <usize>ox * S);
+    }
+  }
+  for (let oy: i32 = 0; oy < oh; oy++) {
+    if (oy == y0) oy = y1;
+    if (oy >= oh) break;
+    const start = oy * 2 - ph;
+    let end = start + 2;
+    if (end > ih + ph) end = ih + ph;
+    const a = start > 0 ? start : 0, b = end < ih ? end : ih;
+    avgRowPair<T>(xp, iw, ow, a, b, end - start, pw, divisor, includePad, lo, hi0, yp + <usize>oy * yRow);
+  }
+}
+
+// The taps of one row of a 3-wide window at stride 2 for L outputs from column p of the window
+// start; with `left`, p is column 0 and lane 0's first tap, column −1, is padding: +0, which
+// leaves the sum from 0 unchanged (0 + 0 is +0).
+// @ts-ignore: decorator
+@inline function tapsK3<T>(left: bool, p: usize, j: i32): v128 {
+  const S = sizeof<T>();
+  const a = v128.load(p), b = v128.load(p, 16);
+  if (left) {
+    if (j == 1) return evens<T>(a, b);
+    const t2 = odds<T>(a, b);
+    if (j == 2) return t2;
+    const z = v128.splat<T>(0);
+    return sizeof<T>() == 4 ? v128.shuffle<f32>(z, t2, 0, 4, 5, 6) : v128.shuffle<f64>(z, t2, 0, 2);
+  }
+  if (j == 0) return evens<T>(a, b);
+  if (j == 1) return odds<T>(a, b);
+  return odds<T>(v128.load(p, S), v128.load(p, S + 16));
+}
+
+// @ts-ignore: decorator
+@inline function addRowK3<T>(left: bool, sum: v128, p: usize): v128 {
+  sum = v128.add<T>(sum, tapsK3<T>(left, p, 0));
+  sum = v128.add<T>(sum, tapsK3<T>(left, p, 1));
+  return v128.add<T>(sum, tapsK3<T>(left, p, 2));
+}
+
+/** The divisors of a strip's L outputs whose windows have `rows` rows in the padded input, `valid` in the input. */
+// @ts-ignore: decorator
+@inline function divisorsK3<T>(left: bool, divisor: i32, includePad: bool, rows: i32, valid: i32): v128 {
+  const d = v128.splat<T>(<T>divisorOf(divisor, includePad, rows * 3, valid * 3));
+  // The left strip's lane 0: 3 columns in the padded input, 2 in the input.
+  if (!left) return d;
+  const d0 = <T>divisorOf(divisor, includePad, rows * 3, valid * 2);
+  return sizeof<T>() == 4 ? f32x4.replace_lane(d, 0, <f32>d0) : f64x2.replace_lane(d, 0, <f64>d0);
+}
+
+/**
+ * One column strip of a 3 × 3 window at stride 2 (a ResNet stem's): L output columns from the
+ * window at input column s0, every output row, as maxStripK3 (assembly/pool/max.ts). Each
+ * window sums its nine taps in the scalar loop's order (no partial sums shared: they would
+ * round differently), but the taps of the row two windows share are loaded once.
+ */
+// @ts-ignore: decorator
+@inline function avgStripK3<T>(
+  left: bool, xp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, s0: i32, divisor: i32, includePad: bool,
+  yp: usize,
+): void {
+  const S = sizeof<T>();
+  const rowBytes = <usize>iw * S, yRow = <usize>ow * S;
+  const zero = v128.splat<T>(0);
+  let p = xp + <usize>(left ? 0 : s0) * S;
+  let c0 = tapsK3<T>(left, p, 0), c1 = tapsK3<T>(left, p, 1), c2 = tapsK3<T>(left, p, 2);
+  let oy: i32 = 0, iy0: i32 = -ph;
+  if (ph > 0) {
+    // Window 0: rows −1 (padding), 0 and 1 (or row 0 alone), 3 rows in the padded input.
+    let sum = addRowK3<T>(left, zero, p);
+    const valid = min(ih, 2);
+    if (valid > 1) {
+      p += rowBytes;
+      sum = addRowK3<T>(left, sum, p);
+      c0 = tapsK3<T>(left, p, 0);
+      c1 = tapsK3<T>(left, p, 1);
+      c2 = tapsK3<T>(left, p, 2);
+    }
+    v128.store(yp, v128.div<T>(sum, divisorsK3<T>(left, divisor, includePad, min(2, ih + 1) + 1, valid)));
+    oy = 1;
+    iy0 = 1;
+  }
+  // Windows inside the input: (c0, c1, c2) are row iy0's taps, then rows iy0 + 1 and iy0 + 2.
+  const inner = max(0, min(oh - oy, (ih - 1 - iy0) >> 1));
+  const vdiv = divisorsK3<T>(left, divisor, includePad, 3, 3);
+  let yq = yp + <usize>oy * yRow;
+  for (let k = inner; k > 0; k--) {
+    const q1 = p + rowBytes, q2 = q1 + rowBytes;
+    let sum = v128.add<T>(v128.add<T>(v128.add<T>(zero, c0), c1), c2);
+    sum = addRowK3<T>(left, addRowK3<T>(left, sum, q1), q2);
+    v128.store(yq, v128.div<T>(sum, vdiv));
+    c0 = tapsK3<T>(left, q2, 0);
+    c1 = tapsK3<T>(left, q2, 1);
+    c2 = tapsK3<T>(left, q2, 2);
+    p = q2;
+    yq += yRow;
+  }
+  oy += inner;
+  iy0 += 2 * inner;
+  // The last window may end past the input: rows iy0 and iy0 + 1, or iy0 alone.
+  if (oy < oh) {
+    let sum = v128.add<T>(v128.add<T>(v128.add<T>(zero, c0), c1), c2);
+    const valid = min(ih - iy0, 3);
+    if (valid > 1) sum = addRowK3<T>(left, sum, p + rowBytes);
+    const rows = min(iy0 + 3, ih + ph) - iy0;
+    v128.store(yq, v128.div<T>(sum, divisorsK3<T>(left, divisor, includePad, rows, valid)));
+  }
+}
+
+function avgStripK3Left<T>(
+  xp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, divisor: i32, includePad: bool, yp: usize,
+): void {
+  avgStripK3<T>(true, xp, ih, iw, oh, ow, ph, -1, divisor, includePad, yp);
+}
+
+function avgStripK3Inner<T>(
+  xp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, s0: i32, divisor: i32, includePad: bool, yp: usize,
+): void {
+  avgStripK3<T>(false, xp, ih, iw, oh, ow, ph, s0, divisor, includePad, yp);
+}
+
+/** One output column of a 3 × 3 window at stride 2 over every output row, by the scalar window. */
+function avgColumnK3<T>(
+  xp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, ix0: i32, divisor: i32, includePad: bool,
+  yp: usize,
+): void {
+  const S = sizeof<T>();
+  for (let oy: i32 = 0; oy < oh; oy++) {
+    const start = oy * 2 - ph;
+    let end = start + 3;
+    if (end > ih + ph) end = ih + ph;
+    const a = start > 0 ? start : 0, b = end < ih ? end : ih;
+    avgScalar<T>(xp, iw, a, b, end - start, ix0, 3, pw, divisor, includePad, yp + <usize>oy * <usize>ow * S);
+  }
+}
+
+/** Average pooling with a 3 × 3 window at stride 2: column strips as maxPoolK3S2, the rest by the scalar window. */
+function avgPoolK3S2<T>(
+  planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, divisor: i32, includePad: bool, x: usize,
+  y: usize,
+): void {
+  const S = sizeof<T>();
+  const L = <i32>lanes<T>();
+  const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
+  const hi0 = interiorHi(iw, 3, 2, pw, 1, 0, ow);
+  const vec = hi0 >= L;
+  for (let p: usize = 0; p < planes; p++) {
+    const xp = x + p * inPlane * S, yp = y + p * outPlane * S;
+    let ox: i32 = 0;
+    if (vec) {
+      if (pw > 0) {
+        avgStripK3Left<T>(xp, ih, iw, oh, ow, ph, divisor, includePad, yp);
+        ox = L;
+      }
+      for (; ox + L <= hi0; ox += L) {
+        avgStripK3Inner<T>(xp, ih, iw, oh, ow, ph, ox * 2 - pw, divisor, includePad, yp + <usize>ox * S);
+      }
+      if (ox < hi0) {
+        const t = hi0 - L;
+        avgStripK3Inner<T>(xp, ih, iw, oh, ow, ph, t * 2 - pw, divisor, includePad, yp + <usize>t * S);
+        ox = hi0;
+      }
+    }
+    for (; ox < ow; ox++) {
+      avgColumnK3<T>(xp, ih, iw, oh, ow, ph, pw, ox * 2 - pw, divisor, includePad, yp + <usize>ox * S);
+    }
+  }
+}
+
+/** Average pooling with a 2 × 2 window at stride 2: avgPlaneK2 per plane. */
+function avgPoolK2S2<T>(
+  planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, divisor: i32, includePad: bool, x: usize,
+  y: usize,
+): void {
+  const S = sizeof<T>();
+  const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
+  const lo = min(interiorLo(2, pw), ow), hi0 = interiorHi(iw, 2, 2, pw, 1, 0, ow);
+  for (let p: usize = 0; p < planes; p++) {
+    avgPlaneK2<T>(x + p * inPlane * S, ih, iw, oh, ow, ph, pw, divisor, includePad, lo, hi0, y + p * outPlane * S);
+  }
+}
+
+/** Which plane loop average pooling runs for a window (a POOL_ROUTE_* value). */
+export function avgPoolRoute(kh: i32, kw: i32, sh: i32, sw: i32): i32 {
+  if (sh != 2 || sw != 2) return POOL_ROUTE_GENERIC;
+  if (kh == 2 && kw == 2) return POOL_ROUTE_K2S2;
+  if (kh == 3 && kw == 3) return POOL_ROUTE_K3S2;
+  return POOL_ROUTE_GENERIC;
+}
+
 /** y = average pooling of x (planes × oh × ow); divisor > 0 overrides the divisor. */
 export function avgPoolForward<T>(
   planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
   includePad: bool, divisor: i32, x: usize, y: usize,
 ): void {
+  const route = avgPoolRoute(kh, kw, sh, sw);
+  if (route == POOL_ROUTE_K2S2) {
+    avgPoolK2S2<T>(planes, ih, iw, oh, ow, ph, pw, divisor, includePad, x, y);
+    return;
+  }
+  if (route == POOL_ROUTE_K3S2) {
+    avgPoolK3S2<T>(planes, ih, iw, oh, ow, ph, pw, divisor, includePad, x, y);
+    return;
+  }
   const S = sizeof<T>();
   const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
   const lo = min(interiorLo(sw, pw), ow);

@@ -1,6 +1,6 @@
 import { lanes, maskSelect } from "../shared/simd";
 import { POOL_ROUTE_GENERIC, POOL_ROUTE_K2S2, POOL_ROUTE_K3S2 } from "../shared/tiles";
-import { endTap, firstTap, interiorHi, interiorLo, LOAD_EVEN, LOAD_ODD, LOAD_STRIDE1, loadTaps } from "./window";
+import { endTap, evens, firstTap, interiorHi, interiorLo, LOAD_EVEN, LOAD_ODD, LOAD_STRIDE1, loadTaps, odds } from "./window";
 
 // Max pooling over `planes` planes of ih × iw (NCHW: a plane is one (n, c) image), with
 // PyTorch's CPU semantics (aten/src/ATen/native/cpu/MaxPoolKernel.cpp): taps in row-major
@@ -286,16 +286,6 @@ function maxRowScalar<T>(
 // @ts-ignore: decorator
 @inline function replaces<T>(v: v128, m: v128): v128 {
   return v128.or(v128.gt<T>(v, m), v128.ne<T>(v, v));
-}
-
-// @ts-ignore: decorator
-@inline function evens<T>(a: v128, b: v128): v128 {
-  return sizeof<T>() == 4 ? v128.shuffle<f32>(a, b, 0, 2, 4, 6) : v128.shuffle<f64>(a, b, 0, 2);
-}
-
-// @ts-ignore: decorator
-@inline function odds<T>(a: v128, b: v128): v128 {
-  return sizeof<T>() == 4 ? v128.shuffle<f32>(a, b, 1, 3, 5, 7) : v128.shuffle<f64>(a, b, 1, 3);
 }
 
 /**

@@ -197,6 +197,8 @@ export interface Kernels {
   philoxBlocks(k0: number, k1: number, c0: number, c1: number, c2: number, c3: number, n: number, out: number): void;
   /** The plane loop max_pool_forward runs for the window: a POOL_ROUTE_* value. */
   maxPoolForwardRoute(kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number;
+  /** The plane loop avg_pool_forward runs for the window: a POOL_ROUTE_* value. */
+  avgPoolForwardRoute(kh: number, kw: number, sh: number, sw: number): number;
   /** The first of n i32 max-pooling indices at idx outside [−1, limit), or −1: the ops check indices with it before they allocate. */
   poolIndexCheck(n: number, idx: number, limit: number): number;
 }
@@ -333,6 +335,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     convGeomSlot: fn("conv_geom_slot"),
     philoxBlocks: fn("philox_blocks"),
     maxPoolForwardRoute: fn("max_pool_forward_route", true),
+    avgPoolForwardRoute: fn("avg_pool_forward_route", true),
     poolIndexCheck: fn("pool_index_check"),
   } as unknown as Kernels;
 }

@@ -10,8 +10,8 @@ import { POOL_ROUTES } from "../../src/engine/kernels.ts";
 import type { Engine, Tensor } from "../../src/mod.ts";
 import { quantized } from "../_util/conv_tester.ts";
 import { builds, engineFor } from "../_util/engines.ts";
-import { type Geo, outSize, refMax } from "../_util/pool_reference.ts";
-import { rng } from "../_util/reference.ts";
+import { type Geo, outSize, refAvg, refAvgBackward, refMax } from "../_util/pool_reference.ts";
+import { randomArray, rng } from "../_util/reference.ts";
 
 const DTYPES = ["float32", "float64"] as const;
 type DT = (typeof DTYPES)[number];
@@ -99,7 +99,55 @@ for (const build of builds()) {
       }
     });
 
+    it("average pooling runs the k2 s2 and k3 s2 plane loops for their windows only", async () => {
+      const K = (await engineFor(build)).runtime.kernels;
+      for (const { k, route } of SPECIAL) expect(K.avgPoolForwardRoute(k, k, 2, 2)).toBe(route);
+      for (
+        const [kh, kw, sh, sw] of [[2, 2, 1, 2], [2, 2, 2, 1], [3, 3, 3, 3], [2, 3, 2, 2], [3, 2, 2, 2], [4, 4, 2, 2]]
+      ) {
+        expect(K.avgPoolForwardRoute(kh, kw, sh, sw)).toBe(POOL_ROUTES.generic);
+      }
+    });
+
     for (const dtype of DTYPES) {
+      it(`${dtype} average pooling, k2 s2 and k3 s2: every width 1..41 and height 1..8, padding, ceilMode, each divisor rule, rounding as PyTorch's order`, async () => {
+        const e = await engineFor(build);
+        const r = dtype === "float32" ? Math.fround : (v: number) => v;
+        let seed = 500;
+        for (const { k, geo } of SPECIAL) {
+          for (let h = 1; h <= 8; h++) {
+            for (let w = 1; w <= 41; w++) {
+              const p = geo.p[0];
+              if (k > w + 2 * p || k > h + 2 * p) continue;
+              if (outSize(w, k, 2, p, 1, geo.ceil) < 1 || outSize(h, k, 2, p, 1, geo.ceil) < 1) continue;
+              for (const [include, divisor] of [[true, 0], [false, 0], [true, 3]] as [boolean, number][]) {
+                e.scope(() => {
+                  // Random values (not quantized): sums round, so any other order would show.
+                  const vals = randomArray(2 * h * w, seed++);
+                  if (w > 3 && h > 1) vals[(seed * 7) % vals.length] = (seed & 1) ? NaN : Infinity;
+                  const x = e.tensor(vals, [2, h, w], dtype);
+                  const opts = {
+                    kernel: k,
+                    stride: 2,
+                    padding: p,
+                    ceilMode: geo.ceil,
+                    countIncludePad: include,
+                    divisorOverride: divisor || undefined,
+                  };
+                  const y = e.avgPool2d(x, opts);
+                  const what = `k${k} p${p} ceil ${geo.ceil} ${h}×${w} include ${include} divisor ${divisor}`;
+                  const n = y.size / 2;
+                  for (let plane = 0; plane < 2; plane++) {
+                    const xs = Array.from(x.data.subarray(plane * h * w, (plane + 1) * h * w));
+                    same(y.data.subarray(plane * n, (plane + 1) * n), refAvg(xs, h, w, geo, include, divisor, r), what);
+                  }
+                });
+              }
+            }
+          }
+        }
+      });
+
       it(`${dtype} max pooling, k2 s2 and k3 s2: every width 1..41 and height 1..8, padding, ceilMode, NaN/±Inf/±0/ties`, async () => {
         const e = await engineFor(build);
         let seed = 100;
@@ -140,4 +188,14 @@ function checkMax(x: Tensor, y: Tensor, indices: Tensor, h: number, w: number, g
     }
   }
   expect(y.size).toBe(2 * n);
+}
+
+/** Equal values, −0 told from +0; any NaN equals any NaN. */
+function same(got: ArrayLike<number>, want: number[], what: string): void {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i]) && !(Number.isNaN(got[i]) && Number.isNaN(want[i]))) {
+      throw new Error(`${what}[${i}]: got ${got[i]}, reference ${want[i]}`);
+    }
+  }
 }
