@@ -20,7 +20,7 @@ import { philoxBlocks } from "./random/philox";
 import { randomUniform, dropoutForward } from "./random/uniform";
 import { randomNormal } from "./random/normal";
 import { maxPoolForward, maxPoolBackward, poolIndexCheck, maxPoolRoute } from "./pool/max";
-import { avgPoolForward, avgPoolBackward, avgPoolRoute } from "./pool/avg";
+import { avgPoolForward, avgPoolBackward, avgPoolBackwardWorkspace, avgPoolRoute, avgPoolBackwardRoute } from "./pool/avg";
 import { adaptiveAvgPoolForward, adaptiveAvgPoolBackward } from "./pool/adaptive";
 import { sgdStep } from "./optim/sgd";
 import { adamStep } from "./optim/adam";
@@ -49,6 +49,9 @@ export function max_pool_forward_route(kh: i32, kw: i32, sh: i32, sw: i32, dh: i
 
 // The plane loop avg_pool_forward runs for the window: a POOL_ROUTE_* value
 export function avg_pool_forward_route(kh: i32, kw: i32, sh: i32, sw: i32): i32 { return avgPoolRoute(kh, kw, sh, sw); }
+
+// The loop avg_pool_backward runs for the window: a POOL_ROUTE_* value
+export function avg_pool_backward_route(kh: i32, kw: i32, sh: i32, sw: i32): i32 { return avgPoolBackwardRoute(kh, kw, sh, sw); }
 
 // The first of n i32 max-pooling indices at idx outside [−1, limit), or −1: the ops check indices with it before they allocate
 export function pool_index_check(n: usize, idx: usize, limit: i32): i32 { return poolIndexCheck(n, idx, limit); }
@@ -229,8 +232,10 @@ export function f32_avg_pool_forward(planes: usize, ih: i32, iw: i32, oh: i32, o
 export function f64_avg_pool_forward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, x: usize, y: usize): void { avgPoolForward<f64>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, x, y); }
 
 // --- avg_pool_backward: dx = the gradient of avg_pool_forward for dy (same geometry and divisor rule)
-export function f32_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, dy: usize, dx: usize): void { avgPoolBackward<f32>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx); }
-export function f64_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, dy: usize, dx: usize): void { avgPoolBackward<f64>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx); }
+export function f32_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, dy: usize, dx: usize, work: usize): void { avgPoolBackward<f32>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx, work); }
+export function f32_avg_pool_backward_workspace(kh: i32, kw: i32, sh: i32, sw: i32, iw: i32): usize { return avgPoolBackwardWorkspace<f32>(kh, kw, sh, sw, iw); }
+export function f64_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, dy: usize, dx: usize, work: usize): void { avgPoolBackward<f64>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx, work); }
+export function f64_avg_pool_backward_workspace(kh: i32, kw: i32, sh: i32, sw: i32, iw: i32): usize { return avgPoolBackwardWorkspace<f64>(kh, kw, sh, sw, iw); }
 
 // --- adaptive_avg_pool_forward: y = adaptive average pooling of planes of ih × iw to oh × ow (PyTorch's floor/ceil windows)
 export function f32_adaptive_avg_pool_forward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, x: usize, y: usize): void { adaptiveAvgPoolForward<f32>(planes, ih, iw, oh, ow, x, y); }

@@ -46,7 +46,7 @@ export const IMPORTS = {
   "./random/uniform": ["randomUniform", "dropoutForward"],
   "./random/normal": ["randomNormal"],
   "./pool/max": ["maxPoolForward", "maxPoolBackward", "poolIndexCheck", "maxPoolRoute"],
-  "./pool/avg": ["avgPoolForward", "avgPoolBackward", "avgPoolRoute"],
+  "./pool/avg": ["avgPoolForward", "avgPoolBackward", "avgPoolBackwardWorkspace", "avgPoolRoute", "avgPoolBackwardRoute"],
   "./pool/adaptive": ["adaptiveAvgPoolForward", "adaptiveAvgPoolBackward"],
   "./optim/sgd": ["sgdStep"],
   "./optim/adam": ["adamStep"],
@@ -454,8 +454,12 @@ export const KERNELS = [
   {
     name: "avg_pool_backward",
     doc: "dx = the gradient of avg_pool_forward for dy (same geometry and divisor rule)",
-    args: [...POOL_GEOM, ...AVG_RULE, ["dy", "ptr"], ["dx", "ptr"]],
-    call: "avgPoolBackward<T>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx)",
+    args: [...POOL_GEOM, ...AVG_RULE, ["dy", "ptr"], ["dx", "ptr"], ["work", "ptr"]],
+    call: "avgPoolBackward<T>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx, work)",
+    workspace: {
+      args: [["kh", "i32"], ["kw", "i32"], ["sh", "i32"], ["sw", "i32"], ["iw", "i32"]],
+      call: "avgPoolBackwardWorkspace<T>(kh, kw, sh, sw, iw)",
+    },
   },
   {
     name: "adaptive_avg_pool_forward",
@@ -625,6 +629,14 @@ export const UNTYPED = [
     args: [["kh", "i32"], ["kw", "i32"], ["sh", "i32"], ["sw", "i32"]],
     returns: "i32",
     call: "avgPoolRoute(kh, kw, sh, sw)",
+  },
+  {
+    name: "avg_pool_backward_route",
+    diagnostic: true,
+    doc: "The loop avg_pool_backward runs for the window: a POOL_ROUTE_* value",
+    args: [["kh", "i32"], ["kw", "i32"], ["sh", "i32"], ["sw", "i32"]],
+    returns: "i32",
+    call: "avgPoolBackwardRoute(kh, kw, sh, sw)",
   },
   {
     name: "pool_index_check",

@@ -1,3 +1,4 @@
+import { align16 } from "../shared/align";
 import { lanes } from "../shared/simd";
 import { POOL_ROUTE_GENERIC, POOL_ROUTE_K2S2, POOL_ROUTE_K3S2 } from "../shared/tiles";
 import { evens, interiorHi, interiorLo, LOAD_EVEN, LOAD_ODD, LOAD_STRIDE1, loadTaps, odds } from "./window";
@@ -541,11 +542,192 @@ function avgBackRowPairAdd<T>(
   avgBackRowPair<T>(false, dxp, dp, iw, ow, a, b, poolRows, pw, divisor, includePad, lo, hi0);
 }
 
+// --- The k3 s2 gradient as a gather. Input column c' = c + p (row r' = r + p) of the padded
+// input lies in windows ⌈(c' − 2)/2⌉ to ⌊c'/2⌋: windows j − 1 and j for c' = 2j, window j
+// alone for c' = 2j + 1. PyTorch adds each window's g = dy / divisor to a zeroed dx output
+// by output, so an element gets its windows' g in row-major window order: from 0, g(A, j − 1),
+// g(A, j), g(B, j − 1), g(B, j) for output rows A < B. Summing exactly those, in that order,
+// per element gives its bits with one store instead of up to four read-modify-writes, and no
+// zero fill. Absent windows add +0, which changes no sum from 0 (0 + 0 is +0, x + 0 is x).
+// Each output row's g is computed once into a row buffer of the scratch: buffer index j + 1
+// holds g(j), index 0 and those past ow hold 0 (the absent windows −1 and ow, …).
+
+/** Elements of one g row buffer: g(−1) = 0, g(0 … ow − 1), zeros past ow for the vector reads. */
+// @ts-ignore: decorator
+@inline function gRowLength<T>(iw: i32): usize {
+  // Reads reach index ⌈iw/2⌉ + L; ow ≤ ⌊iw/2⌋ + 1 (padding ≤ 1).
+  return (<usize>((iw + 1) >> 1) + lanes<T>() + 2 + 3) & ~(<usize>3);
+}
+
+/** Scratch bytes of avgPoolBackward: two g row buffers for the k3 s2 gather, else none. */
+export function avgPoolBackwardWorkspace<T>(kh: i32, kw: i32, sh: i32, sw: i32, iw: i32): usize {
+  if (avgPoolBackwardRoute(kh, kw, sh, sw) != POOL_ROUTE_K3S2) return 0;
+  return 2 * gRowLength<T>(iw) * sizeof<T>() + 16;
+}
+
+/** Output row oy's g = dy / divisor into buf[1 … ow], with buf[0] and the rest of the buffer 0. */
+function gRowK3<T>(
+  dp: usize, ih: i32, iw: i32, ow: i32, oy: i32, ph: i32, pw: i32, divisor: i32, includePad: bool, lo: i32,
+  hi0: i32, buf: usize, len: usize,
+): void {
+  const S = sizeof<T>();
+  const L = <i32>lanes<T>();
+  const start = oy * 2 - ph;
+  let end = start + 3;
+  if (end > ih + ph) end = ih + ph;
+  const a = start > 0 ? start : 0, b = end < ih ? end : ih;
+  memory.fill(buf, 0, len * S);
+  const g = buf + S;
+  let ox: i32 = 0;
+  if (hi0 - lo >= L) {
+    // Inside the row every window has 3 columns, in the padded input and in the input.
+    const vdiv = v128.splat<T>(<T>divisorOf(divisor, includePad, (end - start) * 3, (b - a) * 3));
+    for (ox = lo; ox + L <= hi0; ox += L) {
+      v128.store(g + <usize>ox * S, v128.div<T>(v128.load(dp + <usize>ox * S), vdiv));
+    }
+    if (ox < hi0) {
+      const t = <usize>(hi0 - L) * S;
+      v128.store(g + t, v128.div<T>(v128.load(dp + t), vdiv));
+    }
+    ox = 0;
+  } else {
+    lo = hi0 = 0;
+  }
+  for (; ox < ow; ox++) {
+    if (ox == lo) ox = hi0;
+    if (ox >= ow) break;
+    const ix0 = ox * 2 - pw;
+    let e = ix0 + 3;
+    if (e > iw + pw) e = iw + pw;
+    const c0 = ix0 > 0 ? ix0 : 0, c1 = e < iw ? e : iw;
+    if (a >= b || c0 >= c1) continue; // an empty window adds nothing: g stays 0
+    const div = divisorOf(divisor, includePad, (end - start) * (e - ix0), (b - a) * (c1 - c0));
+    store<T>(g + <usize>ox * S, load<T>(dp + <usize>ox * S) / <T>div);
+  }
+}
+
+// The two windows' terms of element c' = 2j (u = g(j − 1), v = g(j)) and the one of c' = 2j + 1
+// (v), from row buffers P (the earlier output row) and C; `two` with both rows, else C alone.
+// @ts-ignore: decorator
+@inline function gEven<T>(two: bool, pu: v128, pv: v128, cu: v128, cv: v128): v128 {
+  const z = v128.splat<T>(0);
+  if (!two) return v128.add<T>(v128.add<T>(z, cu), cv);
+  return v128.add<T>(v128.add<T>(v128.add<T>(v128.add<T>(z, pu), pv), cu), cv);
+}
+
+// @ts-ignore: decorator
+@inline function gOdd<T>(two: bool, pv: v128, cv: v128): v128 {
+  const z = v128.splat<T>(0);
+  return two ? v128.add<T>(v128.add<T>(z, pv), cv) : v128.add<T>(z, cv);
+}
+
+/**
+ * One dx row from the g rows of its windows (P and C, or C alone), 2L columns per step: with
+ * padding 0, column 2m is c' = 2m (even) and 2m + 1 odd; with padding 1, 2m is odd (window m)
+ * and 2m + 1 is c' = 2m + 2, even (windows m and m + 1). The last step recomputes the 2L
+ * columns ending at the last pair; an odd width's last column is computed alone.
+ */
+// @ts-ignore: decorator
+@inline function dxRowK3<T>(two: bool, pw: i32, P: usize, C: usize, iw: i32, dxr: usize): void {
+  const S = sizeof<T>();
+  const L = <i32>lanes<T>();
+  const pairs = iw >> 1;
+  let m: i32 = 0;
+  if (pairs >= L) {
+    for (; ; m += L) {
+      if (m + L > pairs) m = pairs - L;
+      const o = <usize>(m + pw) * S;
+      const cu = v128.load(C + o), cv = v128.load(C + o + S);
+      const pu = two ? v128.load(P + o) : cu, pv = two ? v128.load(P + o + S) : cv;
+      const e = gEven<T>(two, pu, pv, cu, cv);
+      const f = pw == 0 ? e : gOdd<T>(two, pu, cu), s = pw == 0 ? gOdd<T>(two, pv, cv) : e;
+      const q = dxr + <usize>(2 * m) * S;
+      if (sizeof<T>() == 4) {
+        v128.store(q, v128.shuffle<f32>(f, s, 0, 4, 1, 5));
+        v128.store(q, v128.shuffle<f32>(f, s, 2, 6, 3, 7), 16);
+      } else {
+        v128.store(q, v128.shuffle<f64>(f, s, 0, 2));
+        v128.store(q, v128.shuffle<f64>(f, s, 1, 3), 16);
+      }
+      if (m + L >= pairs) break;
+    }
+    m = pairs;
+  }
+  // Columns left (a narrow row, or an odd width's last), one at a time from the same terms.
+  for (let c = 2 * m; c < iw; c++) {
+    const cp = c + pw, j = cp >> 1;
+    const z: T = 0;
+    let v: T;
+    if ((cp & 1) == 0) {
+      const cu = load<T>(C + <usize>j * S), cv = load<T>(C + <usize>(j + 1) * S);
+      v = two ? z + load<T>(P + <usize>j * S) + load<T>(P + <usize>(j + 1) * S) + cu + cv : z + cu + cv;
+    } else {
+      const cv = load<T>(C + <usize>(j + 1) * S);
+      v = two ? z + load<T>(P + <usize>(j + 1) * S) + cv : z + cv;
+    }
+    store<T>(dxr + <usize>c * S, v);
+  }
+}
+
+function dxRowK3Two<T>(pw: i32, P: usize, C: usize, iw: i32, dxr: usize): void {
+  dxRowK3<T>(true, pw, P, C, iw, dxr);
+}
+
+function dxRowK3One<T>(pw: i32, C: usize, iw: i32, dxr: usize): void {
+  dxRowK3<T>(false, pw, C, C, iw, dxr);
+}
+
+/** The gradient of a 3 × 3 window at stride 2 as a gather (see above), plane by plane. */
+function avgPoolBackwardK3S2<T>(
+  planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, divisor: i32, includePad: bool, dy: usize,
+  dx: usize, work: usize,
+): void {
+  const S = sizeof<T>();
+  const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
+  const lo = min(interiorLo(2, pw), ow), hi0 = interiorHi(iw, 3, 2, pw, 1, 0, ow);
+  const len = gRowLength<T>(iw);
+  const buf0 = align16(work), buf1 = buf0 + len * S;
+  const rowBytes = <usize>iw * S;
+  for (let p: usize = 0; p < planes; p++) {
+    const dxp = dx + p * inPlane * S, dyp = dy + p * outPlane * S;
+    let P = buf1, C = buf0;
+    for (let oy: i32 = 0; oy < oh; oy++) {
+      gRowK3<T>(dyp + <usize>oy * <usize>ow * S, ih, iw, ow, oy, ph, pw, divisor, includePad, lo, hi0, C, len);
+      // Row c' = 2·oy: windows oy − 1 and oy; row 2·oy + 1: window oy.
+      const r = oy * 2 - ph;
+      if (r >= 0 && r < ih) {
+        if (oy == 0) dxRowK3One<T>(pw, C, iw, dxp + <usize>r * rowBytes);
+        else dxRowK3Two<T>(pw, P, C, iw, dxp + <usize>r * rowBytes);
+      }
+      if (r + 1 >= 0 && r + 1 < ih) dxRowK3One<T>(pw, C, iw, dxp + <usize>(r + 1) * rowBytes);
+      const t = P;
+      P = C;
+      C = t;
+    }
+    // Row 2·oh: window oh − 1 alone; the rows after it lie in no window.
+    const r = oh * 2 - ph;
+    if (r < ih) {
+      dxRowK3One<T>(pw, P, iw, dxp + <usize>r * rowBytes);
+      if (r + 1 < ih) memory.fill(dxp + <usize>(r + 1) * rowBytes, 0, <usize>(ih - r - 1) * rowBytes);
+    }
+  }
+}
+
+/** Which loop the average pooling gradient runs for a window (a POOL_ROUTE_* value). */
+export function avgPoolBackwardRoute(kh: i32, kw: i32, sh: i32, sw: i32): i32 {
+  if (kh == 3 && kw == 3 && sh == 2 && sw == 2) return POOL_ROUTE_K3S2;
+  return POOL_ROUTE_GENERIC;
+}
+
 /** dx = the gradient of avgPoolForward for dy (same geometry and divisor rule). */
 export function avgPoolBackward<T>(
   planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
-  includePad: bool, divisor: i32, dy: usize, dx: usize,
+  includePad: bool, divisor: i32, dy: usize, dx: usize, work: usize,
 ): void {
+  if (avgPoolBackwardRoute(kh, kw, sh, sw) == POOL_ROUTE_K3S2) {
+    avgPoolBackwardK3S2<T>(planes, ih, iw, oh, ow, ph, pw, divisor, includePad, dy, dx, work);
+    return;
+  }
   const S = sizeof<T>();
   const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
   const pair = kw == 2 && sw == 2;

@@ -97,7 +97,9 @@ export interface FloatKernels {
   /** y = average pooling of planes of ih × iw; divisor > 0 overrides, else the window in the padded input (includePad) or in the input; see assembly/pool/avg.ts. */
   avgPoolForward(planes: number, ih: number, iw: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, includePad: number, divisor: number, x: number, y: number): void;
   /** dx = the gradient of avg_pool_forward for dy (same geometry and divisor rule). */
-  avgPoolBackward(planes: number, ih: number, iw: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, includePad: number, divisor: number, dy: number, dx: number): void;
+  avgPoolBackward(planes: number, ih: number, iw: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, includePad: number, divisor: number, dy: number, dx: number, work: number): void;
+  /** Scratch bytes of `avgPoolBackward`. */
+  avgPoolBackwardWorkspace(kh: number, kw: number, sh: number, sw: number, iw: number): number;
   /** y = adaptive average pooling of planes of ih × iw to oh × ow (PyTorch's floor/ceil windows). */
   adaptiveAvgPoolForward(planes: number, ih: number, iw: number, oh: number, ow: number, x: number, y: number): void;
   /** dx = the gradient of adaptive_avg_pool_forward for dy. */
@@ -199,6 +201,8 @@ export interface Kernels {
   maxPoolForwardRoute(kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number;
   /** The plane loop avg_pool_forward runs for the window: a POOL_ROUTE_* value. */
   avgPoolForwardRoute(kh: number, kw: number, sh: number, sw: number): number;
+  /** The loop avg_pool_backward runs for the window: a POOL_ROUTE_* value. */
+  avgPoolBackwardRoute(kh: number, kw: number, sh: number, sw: number): number;
   /** The first of n i32 max-pooling indices at idx outside [−1, limit), or −1: the ops check indices with it before they allocate. */
   poolIndexCheck(n: number, idx: number, limit: number): number;
 }
@@ -261,6 +265,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     maxPoolBackward: fn("f32_max_pool_backward"),
     avgPoolForward: fn("f32_avg_pool_forward"),
     avgPoolBackward: fn("f32_avg_pool_backward"),
+    avgPoolBackwardWorkspace: fn("f32_avg_pool_backward_workspace"),
     adaptiveAvgPoolForward: fn("f32_adaptive_avg_pool_forward"),
     adaptiveAvgPoolBackward: fn("f32_adaptive_avg_pool_backward"),
     sgdStep: fn("f32_sgd_step"),
@@ -318,6 +323,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     maxPoolBackward: fn("f64_max_pool_backward"),
     avgPoolForward: fn("f64_avg_pool_forward"),
     avgPoolBackward: fn("f64_avg_pool_backward"),
+    avgPoolBackwardWorkspace: fn("f64_avg_pool_backward_workspace"),
     adaptiveAvgPoolForward: fn("f64_adaptive_avg_pool_forward"),
     adaptiveAvgPoolBackward: fn("f64_adaptive_avg_pool_backward"),
     sgdStep: fn("f64_sgd_step"),
@@ -336,6 +342,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     philoxBlocks: fn("philox_blocks"),
     maxPoolForwardRoute: fn("max_pool_forward_route", true),
     avgPoolForwardRoute: fn("avg_pool_forward_route", true),
+    avgPoolBackwardRoute: fn("avg_pool_backward_route", true),
     poolIndexCheck: fn("pool_index_check"),
   } as unknown as Kernels;
 }

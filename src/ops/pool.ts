@@ -236,7 +236,12 @@ function avgPoolBackwardN(rt: Runtime, rank: PoolRank, dy: Tensor, inputShape: u
   checkDy(OP, tdy, poolOutputShape(g, rank), shape);
   return rt.run(OP, (call) => {
     const dx = call.output(shape, tdy.dtype);
-    if (dx.size > 0) kernels(rt, tdy.dtype).avgPoolBackward(...geometryArgs(g), includePad, divisor, tdy.ptr, dx.ptr);
+    if (dx.size > 0) {
+      const K = kernels(rt, tdy.dtype);
+      const bytes = K.avgPoolBackwardWorkspace(g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.input[1]);
+      const work = bytes > 0 ? call.scratch(bytes) : 0;
+      K.avgPoolBackward(...geometryArgs(g), includePad, divisor, tdy.ptr, dx.ptr, work);
+    }
     return dx;
   });
 }

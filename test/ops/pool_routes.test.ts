@@ -102,6 +102,10 @@ for (const build of builds()) {
     it("average pooling runs the k2 s2 and k3 s2 plane loops for their windows only", async () => {
       const K = (await engineFor(build)).runtime.kernels;
       for (const { k, route } of SPECIAL) expect(K.avgPoolForwardRoute(k, k, 2, 2)).toBe(route);
+      // The gradient: a gather for k3 s2 (overlapping windows); k2 s2 keeps its disjoint-window rows.
+      expect(K.avgPoolBackwardRoute(3, 3, 2, 2)).toBe(POOL_ROUTES.k3s2);
+      expect(K.avgPoolBackwardRoute(2, 2, 2, 2)).toBe(POOL_ROUTES.generic);
+      expect(K.avgPoolBackwardRoute(3, 3, 1, 1)).toBe(POOL_ROUTES.generic);
       for (
         const [kh, kw, sh, sw] of [[2, 2, 1, 2], [2, 2, 2, 1], [3, 3, 3, 3], [2, 3, 2, 2], [3, 2, 2, 2], [4, 4, 2, 2]]
       ) {
@@ -140,6 +144,47 @@ for (const build of builds()) {
                   for (let plane = 0; plane < 2; plane++) {
                     const xs = Array.from(x.data.subarray(plane * h * w, (plane + 1) * h * w));
                     same(y.data.subarray(plane * n, (plane + 1) * n), refAvg(xs, h, w, geo, include, divisor, r), what);
+                  }
+                });
+              }
+            }
+          }
+        }
+      });
+
+      it(`${dtype} average pooling gradients, k2 s2 and k3 s2: every width 1..41 and height 1..8, padding, ceilMode, each divisor rule, PyTorch's order, −0`, async () => {
+        const e = await engineFor(build);
+        const r = dtype === "float32" ? Math.fround : (v: number) => v;
+        let seed = 900;
+        for (const { k, geo } of SPECIAL) {
+          for (let h = 1; h <= 8; h++) {
+            for (let w = 1; w <= 41; w++) {
+              const p = geo.p[0];
+              if (k > w + 2 * p || k > h + 2 * p) continue;
+              const oh = outSize(h, k, 2, p, 1, geo.ceil), ow = outSize(w, k, 2, p, 1, geo.ceil);
+              if (oh < 1 || ow < 1) continue;
+              for (const [include, divisor] of [[true, 0], [false, 0], [true, 3]] as [boolean, number][]) {
+                e.scope(() => {
+                  const vals = randomArray(2 * oh * ow, seed++);
+                  // −0 gradients leave +0 (PyTorch adds them to a zeroed dx); an Inf spreads.
+                  if (seed % 3 === 0) vals.fill(-0);
+                  else if (ow > 2) vals[seed % vals.length] = Infinity;
+                  const dy = e.tensor(vals, [2, oh, ow], dtype);
+                  const opts = {
+                    kernel: k,
+                    stride: 2,
+                    padding: p,
+                    ceilMode: geo.ceil,
+                    countIncludePad: include,
+                    divisorOverride: divisor || undefined,
+                  };
+                  const dx = e.avgPool2dBackward(dy, [2, h, w], opts);
+                  const what = `dx k${k} p${p} ceil ${geo.ceil} ${h}×${w} include ${include} divisor ${divisor}`;
+                  const n = oh * ow;
+                  for (let plane = 0; plane < 2; plane++) {
+                    const ds = Array.from(dy.data.subarray(plane * n, (plane + 1) * n));
+                    const want = refAvgBackward(ds, h, w, geo, include, divisor, r);
+                    same(dx.data.subarray(plane * h * w, (plane + 1) * h * w), want, what);
                   }
                 });
               }
