@@ -713,8 +713,96 @@ function avgPoolBackwardK3S2<T>(
   }
 }
 
+/**
+ * The gradient of a 2 × 2 window at stride 2, one plane: the windows are disjoint, so each dx
+ * element gets at most one window's g = dy / divisor, 0 + g (PyTorch's sum from a zeroed dx:
+ * −0 becomes +0), stored: 2L columns of each window row per L outputs over the interior
+ * columns (the last step recomputing the L outputs ending at hi0), the border windows by
+ * their scalar formula. Elements in no window (an odd last row or column) are zeroed first.
+ */
+function avgBackPlaneK2<T>(
+  dp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, divisor: i32, includePad: bool, lo: i32,
+  hi0: i32, dxp: usize,
+): void {
+  const S = sizeof<T>();
+  const L = <i32>lanes<T>();
+  const rowBytes = <usize>iw * S;
+  // Windows cover rows [−ph, 2·oh − ph) and columns [−pw, 2·ow − pw).
+  const rowsCovered = min(ih, 2 * oh - ph), colsCovered = min(iw, 2 * ow - pw);
+  if (colsCovered < iw) {
+    for (let r: i32 = 0; r < rowsCovered; r++) {
+      memory.fill(dxp + <usize>r * rowBytes + <usize>colsCovered * S, 0, <usize>(iw - colsCovered) * S);
+    }
+  }
+  if (rowsCovered < ih) memory.fill(dxp + <usize>rowsCovered * rowBytes, 0, <usize>(ih - rowsCovered) * rowBytes);
+  const vec = hi0 - lo >= L;
+  const zero = v128.splat<T>(0);
+  for (let oy: i32 = 0; oy < oh; oy++) {
+    const start = oy * 2 - ph;
+    let end = start + 2;
+    if (end > ih + ph) end = ih + ph;
+    const a = start > 0 ? start : 0, b = end < ih ? end : ih;
+    const dyr = dp + <usize>oy * <usize>ow * S;
+    const top = dxp + <usize>a * rowBytes, two = b - a == 2;
+    let ox: i32 = 0;
+    if (vec) {
+      const vdiv = v128.splat<T>(<T>divisorOf(divisor, includePad, (end - start) * 2, (b - a) * 2));
+      for (ox = lo; ; ox += L) {
+        if (ox + L > hi0) ox = hi0 - L;
+        const d = v128.add<T>(zero, v128.div<T>(v128.load(dyr + <usize>ox * S), vdiv));
+        let g0: v128, g1: v128;
+        if (sizeof<T>() == 4) {
+          g0 = v128.shuffle<f32>(d, d, 0, 0, 1, 1);
+          g1 = v128.shuffle<f32>(d, d, 2, 2, 3, 3);
+        } else {
+          g0 = v128.shuffle<f64>(d, d, 0, 0);
+          g1 = v128.shuffle<f64>(d, d, 1, 1);
+        }
+        const q = top + <usize>(ox * 2 - pw) * S;
+        v128.store(q, g0);
+        v128.store(q, g1, 16);
+        if (two) {
+          v128.store(q + rowBytes, g0);
+          v128.store(q + rowBytes, g1, 16);
+        }
+        if (ox + L >= hi0) break;
+      }
+      ox = 0;
+    } else {
+      lo = hi0 = 0;
+    }
+    for (; ox < ow; ox++) {
+      if (ox == lo) ox = hi0;
+      if (ox >= ow) break;
+      const ix0 = ox * 2 - pw;
+      let e = ix0 + 2;
+      if (e > iw + pw) e = iw + pw;
+      const c0 = ix0 > 0 ? ix0 : 0, c1 = e < iw ? e : iw;
+      const z: T = 0;
+      const d = z + load<T>(dyr + <usize>ox * S) / <T>divisorOf(divisor, includePad, (end - start) * (e - ix0), (b - a) * (c1 - c0));
+      for (let r = a; r < b; r++) {
+        for (let c = c0; c < c1; c++) store<T>(dxp + (<usize>r * <usize>iw + <usize>c) * S, d);
+      }
+    }
+  }
+}
+
+/** The gradient of a 2 × 2 window at stride 2: avgBackPlaneK2 per plane. */
+function avgPoolBackwardK2S2<T>(
+  planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, divisor: i32, includePad: bool, dy: usize,
+  dx: usize,
+): void {
+  const S = sizeof<T>();
+  const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
+  const lo = min(interiorLo(2, pw), ow), hi0 = interiorHi(iw, 2, 2, pw, 1, 0, ow);
+  for (let p: usize = 0; p < planes; p++) {
+    avgBackPlaneK2<T>(dy + p * outPlane * S, ih, iw, oh, ow, ph, pw, divisor, includePad, lo, hi0, dx + p * inPlane * S);
+  }
+}
+
 /** Which loop the average pooling gradient runs for a window (a POOL_ROUTE_* value). */
 export function avgPoolBackwardRoute(kh: i32, kw: i32, sh: i32, sw: i32): i32 {
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2) return POOL_ROUTE_K2S2;
   if (kh == 3 && kw == 3 && sh == 2 && sw == 2) return POOL_ROUTE_K3S2;
   return POOL_ROUTE_GENERIC;
 }
@@ -724,7 +812,12 @@ export function avgPoolBackward<T>(
   planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
   includePad: bool, divisor: i32, dy: usize, dx: usize, work: usize,
 ): void {
-  if (avgPoolBackwardRoute(kh, kw, sh, sw) == POOL_ROUTE_K3S2) {
+  const route = avgPoolBackwardRoute(kh, kw, sh, sw);
+  if (route == POOL_ROUTE_K2S2) {
+    avgPoolBackwardK2S2<T>(planes, ih, iw, oh, ow, ph, pw, divisor, includePad, dy, dx);
+    return;
+  }
+  if (route == POOL_ROUTE_K3S2) {
     avgPoolBackwardK3S2<T>(planes, ih, iw, oh, ow, ph, pw, divisor, includePad, dy, dx, work);
     return;
   }
