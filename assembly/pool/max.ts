@@ -683,21 +683,34 @@ export function maxPoolForward<T>(
  */
 export function maxPoolBackward<T>(planes: usize, inPlane: usize, outPlane: usize, dy: usize, idx: usize, dx: usize): void {
   const S = sizeof<T>();
-  memory.fill(dx, 0, planes * inPlane * S);
   for (let p: usize = 0; p < planes; p++) {
     const dxp = dx + p * inPlane * S;
+    // Zeroed plane by plane: the scatter then finds its plane in cache.
+    memory.fill(dxp, 0, inPlane * S);
     const o = p * outPlane;
     let dp = dy + o * S, ip = idx + o * 4;
-    for (let j: usize = 0; j < outPlane; j++) {
+    let j: usize = 0;
+    for (; j + 4 <= outPlane; j += 4) {
+      const i0 = load<i32>(ip), i1 = load<i32>(ip, 4), i2 = load<i32>(ip, 8), i3 = load<i32>(ip, 12);
+      if (i0 >= 0) addAt<T>(dxp + <usize>i0 * S, load<T>(dp));
+      if (i1 >= 0) addAt<T>(dxp + <usize>i1 * S, load<T>(dp, S));
+      if (i2 >= 0) addAt<T>(dxp + <usize>i2 * S, load<T>(dp, 2 * S));
+      if (i3 >= 0) addAt<T>(dxp + <usize>i3 * S, load<T>(dp, 3 * S));
+      dp += 4 * S;
+      ip += 16;
+    }
+    for (; j < outPlane; j++) {
       const i = load<i32>(ip);
-      if (i >= 0) {
-        const a = dxp + <usize>i * S;
-        store<T>(a, load<T>(a) + load<T>(dp));
-      }
+      if (i >= 0) addAt<T>(dxp + <usize>i * S, load<T>(dp));
       dp += S;
       ip += 4;
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function addAt<T>(a: usize, v: T): void {
+  store<T>(a, load<T>(a) + v);
 }
 
 /** The first of n i32 indices outside [−1, limit), or −1 when all are inside. */
