@@ -718,6 +718,13 @@ export function poolIndexCheck(n: usize, idx: usize, limit: i32): i32 {
   // i + 1 as u32 ≤ limit holds exactly for −1 ≤ i < limit.
   const vl = i32x4.splat(limit), one = i32x4.splat(1);
   let i: usize = 0;
+  // 16 at a time by their largest i + 1, then the block holding a bad index 4 and 1 at a time.
+  for (; i + 16 <= n; i += 16) {
+    const p = idx + i * 4;
+    const a = v128.add<i32>(v128.load(p), one), b = v128.add<i32>(v128.load(p, 16), one);
+    const c = v128.add<i32>(v128.load(p, 32), one), d = v128.add<i32>(v128.load(p, 48), one);
+    if (v128.any_true(v128.gt<u32>(i32x4.max_u(i32x4.max_u(a, b), i32x4.max_u(c, d)), vl))) break;
+  }
   for (; i + 4 <= n; i += 4) {
     const v = v128.add<i32>(v128.load(idx + i * 4), one);
     if (v128.any_true(v128.gt<u32>(v, vl))) break;
