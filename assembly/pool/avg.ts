@@ -167,17 +167,19 @@ function avgRowScalar<T>(
 }
 
 /**
- * Average pooling with a 2 × 2 window at stride 2 (LeNet's), one plane: as maxPlaneK2
- * (assembly/pool/max.ts), the rows whose windows lie inside the input in one pointer-stepping
- * loop over the interior columns [lo, hi0), then their border columns by the scalar window,
- * then the border rows by avgRowPair.
+ * Average pooling with a 2 × 2 window at stride 2 (LeNet's), as maxPoolK2S2
+ * (assembly/pool/max.ts): the interior rows [y0, y1) and columns [lo, hi0) of every plane in
+ * one pointer-stepping loop, then per plane the border columns of those rows by the scalar
+ * window and the border rows by avgRowPair.
  */
-function avgPlaneK2<T>(
-  xp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, divisor: i32, includePad: bool, lo: i32,
-  hi0: i32, yp: usize,
+function avgPoolK2S2<T>(
+  planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, divisor: i32, includePad: bool, x: usize,
+  y: usize,
 ): void {
   const S = sizeof<T>();
   const L = <i32>lanes<T>();
+  const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
+  let lo = min(interiorLo(2, pw), ow), hi0 = interiorHi(iw, 2, 2, pw, 1, 0, ow);
   const y0 = min(interiorLo(2, ph), oh), y1 = max(y0, interiorHi(ih, 2, 2, ph, 1, 0, oh));
   const rowBytes = <usize>iw * S, yRow = <usize>ow * S;
   if (hi0 - lo >= L) {
@@ -185,40 +187,47 @@ function avgPlaneK2<T>(
     const vdiv = v128.splat<T>(<T>divisorOf(divisor, includePad, 4, 4));
     const blocks = (hi0 - lo) / L, tail = lo + blocks * L < hi0;
     const back = <usize>(lo + blocks * L - (hi0 - L));
-    let xr = xp + (<usize>(y0 * 2 - ph) * <usize>iw + <usize>(2 * lo - pw)) * S;
-    let yr = yp + (<usize>y0 * <usize>ow + <usize>lo) * S;
-    for (let oy = y0; oy < y1; oy++) {
-      let xq = xr, yq = yr;
-      for (let j = 0; j < blocks; j++) {
-        avgBlockK2<T>(xq, rowBytes, vdiv, yq);
-        xq += <usize>(2 * L) * S;
-        yq += <usize>L * S;
+    const x0 = (<usize>(y0 * 2 - ph) * <usize>iw + <usize>(2 * lo - pw)) * S;
+    const o0 = (<usize>y0 * <usize>ow + <usize>lo) * S;
+    for (let p: usize = 0; p < planes; p++) {
+      let xr = x + p * inPlane * S + x0, yr = y + p * outPlane * S + o0;
+      for (let oy = y0; oy < y1; oy++) {
+        let xq = xr, yq = yr;
+        for (let j = 0; j < blocks; j++) {
+          avgBlockK2<T>(xq, rowBytes, vdiv, yq);
+          xq += <usize>(2 * L) * S;
+          yq += <usize>L * S;
+        }
+        if (tail) avgBlockK2<T>(xq - 2 * back * S, rowBytes, vdiv, yq - back * S);
+        xr += 2 * rowBytes;
+        yr += yRow;
       }
-      if (tail) avgBlockK2<T>(xq - 2 * back * S, rowBytes, vdiv, yq - back * S);
-      xr += 2 * rowBytes;
-      yr += yRow;
     }
   } else {
     lo = hi0 = 0; // no vector columns: the scalar window for all
   }
-  for (let oy = y0; oy < y1; oy++) {
-    const a = oy * 2 - ph;
-    const yq = yp + <usize>oy * yRow;
-    for (let ox: i32 = 0; ox < lo; ox++) {
-      avgScalar<T>(xp, iw, a, a + 2, 2, ox * 2 - pw, 2, pw, divisor, includePad, yq + <usize>ox * S);
+  if (lo == 0 && hi0 == ow && y0 == 0 && y1 == oh) return;
+  for (let p: usize = 0; p < planes; p++) {
+    const xp = x + p * inPlane * S, yp = y + p * outPlane * S;
+    for (let oy = y0; oy < y1; oy++) {
+      const a = oy * 2 - ph;
+      const yq = yp + <usize>oy * yRow;
+      for (let ox: i32 = 0; ox < lo; ox++) {
+        avgScalar<T>(xp, iw, a, a + 2, 2, ox * 2 - pw, 2, pw, divisor, includePad, yq + <usize>ox * S);
+      }
+      for (let ox = hi0; ox < ow; ox++) {
+        avgScalar<T>(xp, iw, a, a + 2, 2, ox * 2 - pw, 2, pw, divisor, includePad, yq + <usize>ox * S);
+      }
     }
-    for (let ox = hi0; ox < ow; ox++) {
-      avgScalar<T>(xp, iw, a, a + 2, 2, ox * 2 - pw, 2, pw, divisor, includePad, yq + <usize>ox * S);
+    for (let oy: i32 = 0; oy < oh; oy++) {
+      if (oy == y0) oy = y1;
+      if (oy >= oh) break;
+      const start = oy * 2 - ph;
+      let end = start + 2;
+      if (end > ih + ph) end = ih + ph;
+      const a = start > 0 ? start : 0, b = end < ih ? end : ih;
+      avgRowPair<T>(xp, iw, ow, a, b, end - start, pw, divisor, includePad, lo, hi0, yp + <usize>oy * yRow);
     }
-  }
-  for (let oy: i32 = 0; oy < oh; oy++) {
-    if (oy == y0) oy = y1;
-    if (oy >= oh) break;
-    const start = oy * 2 - ph;
-    let end = start + 2;
-    if (end > ih + ph) end = ih + ph;
-    const a = start > 0 ? start : 0, b = end < ih ? end : ih;
-    avgRowPair<T>(xp, iw, ow, a, b, end - start, pw, divisor, includePad, lo, hi0, yp + <usize>oy * yRow);
   }
 }
 
@@ -374,19 +383,6 @@ function avgPoolK3S2<T>(
     for (; ox < ow; ox++) {
       avgColumnK3<T>(xp, ih, iw, oh, ow, ph, pw, ox * 2 - pw, divisor, includePad, yp + <usize>ox * S);
     }
-  }
-}
-
-/** Average pooling with a 2 × 2 window at stride 2: avgPlaneK2 per plane. */
-function avgPoolK2S2<T>(
-  planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, divisor: i32, includePad: bool, x: usize,
-  y: usize,
-): void {
-  const S = sizeof<T>();
-  const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
-  const lo = min(interiorLo(2, pw), ow), hi0 = interiorHi(iw, 2, 2, pw, 1, 0, ow);
-  for (let p: usize = 0; p < planes; p++) {
-    avgPlaneK2<T>(x + p * inPlane * S, ih, iw, oh, ow, ph, pw, divisor, includePad, lo, hi0, y + p * outPlane * S);
   }
 }
 
@@ -713,90 +709,123 @@ function avgPoolBackwardK3S2<T>(
   }
 }
 
+// The L windows' 0 + g (PyTorch's sum from a zeroed dx: −0 becomes +0) for 2L columns of one
+// window row: g0 the first L columns, g1 the next.
+// @ts-ignore: decorator
+@inline function spreadK2<T>(g: v128, q: usize): void {
+  const d = v128.add<T>(v128.splat<T>(0), g);
+  if (sizeof<T>() == 4) {
+    v128.store(q, v128.shuffle<f32>(d, d, 0, 0, 1, 1));
+    v128.store(q, v128.shuffle<f32>(d, d, 2, 2, 3, 3), 16);
+  } else {
+    v128.store(q, v128.shuffle<f64>(d, d, 0, 0));
+    v128.store(q, v128.shuffle<f64>(d, d, 1, 1), 16);
+  }
+}
+
 /**
- * The gradient of a 2 × 2 window at stride 2, one plane: the windows are disjoint, so each dx
- * element gets at most one window's g = dy / divisor, 0 + g (PyTorch's sum from a zeroed dx:
- * −0 becomes +0), stored: 2L columns of each window row per L outputs over the interior
- * columns (the last step recomputing the L outputs ending at hi0), the border windows by
- * their scalar formula. Elements in no window (an odd last row or column) are zeroed first.
+ * One output row's windows of the k2 s2 gradient (see avgPoolBackwardK2S2): with `vector`,
+ * the interior columns [lo, hi0) L at a time (the last step recomputing the L ending at hi0),
+ * and always the border columns by their scalar formula.
  */
-function avgBackPlaneK2<T>(
-  dp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, divisor: i32, includePad: bool, lo: i32,
-  hi0: i32, dxp: usize,
+function avgBackRowK2<T>(
+  vector: bool, dyr: usize, ih: i32, iw: i32, ow: i32, oy: i32, ph: i32, pw: i32, divisor: i32, includePad: bool,
+  lo: i32, hi0: i32, dxp: usize,
 ): void {
   const S = sizeof<T>();
   const L = <i32>lanes<T>();
   const rowBytes = <usize>iw * S;
-  // Windows cover rows [−ph, 2·oh − ph) and columns [−pw, 2·ow − pw).
-  const rowsCovered = min(ih, 2 * oh - ph), colsCovered = min(iw, 2 * ow - pw);
-  if (colsCovered < iw) {
-    for (let r: i32 = 0; r < rowsCovered; r++) {
-      memory.fill(dxp + <usize>r * rowBytes + <usize>colsCovered * S, 0, <usize>(iw - colsCovered) * S);
+  const start = oy * 2 - ph;
+  let end = start + 2;
+  if (end > ih + ph) end = ih + ph;
+  const a = start > 0 ? start : 0, b = end < ih ? end : ih;
+  if (vector) {
+    const vdiv = v128.splat<T>(<T>divisorOf(divisor, includePad, (end - start) * 2, (b - a) * 2));
+    for (let ox = lo; ; ox += L) {
+      if (ox + L > hi0) ox = hi0 - L;
+      const g = v128.div<T>(v128.load(dyr + <usize>ox * S), vdiv);
+      for (let r = a; r < b; r++) spreadK2<T>(g, dxp + <usize>r * rowBytes + <usize>(ox * 2 - pw) * S);
+      if (ox + L >= hi0) break;
     }
   }
-  if (rowsCovered < ih) memory.fill(dxp + <usize>rowsCovered * rowBytes, 0, <usize>(ih - rowsCovered) * rowBytes);
-  const vec = hi0 - lo >= L;
-  const zero = v128.splat<T>(0);
-  for (let oy: i32 = 0; oy < oh; oy++) {
-    const start = oy * 2 - ph;
-    let end = start + 2;
-    if (end > ih + ph) end = ih + ph;
-    const a = start > 0 ? start : 0, b = end < ih ? end : ih;
-    const dyr = dp + <usize>oy * <usize>ow * S;
-    const top = dxp + <usize>a * rowBytes, two = b - a == 2;
-    let ox: i32 = 0;
-    if (vec) {
-      const vdiv = v128.splat<T>(<T>divisorOf(divisor, includePad, (end - start) * 2, (b - a) * 2));
-      for (ox = lo; ; ox += L) {
-        if (ox + L > hi0) ox = hi0 - L;
-        const d = v128.add<T>(zero, v128.div<T>(v128.load(dyr + <usize>ox * S), vdiv));
-        let g0: v128, g1: v128;
-        if (sizeof<T>() == 4) {
-          g0 = v128.shuffle<f32>(d, d, 0, 0, 1, 1);
-          g1 = v128.shuffle<f32>(d, d, 2, 2, 3, 3);
-        } else {
-          g0 = v128.shuffle<f64>(d, d, 0, 0);
-          g1 = v128.shuffle<f64>(d, d, 1, 1);
-        }
-        const q = top + <usize>(ox * 2 - pw) * S;
-        v128.store(q, g0);
-        v128.store(q, g1, 16);
-        if (two) {
-          v128.store(q + rowBytes, g0);
-          v128.store(q + rowBytes, g1, 16);
-        }
-        if (ox + L >= hi0) break;
-      }
-      ox = 0;
-    } else {
-      lo = hi0 = 0;
-    }
-    for (; ox < ow; ox++) {
-      if (ox == lo) ox = hi0;
-      if (ox >= ow) break;
-      const ix0 = ox * 2 - pw;
-      let e = ix0 + 2;
-      if (e > iw + pw) e = iw + pw;
-      const c0 = ix0 > 0 ? ix0 : 0, c1 = e < iw ? e : iw;
-      const z: T = 0;
-      const d = z + load<T>(dyr + <usize>ox * S) / <T>divisorOf(divisor, includePad, (end - start) * (e - ix0), (b - a) * (c1 - c0));
-      for (let r = a; r < b; r++) {
-        for (let c = c0; c < c1; c++) store<T>(dxp + (<usize>r * <usize>iw + <usize>c) * S, d);
-      }
+  for (let ox: i32 = 0; ox < ow; ox++) {
+    if (ox == lo) ox = hi0;
+    if (ox >= ow) break;
+    const ix0 = ox * 2 - pw;
+    let e = ix0 + 2;
+    if (e > iw + pw) e = iw + pw;
+    const c0 = ix0 > 0 ? ix0 : 0, c1 = e < iw ? e : iw;
+    const z: T = 0;
+    const d = z + load<T>(dyr + <usize>ox * S) / <T>divisorOf(divisor, includePad, (end - start) * (e - ix0), (b - a) * (c1 - c0));
+    for (let r = a; r < b; r++) {
+      for (let c = c0; c < c1; c++) store<T>(dxp + (<usize>r * <usize>iw + <usize>c) * S, d);
     }
   }
 }
 
-/** The gradient of a 2 × 2 window at stride 2: avgBackPlaneK2 per plane. */
+/**
+ * The gradient of a 2 × 2 window at stride 2: the windows are disjoint, so each dx element
+ * gets at most one window's g = dy / divisor, stored as 0 + g. The interior rows [y0, y1) and
+ * columns [lo, hi0) of every plane in one pointer-stepping loop (as maxPoolK2S2), then per
+ * plane the elements in no window (an odd last row or column) zeroed, the border columns of
+ * the interior rows and the border rows by avgBackRowK2.
+ */
 function avgPoolBackwardK2S2<T>(
   planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, divisor: i32, includePad: bool, dy: usize,
   dx: usize,
 ): void {
   const S = sizeof<T>();
+  const L = <i32>lanes<T>();
   const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
-  const lo = min(interiorLo(2, pw), ow), hi0 = interiorHi(iw, 2, 2, pw, 1, 0, ow);
+  let lo = min(interiorLo(2, pw), ow), hi0 = interiorHi(iw, 2, 2, pw, 1, 0, ow);
+  const y0 = min(interiorLo(2, ph), oh), y1 = max(y0, interiorHi(ih, 2, 2, ph, 1, 0, oh));
+  const rowBytes = <usize>iw * S, dyRow = <usize>ow * S;
+  const vec = hi0 - lo >= L;
+  if (vec) {
+    const vdiv = v128.splat<T>(<T>divisorOf(divisor, includePad, 4, 4));
+    const blocks = (hi0 - lo) / L, tail = lo + blocks * L < hi0;
+    const back = <usize>(lo + blocks * L - (hi0 - L));
+    const x0 = (<usize>(y0 * 2 - ph) * <usize>iw + <usize>(2 * lo - pw)) * S;
+    const o0 = (<usize>y0 * <usize>ow + <usize>lo) * S;
+    for (let p: usize = 0; p < planes; p++) {
+      let xr = dx + p * inPlane * S + x0, dr = dy + p * outPlane * S + o0;
+      for (let oy = y0; oy < y1; oy++) {
+        let xq = xr, dq = dr;
+        for (let j = 0; j < blocks; j++) {
+          const g = v128.div<T>(v128.load(dq), vdiv);
+          spreadK2<T>(g, xq);
+          spreadK2<T>(g, xq + rowBytes);
+          xq += <usize>(2 * L) * S;
+          dq += <usize>L * S;
+        }
+        if (tail) {
+          const g = v128.div<T>(v128.load(dq - back * S), vdiv);
+          spreadK2<T>(g, xq - 2 * back * S);
+          spreadK2<T>(g, xq - 2 * back * S + rowBytes);
+        }
+        xr += 2 * rowBytes;
+        dr += dyRow;
+      }
+    }
+  } else {
+    lo = hi0 = 0; // no vector columns: the scalar formula for all
+  }
+  // Windows cover rows [−ph, 2·oh − ph) and columns [−pw, 2·ow − pw).
+  const rowsCovered = min(ih, 2 * oh - ph), colsCovered = min(iw, 2 * ow - pw);
+  if (lo == 0 && hi0 == ow && y0 == 0 && y1 == oh && rowsCovered == ih && colsCovered == iw) return;
   for (let p: usize = 0; p < planes; p++) {
-    avgBackPlaneK2<T>(dy + p * outPlane * S, ih, iw, oh, ow, ph, pw, divisor, includePad, lo, hi0, dx + p * inPlane * S);
+    const dxp = dx + p * inPlane * S, dp = dy + p * outPlane * S;
+    if (colsCovered < iw) {
+      for (let r: i32 = 0; r < rowsCovered; r++) {
+        memory.fill(dxp + <usize>r * rowBytes + <usize>colsCovered * S, 0, <usize>(iw - colsCovered) * S);
+      }
+    }
+    if (rowsCovered < ih) memory.fill(dxp + <usize>rowsCovered * rowBytes, 0, <usize>(ih - rowsCovered) * rowBytes);
+    for (let oy: i32 = 0; oy < oh; oy++) {
+      // Interior rows: their border columns only; border rows: all their columns.
+      const inner = oy >= y0 && oy < y1;
+      avgBackRowK2<T>(vec && !inner, dp + <usize>oy * dyRow, ih, iw, ow, oy, ph, pw, divisor, includePad, lo, hi0, dxp);
+    }
   }
 }
 

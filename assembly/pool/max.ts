@@ -319,32 +319,33 @@ function maxOne<T>(
 }
 
 /**
- * One plane of a 2 × 2 window at stride 2, dilation 1 (LeNet's). The rows whose windows lie
- * inside the input, [y0, y1), run maxBlockK2 over the interior columns [lo, hi0), the last
- * block recomputing the L outputs ending at hi0, in one loop that only steps pointers (LeNet's
- * rows are 7 or 14 outputs: per-row work would dominate); then their border columns run the
- * scalar window, and the border rows (padding, ceilMode) maxRowPair. With `fast`, false when
- * the blocks' taps sum to NaN (the caller reruns the plane exact).
+ * The interior of `planes` planes of a 2 × 2 window at stride 2: output rows [y0, y1) (windows
+ * inside the input) and columns [lo, lo + blocks·L) by maxBlockK2, then with `tail` the L
+ * outputs ending at hi0. One loop that only steps pointers: LeNet's rows are 7 or 14 outputs,
+ * its planes 14 or 28 rows, so per-row and per-plane work would dominate. With `fast`, a
+ * plane whose taps sum to NaN is rerun exact.
  */
 // @ts-ignore: decorator
-@inline function maxPlaneK2<T>(
-  fast: bool, xp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, lo: i32, hi0: i32, yp: usize,
-  ip: usize,
-): bool {
+@inline function maxInteriorK2<T>(
+  fast: bool, planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, y0: i32, y1: i32, lo: i32,
+  hi0: i32, x: usize, y: usize, idx: usize,
+): void {
   const S = sizeof<T>();
   const L = <i32>lanes<T>();
-  const y0 = min(interiorLo(2, ph), oh), y1 = max(y0, interiorHi(ih, 2, 2, ph, 1, 0, oh));
+  const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
   const rowBytes = <usize>iw * S, yRow = <usize>ow * S, iRow = <usize>ow * 4;
-  let sum = v128.splat<T>(0);
-  if (hi0 - lo >= L) {
-    const blocks = (hi0 - lo) / L, tail = lo + blocks * L < hi0;
-    const iwv = splatIndex<T>(iw), step = splatIndex<T>(2 * L), stepRow = splatIndex<T>(2 * iw);
-    // From the last full block to the tail block, which ends at hi0.
-    const back = <usize>(lo + blocks * L - (hi0 - L));
-    const stepTail = splatIndex<T>(2 * (hi0 - L - lo - (blocks - 1) * L));
-    let rowBase = addIndex<T>(splatIndex<T>((y0 * 2 - ph) * iw - pw + 2 * lo), laneOffsets<T>(2));
-    let xr = xp + (<usize>(y0 * 2 - ph) * <usize>iw + <usize>(2 * lo - pw)) * S;
-    let yr = yp + (<usize>y0 * <usize>ow + <usize>lo) * S, ir = ip + (<usize>y0 * <usize>ow + <usize>lo) * 4;
+  const blocks = (hi0 - lo) / L, tail = lo + blocks * L < hi0;
+  const iwv = splatIndex<T>(iw), step = splatIndex<T>(2 * L), stepRow = splatIndex<T>(2 * iw);
+  // From the last full block to the tail block, which ends at hi0.
+  const back = <usize>(lo + blocks * L - (hi0 - L));
+  const stepTail = splatIndex<T>(2 * (hi0 - L - lo - (blocks - 1) * L));
+  const base0 = addIndex<T>(splatIndex<T>((y0 * 2 - ph) * iw - pw + 2 * lo), laneOffsets<T>(2));
+  const x0 = (<usize>(y0 * 2 - ph) * <usize>iw + <usize>(2 * lo - pw)) * S;
+  const o0 = <usize>y0 * <usize>ow + <usize>lo;
+  for (let p: usize = 0; p < planes; p++) {
+    let sum = v128.splat<T>(0);
+    let rowBase = base0;
+    let xr = x + p * inPlane * S + x0, yr = y + (p * outPlane + o0) * S, ir = idx + (p * outPlane + o0) * 4;
     for (let oy = y0; oy < y1; oy++) {
       let base = rowBase, xq = xr, yq = yr, iq = ir;
       for (let j = 0; j < blocks; j++) {
@@ -365,48 +366,57 @@ function maxOne<T>(
       yr += yRow;
       ir += iRow;
     }
-  } else {
-    lo = hi0 = 0; // no vector columns: the scalar window for all
+    if (fast && v128.any_true(v128.ne<T>(sum, sum))) {
+      maxInteriorK2Exact<T>(1, ih, iw, oh, ow, ph, pw, y0, y1, lo, hi0, x + p * inPlane * S, y + p * outPlane * S, idx + p * outPlane * 4);
+    }
   }
-  for (let oy = y0; oy < y1; oy++) {
-    const iy0 = oy * 2 - ph;
-    const yq = yp + <usize>oy * yRow, iq = ip + <usize>oy * iRow;
-    for (let ox: i32 = 0; ox < lo; ox++) maxOne<T>(xp, iw, iy0, 0, 2, ox * 2 - pw, 2, yq + <usize>ox * S, iq + <usize>ox * 4);
-    for (let ox = hi0; ox < ow; ox++) maxOne<T>(xp, iw, iy0, 0, 2, ox * 2 - pw, 2, yq + <usize>ox * S, iq + <usize>ox * 4);
-  }
-  for (let oy: i32 = 0; oy < oh; oy++) {
-    if (oy == y0) oy = y1;
-    if (oy >= oh) break;
-    const iy0 = oy * 2 - ph;
-    const yq = yp + <usize>oy * yRow, iq = ip + <usize>oy * iRow;
-    maxRowPair<T>(xp, iw, ow, iy0, firstTap(iy0, 1), endTap(iy0, 1, 2, ih), 1, pw, lo, hi0, yq, iq);
-  }
-  return !fast || !v128.any_true(v128.ne<T>(sum, sum));
 }
 
-function maxPlaneK2Fast<T>(
-  xp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, lo: i32, hi0: i32, yp: usize, ip: usize,
-): bool {
-  return maxPlaneK2<T>(true, xp, ih, iw, oh, ow, ph, pw, lo, hi0, yp, ip);
-}
-
-function maxPlaneK2Exact<T>(
-  xp: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, lo: i32, hi0: i32, yp: usize, ip: usize,
+function maxInteriorK2Fast<T>(
+  planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, y0: i32, y1: i32, lo: i32, hi0: i32, x: usize,
+  y: usize, idx: usize,
 ): void {
-  maxPlaneK2<T>(false, xp, ih, iw, oh, ow, ph, pw, lo, hi0, yp, ip);
+  maxInteriorK2<T>(true, planes, ih, iw, oh, ow, ph, pw, y0, y1, lo, hi0, x, y, idx);
 }
 
-/** Max pooling with a 2 × 2 window at stride 2, dilation 1: maxPlaneK2 per plane. */
+function maxInteriorK2Exact<T>(
+  planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, y0: i32, y1: i32, lo: i32, hi0: i32, x: usize,
+  y: usize, idx: usize,
+): void {
+  maxInteriorK2<T>(false, planes, ih, iw, oh, ow, ph, pw, y0, y1, lo, hi0, x, y, idx);
+}
+
+/**
+ * Max pooling with a 2 × 2 window at stride 2, dilation 1 (LeNet's): maxInteriorK2 over every
+ * plane, then per plane the border columns of its interior rows by the scalar window and its
+ * border rows (padding, ceilMode) by maxRowPair.
+ */
 function maxPoolK2S2<T>(
   planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, ph: i32, pw: i32, x: usize, y: usize, idx: usize,
 ): void {
   const S = sizeof<T>();
+  const L = <i32>lanes<T>();
   const inPlane = <usize>ih * <usize>iw, outPlane = <usize>oh * <usize>ow;
-  const lo = min(interiorLo(2, pw), ow), hi0 = interiorHi(iw, 2, 2, pw, 1, 0, ow);
+  let lo = min(interiorLo(2, pw), ow), hi0 = interiorHi(iw, 2, 2, pw, 1, 0, ow);
+  const y0 = min(interiorLo(2, ph), oh), y1 = max(y0, interiorHi(ih, 2, 2, ph, 1, 0, oh));
+  if (hi0 - lo >= L) maxInteriorK2Fast<T>(planes, ih, iw, oh, ow, ph, pw, y0, y1, lo, hi0, x, y, idx);
+  else lo = hi0 = 0; // no vector columns: the scalar window for all
+  if (lo == 0 && hi0 == ow && y0 == 0 && y1 == oh) return;
+  const yRow = <usize>ow * S, iRow = <usize>ow * 4;
   for (let p: usize = 0; p < planes; p++) {
     const xp = x + p * inPlane * S, yp = y + p * outPlane * S, ip = idx + p * outPlane * 4;
-    if (!maxPlaneK2Fast<T>(xp, ih, iw, oh, ow, ph, pw, lo, hi0, yp, ip)) {
-      maxPlaneK2Exact<T>(xp, ih, iw, oh, ow, ph, pw, lo, hi0, yp, ip);
+    for (let oy = y0; oy < y1; oy++) {
+      const iy0 = oy * 2 - ph;
+      const yq = yp + <usize>oy * yRow, iq = ip + <usize>oy * iRow;
+      for (let ox: i32 = 0; ox < lo; ox++) maxOne<T>(xp, iw, iy0, 0, 2, ox * 2 - pw, 2, yq + <usize>ox * S, iq + <usize>ox * 4);
+      for (let ox = hi0; ox < ow; ox++) maxOne<T>(xp, iw, iy0, 0, 2, ox * 2 - pw, 2, yq + <usize>ox * S, iq + <usize>ox * 4);
+    }
+    for (let oy: i32 = 0; oy < oh; oy++) {
+      if (oy == y0) oy = y1;
+      if (oy >= oh) break;
+      const iy0 = oy * 2 - ph;
+      const yq = yp + <usize>oy * yRow, iq = ip + <usize>oy * iRow;
+      maxRowPair<T>(xp, iw, ow, iy0, firstTap(iy0, 1), endTap(iy0, 1, 2, ih), 1, pw, lo, hi0, yq, iq);
     }
   }
 }
