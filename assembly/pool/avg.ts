@@ -13,7 +13,10 @@ import { evens, interiorHi, interiorLo, LOAD_EVEN, LOAD_ODD, LOAD_STRIDE1, loadT
 //
 // Forward: columns whose windows lie inside the row run a vector body (L outputs, each lane
 // adding the same taps in the same order as the scalar loop, and dividing: identical
-// results); stride 1 loads L consecutive taps, stride 2 deinterleaves two vectors.
+// results); stride 1 loads L consecutive taps, stride 2 deinterleaves two vectors. The 2 × 2
+// and 3 × 3 windows at stride 2 have plane loops of their own (avgPoolRoute), in the same
+// order. Backward: the scatter, except for the 2 × 2 window at stride 2 (disjoint windows:
+// stores) and the 3 × 3 at stride 2 (a gather in the scatter's order; avgPoolBackwardRoute).
 
 // @ts-ignore: decorator
 @inline function divisorOf(divisor: i32, includePad: bool, pool: i32, valid: i32): i32 {

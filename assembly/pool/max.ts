@@ -9,10 +9,13 @@ import { endTap, evens, firstTap, interiorHi, interiorLo, LOAD_EVEN, LOAD_ODD, L
 // plane (i32). A window with no tap inside the input (possible only with dilation and
 // padding) gives −Inf and index −1, which the backward skips.
 //
-// Output columns whose windows lie inside the row go through a vector body (L = lanes
-// outputs at once, each lane doing the scalar loop's compares in the same order, so results
-// are identical): stride 1 loads L consecutive taps, stride 2 deinterleaves two vectors.
-// Other strides and the border columns run the scalar loop, branch-free.
+// Generic windows, row by row: output columns whose windows lie inside the row go through a
+// vector body (L = lanes outputs at once, each lane doing the scalar loop's compares in the
+// same order, so results are identical): stride 1 loads L consecutive taps, stride 2
+// deinterleaves two vectors. Other strides and the border columns run the scalar loop,
+// branch-free. maxPoolRoute sends two windows to plane loops of their own (separate functions,
+// see ARCHITECTURE.md): 2 × 2 at stride 2 (maxPoolK2S2) and 3 × 3 at stride 2 (maxPoolK3S2),
+// whose picks are grouped differently but give the same result and index (see maxBlockK2).
 
 // Index vectors: i32x4 beside f32 lanes, i64x2 beside f64 lanes (the compare masks' width).
 // @ts-ignore: decorator
