@@ -19,8 +19,8 @@ import { batchNormForward, batchNormBackward } from "./norm/batch_norm";
 import { philoxBlocks } from "./random/philox";
 import { randomUniform, dropoutForward } from "./random/uniform";
 import { randomNormal } from "./random/normal";
-import { maxPoolForward, maxPoolBackward, poolIndexCheck } from "./pool/max";
-import { avgPoolForward, avgPoolBackward } from "./pool/avg";
+import { maxPoolForward, maxPoolBackward, poolIndexCheck, maxPoolRoute } from "./pool/max";
+import { avgPoolForward, avgPoolBackward, avgPoolBackwardWorkspace, avgPoolRoute, avgPoolBackwardRoute } from "./pool/avg";
 import { adaptiveAvgPoolForward, adaptiveAvgPoolBackward } from "./pool/adaptive";
 import { sgdStep, sgdL2Step, sgdMomentumStep, sgdL2MomentumStep, sgdNesterovStep, sgdL2NesterovStep, sgdMomentumFirstStep, sgdL2MomentumFirstStep, sgdNesterovFirstStep, sgdL2NesterovFirstStep } from "./optim/sgd";
 import { adamStep, adamL2Step, adamAmsgradStep, adamL2AmsgradStep } from "./optim/adam";
@@ -43,6 +43,15 @@ export function conv_geom_slot(): usize { return CONV_GEOM_SLOT; }
 
 // Philox4x32-10 under key (k0, k1) of n blocks at out (4 u32 each), block j with counter (c0, c1) + j, c2, c3
 export function philox_blocks(k0: i32, k1: i32, c0: i32, c1: i32, c2: i32, c3: i32, n: usize, out: usize): void { philoxBlocks(k0, k1, c0, c1, c2, c3, n, out); }
+
+// The plane loop max_pool_forward runs for the window: a POOL_ROUTE_* value
+export function max_pool_forward_route(kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32): i32 { return maxPoolRoute(kh, kw, sh, sw, dh, dw); }
+
+// The plane loop avg_pool_forward runs for the window: a POOL_ROUTE_* value
+export function avg_pool_forward_route(kh: i32, kw: i32, sh: i32, sw: i32): i32 { return avgPoolRoute(kh, kw, sh, sw); }
+
+// The loop avg_pool_backward runs for the window: a POOL_ROUTE_* value
+export function avg_pool_backward_route(kh: i32, kw: i32, sh: i32, sw: i32): i32 { return avgPoolBackwardRoute(kh, kw, sh, sw); }
 
 // The first of n i32 max-pooling indices at idx outside [−1, limit), or −1: the ops check indices with it before they allocate
 export function pool_index_check(n: usize, idx: usize, limit: i32): i32 { return poolIndexCheck(n, idx, limit); }
@@ -229,8 +238,10 @@ export function f32_avg_pool_forward(planes: usize, ih: i32, iw: i32, oh: i32, o
 export function f64_avg_pool_forward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, x: usize, y: usize): void { avgPoolForward<f64>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, x, y); }
 
 // --- avg_pool_backward: dx = the gradient of avg_pool_forward for dy (same geometry and divisor rule)
-export function f32_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, dy: usize, dx: usize): void { avgPoolBackward<f32>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx); }
-export function f64_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, dy: usize, dx: usize): void { avgPoolBackward<f64>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx); }
+export function f32_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, dy: usize, dx: usize, work: usize): void { avgPoolBackward<f32>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx, work); }
+export function f32_avg_pool_backward_workspace(kh: i32, kw: i32, sh: i32, sw: i32, iw: i32): usize { return avgPoolBackwardWorkspace<f32>(kh, kw, sh, sw, iw); }
+export function f64_avg_pool_backward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, includePad: i32, divisor: i32, dy: usize, dx: usize, work: usize): void { avgPoolBackward<f64>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx, work); }
+export function f64_avg_pool_backward_workspace(kh: i32, kw: i32, sh: i32, sw: i32, iw: i32): usize { return avgPoolBackwardWorkspace<f64>(kh, kw, sh, sw, iw); }
 
 // --- adaptive_avg_pool_forward: y = adaptive average pooling of planes of ih × iw to oh × ow (PyTorch's floor/ceil windows)
 export function f32_adaptive_avg_pool_forward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, x: usize, y: usize): void { adaptiveAvgPoolForward<f32>(planes, ih, iw, oh, ow, x, y); }

@@ -45,8 +45,8 @@ export const IMPORTS = {
   "./random/philox": ["philoxBlocks"],
   "./random/uniform": ["randomUniform", "dropoutForward"],
   "./random/normal": ["randomNormal"],
-  "./pool/max": ["maxPoolForward", "maxPoolBackward", "poolIndexCheck"],
-  "./pool/avg": ["avgPoolForward", "avgPoolBackward"],
+  "./pool/max": ["maxPoolForward", "maxPoolBackward", "poolIndexCheck", "maxPoolRoute"],
+  "./pool/avg": ["avgPoolForward", "avgPoolBackward", "avgPoolBackwardWorkspace", "avgPoolRoute", "avgPoolBackwardRoute"],
   "./pool/adaptive": ["adaptiveAvgPoolForward", "adaptiveAvgPoolBackward"],
   "./optim/sgd": [
     "sgdStep",
@@ -95,6 +95,13 @@ export const ROUTES = [
   ["ROUTE_GEMM", 0, "im2col packed into GEMM panels (forward, dx) or dot-product panels (dw)"],
   ["ROUTE_DEPTHWISE", 1, "direct SIMD depthwise loops"],
   ["ROUTE_WIDE", 2, "dw only: im2col rows read in place from a padded x (stride 1, small C·k·k)"],
+];
+
+/** Which plane loop a pooling kernel runs for a geometry (the pooling `*_route` exports). */
+export const POOL_ROUTES = [
+  ["POOL_ROUTE_GENERIC", 0, "any window: rows vectorised across output columns (assembly/pool/max.ts, avg.ts)"],
+  ["POOL_ROUTE_K2S2", 1, "a 2 × 2 window at stride 2, dilation 1 (LeNet's): both window rows at once"],
+  ["POOL_ROUTE_K3S2", 2, "a 3 × 3 window at stride 2, dilation 1 (a ResNet stem's): column strips, each row's maximum once"],
 ];
 
 /** Classes of tap-table rows (assembly/conv/im2col.ts), as `conv_tap_classes` counts them. */
@@ -527,8 +534,12 @@ export const KERNELS = [
   {
     name: "avg_pool_backward",
     doc: "dx = the gradient of avg_pool_forward for dy (same geometry and divisor rule)",
-    args: [...POOL_GEOM, ...AVG_RULE, ["dy", "ptr"], ["dx", "ptr"]],
-    call: "avgPoolBackward<T>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx)",
+    args: [...POOL_GEOM, ...AVG_RULE, ["dy", "ptr"], ["dx", "ptr"], ["work", "ptr"]],
+    call: "avgPoolBackward<T>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, includePad != 0, divisor, dy, dx, work)",
+    workspace: {
+      args: [["kh", "i32"], ["kw", "i32"], ["sh", "i32"], ["sw", "i32"], ["iw", "i32"]],
+      call: "avgPoolBackwardWorkspace<T>(kh, kw, sh, sw, iw)",
+    },
   },
   {
     name: "adaptive_avg_pool_forward",
@@ -649,6 +660,30 @@ export const UNTYPED = [
       ["out", "ptr"],
     ],
     call: "philoxBlocks(k0, k1, c0, c1, c2, c3, n, out)",
+  },
+  {
+    name: "max_pool_forward_route",
+    diagnostic: true,
+    doc: "The plane loop max_pool_forward runs for the window: a POOL_ROUTE_* value",
+    args: [["kh", "i32"], ["kw", "i32"], ["sh", "i32"], ["sw", "i32"], ["dh", "i32"], ["dw", "i32"]],
+    returns: "i32",
+    call: "maxPoolRoute(kh, kw, sh, sw, dh, dw)",
+  },
+  {
+    name: "avg_pool_forward_route",
+    diagnostic: true,
+    doc: "The plane loop avg_pool_forward runs for the window: a POOL_ROUTE_* value",
+    args: [["kh", "i32"], ["kw", "i32"], ["sh", "i32"], ["sw", "i32"]],
+    returns: "i32",
+    call: "avgPoolRoute(kh, kw, sh, sw)",
+  },
+  {
+    name: "avg_pool_backward_route",
+    diagnostic: true,
+    doc: "The loop avg_pool_backward runs for the window: a POOL_ROUTE_* value",
+    args: [["kh", "i32"], ["kw", "i32"], ["sh", "i32"], ["sw", "i32"]],
+    returns: "i32",
+    call: "avgPoolBackwardRoute(kh, kw, sh, sw)",
   },
   {
     name: "pool_index_check",

@@ -58,3 +58,14 @@ export const LOAD_ODD: i32 = 2; // stride 2: the odd lanes of 2L elements from o
   return sizeof<T>() == 4 ? v128.shuffle<f32>(a, b, 1, 3, 5, 7) : v128.shuffle<f64>(a, b, 1, 3);
 }
 
+
+// The even and the odd lanes of the 2L elements of a, b (a stride-2 tap column).
+// @ts-ignore: decorator
+@inline export function evens<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? v128.shuffle<f32>(a, b, 0, 2, 4, 6) : v128.shuffle<f64>(a, b, 0, 2);
+}
+
+// @ts-ignore: decorator
+@inline export function odds<T>(a: v128, b: v128): v128 {
+  return sizeof<T>() == 4 ? v128.shuffle<f32>(a, b, 1, 3, 5, 7) : v128.shuffle<f64>(a, b, 1, 3);
+}

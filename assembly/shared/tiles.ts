@@ -54,3 +54,12 @@ export const ROUTE_DEPTHWISE: i32 = 1;
 
 /** dw only: im2col rows read in place from a padded x (stride 1, small C·k·k). */
 export const ROUTE_WIDE: i32 = 2;
+
+/** any window: rows vectorised across output columns (assembly/pool/max.ts, avg.ts). */
+export const POOL_ROUTE_GENERIC: i32 = 0;
+
+/** a 2 × 2 window at stride 2, dilation 1 (LeNet's): both window rows at once. */
+export const POOL_ROUTE_K2S2: i32 = 1;
+
+/** a 3 × 3 window at stride 2, dilation 1 (a ResNet stem's): column strips, each row's maximum once. */
+export const POOL_ROUTE_K3S2: i32 = 2;

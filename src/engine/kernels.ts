@@ -97,7 +97,9 @@ export interface FloatKernels {
   /** y = average pooling of planes of ih × iw; divisor > 0 overrides, else the window in the padded input (includePad) or in the input; see assembly/pool/avg.ts. */
   avgPoolForward(planes: number, ih: number, iw: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, includePad: number, divisor: number, x: number, y: number): void;
   /** dx = the gradient of avg_pool_forward for dy (same geometry and divisor rule). */
-  avgPoolBackward(planes: number, ih: number, iw: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, includePad: number, divisor: number, dy: number, dx: number): void;
+  avgPoolBackward(planes: number, ih: number, iw: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, includePad: number, divisor: number, dy: number, dx: number, work: number): void;
+  /** Scratch bytes of `avgPoolBackward`. */
+  avgPoolBackwardWorkspace(kh: number, kw: number, sh: number, sw: number, iw: number): number;
   /** y = adaptive average pooling of planes of ih × iw to oh × ow (PyTorch's floor/ceil windows). */
   adaptiveAvgPoolForward(planes: number, ih: number, iw: number, oh: number, ow: number, x: number, y: number): void;
   /** dx = the gradient of adaptive_avg_pool_forward for dy. */
@@ -196,6 +198,16 @@ export const ROUTES = {
   wide: 2,
 } as const;
 
+/** The pooling `*_route` values: which plane loop a pooling kernel runs. */
+export const POOL_ROUTES = {
+  /** any window: rows vectorised across output columns (assembly/pool/max.ts, avg.ts). */
+  generic: 0,
+  /** a 2 × 2 window at stride 2, dilation 1 (LeNet's): both window rows at once. */
+  k2s2: 1,
+  /** a 3 × 3 window at stride 2, dilation 1 (a ResNet stem's): column strips, each row's maximum once. */
+  k3s2: 2,
+} as const;
+
 /** Tap-table row classes, in the order `convTapClasses` counts them. */
 export const TAP_CLASSES = ["gather", "contiguous", "zero", "strided", "strided2", "masked"] as const;
 
@@ -213,6 +225,12 @@ export interface Kernels {
   convGeomSlot(): number;
   /** Philox4x32-10 under key (k0, k1) of n blocks at out (4 u32 each), block j with counter (c0, c1) + j, c2, c3. */
   philoxBlocks(k0: number, k1: number, c0: number, c1: number, c2: number, c3: number, n: number, out: number): void;
+  /** The plane loop max_pool_forward runs for the window: a POOL_ROUTE_* value. */
+  maxPoolForwardRoute(kh: number, kw: number, sh: number, sw: number, dh: number, dw: number): number;
+  /** The plane loop avg_pool_forward runs for the window: a POOL_ROUTE_* value. */
+  avgPoolForwardRoute(kh: number, kw: number, sh: number, sw: number): number;
+  /** The loop avg_pool_backward runs for the window: a POOL_ROUTE_* value. */
+  avgPoolBackwardRoute(kh: number, kw: number, sh: number, sw: number): number;
   /** The first of n i32 max-pooling indices at idx outside [−1, limit), or −1: the ops check indices with it before they allocate. */
   poolIndexCheck(n: number, idx: number, limit: number): number;
 }
@@ -275,6 +293,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     maxPoolBackward: fn("f32_max_pool_backward"),
     avgPoolForward: fn("f32_avg_pool_forward"),
     avgPoolBackward: fn("f32_avg_pool_backward"),
+    avgPoolBackwardWorkspace: fn("f32_avg_pool_backward_workspace"),
     adaptiveAvgPoolForward: fn("f32_adaptive_avg_pool_forward"),
     adaptiveAvgPoolBackward: fn("f32_adaptive_avg_pool_backward"),
     sgdStep: fn("f32_sgd_step"),
@@ -346,6 +365,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     maxPoolBackward: fn("f64_max_pool_backward"),
     avgPoolForward: fn("f64_avg_pool_forward"),
     avgPoolBackward: fn("f64_avg_pool_backward"),
+    avgPoolBackwardWorkspace: fn("f64_avg_pool_backward_workspace"),
     adaptiveAvgPoolForward: fn("f64_adaptive_avg_pool_forward"),
     adaptiveAvgPoolBackward: fn("f64_adaptive_avg_pool_backward"),
     sgdStep: fn("f64_sgd_step"),
@@ -374,6 +394,9 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
     setGemmVariant: fn("setGemmVariant"),
     convGeomSlot: fn("conv_geom_slot"),
     philoxBlocks: fn("philox_blocks"),
+    maxPoolForwardRoute: fn("max_pool_forward_route", true),
+    avgPoolForwardRoute: fn("avg_pool_forward_route", true),
+    avgPoolBackwardRoute: fn("avg_pool_backward_route", true),
     poolIndexCheck: fn("pool_index_check"),
   } as unknown as Kernels;
 }

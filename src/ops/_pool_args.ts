@@ -38,8 +38,10 @@ export function poolInputShape(op: string, rank: PoolRank, arg: string, shape: r
   if (shape.length !== rank + 1 && shape.length !== rank + 2) {
     throw opError(op, arg, `must be ${rank + 1}-D or ${rank + 2}-D ${layouts(rank)}`, `current shape is ${fmt(shape)}`);
   }
-  const from = shape.length === rank + 2 ? 1 : 0;
-  if (shape.slice(from).some((d) => d === 0)) {
+  // Index loops, not slice(): tensor shapes are frozen arrays, on which slice() takes V8's slow path.
+  let empty = false;
+  for (let i = shape.length === rank + 2 ? 1 : 0; i < shape.length; i++) empty ||= shape[i] === 0;
+  if (empty) {
     throw opError(
       op,
       arg,
@@ -54,9 +56,14 @@ function planesOf(
   shape: readonly number[],
   rank: PoolRank,
 ): { lead: number[]; planes: number; input: [number, number] } {
-  const lead = shape.slice(0, shape.length - rank);
-  const sp = shape.slice(shape.length - rank);
-  return { lead, planes: lead.reduce((a, b) => a * b, 1), input: rank === 1 ? [1, sp[0]] : [sp[0], sp[1]] };
+  const n = shape.length - rank;
+  const lead: number[] = [];
+  let planes = 1;
+  for (let i = 0; i < n; i++) {
+    lead.push(shape[i]);
+    planes *= shape[i];
+  }
+  return { lead, planes, input: rank === 1 ? [1, shape[n]] : [shape[n], shape[n + 1]] };
 }
 
 /** Options of the pooling geometry (the op's own options are checked by the op). */
@@ -106,7 +113,7 @@ export function poolGeometry(
   const dilation = withDilation ? spatialInts(op, "dilation", o.dilation, rank, 1, 1) : kernel.map(() => 1);
   const ceilMode = o.ceilMode === true;
   const { lead, planes, input } = planesOf(shape, rank);
-  const sp = shape.slice(shape.length - rank);
+  const sp = rank === 1 ? [input[1]] : input;
   const output = sp.map((n, i) => {
     const k = kernel[i], s = stride[i], p = padding[i], d = dilation[i];
     const name = dimName(rank, i);

@@ -105,7 +105,9 @@ function maxPoolN(rt: Runtime, rank: PoolRank, x: Tensor, opts: unknown): MaxPoo
   const ceilMode = boolOption(OP, "ceilMode", o.ceilMode, false);
   const tx = floatTensor(rt, OP, "x", x);
   poolInputShape(OP, rank, "x", tx.shape);
-  const g = poolGeometry(OP, rank, tx.shape, { ...o, ceilMode }, true);
+  // A literal, not a spread of o: spreading an options object costs more than the rest of the checks.
+  const geo = { kernel: o.kernel, stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode };
+  const g = poolGeometry(OP, rank, tx.shape, geo, true);
   const shape = poolOutputShape(g, rank);
   return rt.run(OP, (call) => {
     const y = call.output(shape, tx.dtype);
@@ -128,7 +130,9 @@ function maxPoolN(rt: Runtime, rank: PoolRank, x: Tensor, opts: unknown): MaxPoo
 function backwardInput(op: string, rank: PoolRank, dy: Tensor, inputShape: unknown): number[] {
   const shape = shapeArg(op, "inputShape", inputShape);
   poolInputShape(op, rank, "inputShape", shape);
-  if (dy.shape.length !== shape.length || dy.shape.slice(0, -rank).some((d, i) => d !== shape[i])) {
+  let lead = dy.shape.length === shape.length;
+  for (let i = 0; lead && i < shape.length - rank; i++) lead = dy.shape[i] === shape[i];
+  if (!lead) {
     throw opError(
       op,
       "dy",
@@ -199,7 +203,8 @@ function avgGeometry(op: string, rank: PoolRank, shape: readonly number[], opts:
       `current value is ${showValue(d)}`,
     );
   }
-  const g = poolGeometry(op, rank, shape, { ...o, ceilMode }, false, xName);
+  const geo = { kernel: o.kernel, stride: o.stride, padding: o.padding, ceilMode };
+  const g = poolGeometry(op, rank, shape, geo, false, xName);
   return { g, includePad: includePad ? 1 : 0, divisor: typeof d === "number" ? d : 0 };
 }
 
@@ -236,7 +241,12 @@ function avgPoolBackwardN(rt: Runtime, rank: PoolRank, dy: Tensor, inputShape: u
   checkDy(OP, tdy, poolOutputShape(g, rank), shape);
   return rt.run(OP, (call) => {
     const dx = call.output(shape, tdy.dtype);
-    if (dx.size > 0) kernels(rt, tdy.dtype).avgPoolBackward(...geometryArgs(g), includePad, divisor, tdy.ptr, dx.ptr);
+    if (dx.size > 0) {
+      const K = kernels(rt, tdy.dtype);
+      const bytes = K.avgPoolBackwardWorkspace(g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.input[1]);
+      const work = bytes > 0 ? call.scratch(bytes) : 0;
+      K.avgPoolBackward(...geometryArgs(g), includePad, divisor, tdy.ptr, dx.ptr, work);
+    }
     return dx;
   });
 }

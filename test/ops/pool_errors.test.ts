@@ -179,6 +179,16 @@ const CASES: Case[] = [
     `Cannot run maxPool2dBackward as ${PLANE}: indices[0, 1, 0, 1] is 30; 'inputShape' is [2, 3, 5, 6]`,
   ],
   [
+    "the first of several bad indices, past the check's first block of 16",
+    (e, _x, dy) =>
+      e.maxPool2dBackward(
+        dy,
+        e.tensor(Int32Array.from({ length: 36 }, (_, i) => (i === 21 ? 30 : i > 21 ? -2 : 0)), [2, 3, 2, 3]),
+        [2, 3, 5, 6],
+      ),
+    `Cannot run maxPool2dBackward as ${PLANE}: indices[1, 0, 1, 0] is 30; 'inputShape' is [2, 3, 5, 6]`,
+  ],
+  [
     "an index −2",
     (e, _x, dy) => e.maxPool2dBackward(dy, e.full([2, 3, 2, 3], -2, "int32"), [2, 3, 5, 6]),
     `Cannot run maxPool2dBackward as ${PLANE}: indices[0, 0, 0, 0] is -2; 'inputShape' is [2, 3, 5, 6]`,
