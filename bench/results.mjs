@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { forBuild, formatTable } from "./report.mjs";
@@ -22,9 +23,16 @@ export function wasmShas(from) {
   /** @type {Record<string, string>} */
   const out = {};
   for (const build of ["baseline", "relaxed"]) {
-    const file = new URL(`../${from}/engine/wasm/${build}.${from === "src" ? "ts" : "js"}`, import.meta.url);
     try {
-      out[build] = /sha256 ([0-9a-f]{16})/.exec(readFileSync(file, "utf8").slice(0, 400))?.[1] ?? "?";
+      if (from === "src") {
+        const text = readFileSync(new URL(`../src/engine/wasm/${build}.ts`, import.meta.url), "utf8").slice(0, 400);
+        out[build] = /sha256 ([0-9a-f]{16})/.exec(text)?.[1] ?? "?";
+      } else {
+        // The bundle drops the generated header comment: hash the embedded bytes themselves.
+        const text = readFileSync(new URL(`../dist/${build}.js`, import.meta.url), "utf8");
+        const b64 = /"([A-Za-z0-9+/]{64,}={0,2})"/.exec(text)?.[1];
+        out[build] = b64 ? createHash("sha256").update(Buffer.from(b64, "base64")).digest("hex").slice(0, 16) : "?";
+      }
     } catch {
       out[build] = "?";
     }
