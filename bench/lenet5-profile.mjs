@@ -209,7 +209,7 @@ async function profile(simd) {
   /** @type {Record<string, number>} */
   let callsPerStep = {};
   for (let r = 0; r < rounds; r++) {
-    let t = now();
+    const t = now();
     for (let i = 0; i < stepsPerRound; i++) step();
     plain.push((now() - t) / stepsPerRound);
 
