@@ -249,7 +249,8 @@ export async function profileLenet5(lib, { simd, mode, batch: BATCH, rounds, ste
     } GFLOP/s at best\n`,
   );
   log(line(head));
-  log(`|${widths.map((w, i) => (i === 0 ? ":" : "-") + "-".repeat(w) + (i === 0 ? "-" : ":")).join("|")}|`);
+  const left = (/** @type {number} */ i) => i === 0 || i === widths.length - 1;
+  log(`|${widths.map((w, i) => (left(i) ? ":" : "-") + "-".repeat(w) + (left(i) ? "-" : ":")).join("|")}|`);
   for (const r of rows) log(line(r));
 
   // Kernel-level detail: every (part, kernel) pair, by time.
