@@ -13,7 +13,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { load as loadDist } from "../dist/mod.js";
+import { load as loadDist, nn } from "../dist/mod.js";
 import { cases } from "./cases/index.mjs";
 import { asRunner } from "./harness.mjs";
 
@@ -55,7 +55,9 @@ console.log(
   }); ${rounds} rounds of ${roundMs} ms each`,
 );
 for (const c of chosen) {
-  const runners = await Promise.all(engines.map(async (e) => asRunner(await c.setup(e))));
+  const runners = await Promise.all(
+    engines.map(async (e) => asRunner(await c.setup(e, { nn: /** @type {any} */ (nn) }))),
+  );
   for (const r of runners) timed(r.run, 300); // warm-up: tier up to TurboFan
   /** @type {number[][]} */
   const ms = [[], []];

@@ -10,8 +10,9 @@ import { measurePeak } from "./peak.mjs";
 
 /**
  * What a case's setup returns: the measured call and a cleanup. A bare function is a
- * runner without cleanup.
- * @typedef {{ run: () => unknown, dispose?: () => unknown }} Runner
+ * runner without cleanup. `timing` overrides the run's timing options for this runner (a
+ * peer whose one call takes many seconds: fewer warm-up calls and repetitions).
+ * @typedef {{ run: () => unknown, dispose?: () => unknown, timing?: Partial<import("./measure.mjs").TimingOptions> }} Runner
  * @typedef {Runner | (() => unknown)} RunnerLike
  */
 
@@ -26,11 +27,20 @@ import { measurePeak } from "./peak.mjs";
  *   peer). Default: the name up to its first space ("gemm", "conv2d", "conv2d-dx").
  * @property {string} [ref] Name of another case whose simdnn speed this one is compared
  *   with (e.g. a gradient with the forward of its layer); run whenever this one is.
- * @property {(engine: import("../src/mod.ts").Engine) => RunnerLike | Promise<RunnerLike>} setup
+ * @property {number} [samples] Samples one call processes (a model's batch): adds the case to the
+ *   samples/s table under the main one.
+ * @property {(engine: import("../src/mod.ts").Engine, lib: SimdnnLib) => RunnerLike | Promise<RunnerLike>} setup
  * @property {{ [key: string]: (peerModule: any) => RunnerLike | null | Promise<RunnerLike | null> }} [peers]
  *   Keyed by `Peer.key`: `tfjsWasm` and `tfjsCpu` get tfjs-core with that backend active,
  *   `ort` gets the onnxruntime-web module. A setup that returns null (e.g. the backend does
  *   not register the kernel) is shown as n/a, like a missing entry.
+ */
+
+/**
+ * What a case's setup gets besides its engine: the parts of simdnn's module it may build with
+ * (the runtime entry imports them the way its runtime can: dist/ in Node, src/ elsewhere).
+ * @typedef {object} SimdnnLib
+ * @property {typeof import("../src/mod.ts").nn} nn
  */
 
 /**
@@ -62,6 +72,7 @@ import { measurePeak } from "./peak.mjs";
  * @property {string} group `BenchCase.group`, defaulted.
  * @property {string} [ref]
  * @property {number} flops
+ * @property {number} [samples]
  * @property {Record<string, Result>} simdnn By build.
  * @property {Record<string, Result>} peers By `Peer.key`.
  */
@@ -103,20 +114,21 @@ async function attempt(fn, log, what) {
 /**
  * @param {BenchCase} c
  * @param {import("../src/mod.ts").Engine} engine
+ * @param {SimdnnLib} lib
  * @param {import("./measure.mjs").TimingOptions} timing
  * @param {(line: string) => void} log
  * @returns {Promise<Result>}
  */
-async function timeSimdnn(c, engine, timing, log) {
+async function timeSimdnn(c, engine, lib, timing, log) {
   const tensorsBefore = engine.memoryStats().tensorsLive;
-  const runner = asRunner(await c.setup(engine));
+  const runner = asRunner(await c.setup(engine, lib));
   try {
     // One untimed call measures memory: bytesPeak then holds the call's high-water mark.
     const live = engine.memoryStats().bytesLive;
     engine.resetPeakMemory();
     await runner.run();
     const scratchBytes = engine.memoryStats().bytesPeak - live;
-    const t = await measure(runner.run, timing);
+    const t = await measure(runner.run, { ...timing, ...runner.timing });
     return { ...t, gflops: c.flops / t.bestMs / 1e6, scratchBytes };
   } finally {
     await runner.dispose?.();
@@ -139,7 +151,7 @@ async function timePeer(c, setup, peer, timing) {
   if (r === null) return undefined;
   const runner = asRunner(r);
   try {
-    const t = await measure(runner.run, timing);
+    const t = await measure(runner.run, { ...timing, ...runner.timing });
     return { ...t, gflops: c.flops / t.bestMs / 1e6 };
   } finally {
     await runner.dispose?.();
@@ -152,13 +164,14 @@ async function timePeer(c, setup, peer, timing) {
  *
  * @param {object} o
  * @param {import("../src/mod.ts").Engine[]} o.engines One per build to measure.
+ * @param {SimdnnLib} o.lib Given to each case's setup.
  * @param {Peer[]} o.peers
  * @param {BenchCase[]} o.cases
  * @param {import("./measure.mjs").TimingOptions} o.timing
  * @param {(line: string) => void} o.log Progress, one line per case.
  * @returns {Promise<BenchRun>}
  */
-export async function runBench({ engines, peers, cases, timing, log }) {
+export async function runBench({ engines, lib, peers, cases, timing, log }) {
   /** @type {BenchRun["peaks"]} */
   const peaks = {};
   // The peak is probed before and after the cases and the best kept: a probe that ran
@@ -186,10 +199,19 @@ export async function runBench({ engines, peers, cases, timing, log }) {
   const results = [];
   for (const c of cases) {
     /** @type {CaseResult} */
-    const row = { name: c.name, note: c.note, group: caseGroup(c), ref: c.ref, flops: c.flops, simdnn: {}, peers: {} };
+    const row = {
+      name: c.name,
+      note: c.note,
+      group: caseGroup(c),
+      ref: c.ref,
+      flops: c.flops,
+      samples: c.samples,
+      simdnn: {},
+      peers: {},
+    };
     for (const engine of engines) {
       row.simdnn[engine.build] = await attempt(
-        () => timeSimdnn(c, engine, timing, log),
+        () => timeSimdnn(c, engine, lib, timing, log),
         log,
         `${c.name} simdnn ${engine.build}`,
       );

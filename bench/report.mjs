@@ -24,6 +24,7 @@ const RATIO_KEYS = ["tfjsWasm", "ort"];
  * @property {string} group Op kind (see `BenchCase.group`).
  * @property {string} [ref] The case `refRatio` compares with.
  * @property {number} flops
+ * @property {number} [samples] Samples per call (model cases): shown in the samples/s table.
  * @property {Result} simdnn
  * @property {Record<string, Result>} peers
  * @property {Record<string, number>} ratios simdnn GFLOP/s ÷ peer GFLOP/s, by peer key.
@@ -102,6 +103,7 @@ export function forBuild({ meta, run }, build, wasmSha256) {
       group: c.group,
       ref: c.ref,
       flops: c.flops,
+      samples: c.samples,
       simdnn: s,
       peers: c.peers,
       ratios,
@@ -220,5 +222,52 @@ export function formatTable(r) {
       ];
       return `- ${g.group} (${g.cases} case${g.cases === 1 ? "" : "s"}): ${parts.join(", ") || "no peer"}`;
     }),
+    ...samplesTable(r),
   ].join("\n");
+}
+
+/**
+ * Model cases (those with `samples`) as samples/s, simdnn's and every peer's, with simdnn ÷
+ * peer for each peer (the ratios equal the GFLOP/s ones); none: no lines.
+ *
+ * @param {BuildRecord} r
+ * @returns {string[]}
+ */
+function samplesTable(r) {
+  const cases = r.cases.filter((c) => c.samples !== undefined);
+  if (!cases.length) return [];
+  const peerKeys = Object.keys(r.meta.peers);
+  const label = (/** @type {string} */ k) => r.meta.peers[k].label;
+  const perS = (/** @type {Result | undefined} */ x, /** @type {number} */ n) =>
+    x === undefined ? "n/a" : x.bestMs === undefined ? "error" : (n / x.bestMs * 1000).toFixed(0);
+  const head = [
+    "case",
+    "samples",
+    "best ms",
+    "samples/s",
+    ...peerKeys.map((k) => `${label(k)} samples/s`),
+    ...peerKeys.map((k) => `× ${label(k)}`),
+  ];
+  const rows = cases.map((c) => {
+    const n = /** @type {number} */ (c.samples);
+    return [
+      c.name,
+      String(n),
+      c.simdnn.error ? "error" : num(c.simdnn.bestMs, 3),
+      perS(c.simdnn, n),
+      ...peerKeys.map((k) => perS(c.peers[k], n)),
+      ...peerKeys.map((k) => (c.ratios[k] === undefined ? "–" : `${c.ratios[k].toFixed(2)}×`)),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (/** @type {string[]} */ cells) =>
+    `| ${cells.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join(" | ")} |`;
+  return [
+    "",
+    "Model cases: samples/s (from best ms), simdnn ÷ peer",
+    "",
+    line(head),
+    `|${widths.map((w, i) => (i === 0 ? ":" : "-") + "-".repeat(w) + (i === 0 ? "-" : ":")).join("|")}|`,
+    ...rows.map(line),
+  ];
 }

@@ -27,13 +27,14 @@ import { tfjsPeers } from "./peers/tfjs.mjs";
 /**
  * @param {object} o
  * @param {(opts: { simd: "baseline" | "relaxed" }) => Promise<import("../src/mod.ts").Engine>} o.load simdnn's `load`, imported by the entry the way its runtime can.
+ * @param {import("./harness.mjs").SimdnnLib} o.lib The rest of simdnn the cases build with (its `nn`), imported alike.
  * @param {import("./options.mjs").Options} o.options
  * @param {{ name: string, version: string }} o.runtime
  * @param {{ tfjsWasm?: string, ort?: string }} [o.wasmPaths] URL prefixes of peer .wasm files (browser only).
  * @param {(line: string) => void} o.log
  * @returns {Promise<Session>}
  */
-export async function runSession({ load, options, runtime, wasmPaths = {}, log }) {
+export async function runSession({ load, lib, options, runtime, wasmPaths = {}, log }) {
   const date = new Date().toISOString();
   const cases = selectCases(allCases, options.filter);
   if (!cases.length) throw new Error(`no case matches --filter=${options.filter.join(",")}`);
@@ -48,7 +49,7 @@ export async function runSession({ load, options, runtime, wasmPaths = {}, log }
     `${runtime.name} ${runtime.version}: ${cases.length} case(s), simdnn ${options.builds.join(" + ")}, ` +
       `peers ${peers.map((p) => `${p.label} ${p.version}`).join(", ") || "none"}${options.quick ? ", quick" : ""}`,
   );
-  const run = await runBench({ engines, peers, cases, timing: options.timing, log });
+  const run = await runBench({ engines, lib, peers, cases, timing: options.timing, log });
   return {
     meta: {
       runtime: runtime.name,

@@ -7,6 +7,7 @@
 import { allocCases } from "./alloc.mjs";
 import { convCases2d } from "./conv.mjs";
 import { gemmCases } from "./gemm.mjs";
+import { lenetCases } from "./lenet.mjs";
 import { nnCases } from "./nn.mjs";
 import { normCases } from "./norm.mjs";
 import { optimCases } from "./optim.mjs";
@@ -21,4 +22,5 @@ export const cases = [
   ...normCases,
   ...optimCases,
   ...allocCases,
+  ...lenetCases,
 ];

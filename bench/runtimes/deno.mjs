@@ -12,9 +12,10 @@ import { runSession } from "../session.mjs";
 const Deno = /** @type {any} */ (globalThis).Deno;
 const options = parseOptionsOrExit(Deno.args, Deno.exit);
 const wasm = wasmShas("src"); // before the import below reads the modules
-const { load } = await import("../../src/mod.ts");
+const { load, nn } = await import("../../src/mod.ts");
 const session = await runSession({
   load,
+  lib: { nn },
   options,
   runtime: { name: "deno", version: `${Deno.version.deno} (V8 ${Deno.version.v8})` },
   log: (line) => console.error(line),

@@ -18,11 +18,12 @@ const options = parseOptionsOrExit(argv, process.exit);
 warnIfStale();
 
 const wasm = wasmShas("dist"); // before the import below reads the modules
-const { hasRelaxedSimd, load } = await import("simdnn");
+const { hasRelaxedSimd, load, nn } = await import("simdnn");
 const here = options.builds.filter((b) => b === "baseline" || hasRelaxedSimd());
 if (here.length) {
   const session = await runSession({
     load: /** @type {any} */ (load), // dist's Engine type is nominally distinct from src's
+    lib: { nn: /** @type {any} */ (nn) },
     options: { ...options, builds: here },
     runtime: { name: "node", version: process.version },
     log: (line) => console.error(line),

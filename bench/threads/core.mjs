@@ -15,10 +15,11 @@ export const DEFAULT_FILTER = ["gemm 256x256x512", "conv2d"];
 
 /**
  * @param {(o: object) => Promise<import("../../src/mod.ts").Engine>} load
+ * @param {any} nn The `nn` namespace of the same import (the cases build models with it).
  * @param {{ threads: number, filter: string[], rounds: number, ms: number, simd: string }} o
  * @param {(line: string) => void} log
  */
-export async function runThreadsBench(load, o, log) {
+export async function runThreadsBench(load, nn, o, log) {
   const one = await load({ simd: o.simd, threads: 1 });
   const many = await load({ simd: o.simd, threads: o.threads });
   log(`${o.simd} build; 1 thread vs ${many.threads.count} (${many.threads.reason}); ${o.rounds} rounds of ${o.ms} ms`);
@@ -43,7 +44,7 @@ export async function runThreadsBench(load, o, log) {
   );
   const ratios = [];
   for (const c of chosen) {
-    const runners = [asRunner(await c.setup(one)), asRunner(await c.setup(many))];
+    const runners = [asRunner(await c.setup(one, { nn })), asRunner(await c.setup(many, { nn }))];
     for (const r of runners) timed(r.run, 200);
     /** @type {number[][]} */
     const ms = [[], []];

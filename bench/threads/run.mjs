@@ -9,6 +9,6 @@ import { runThreadsBench, threadsOptions } from "./core.mjs";
 const isDeno = "Deno" in globalThis;
 const args = isDeno ? /** @type {any} */ (globalThis).Deno.args : process.argv.slice(2);
 const src = isDeno ? "../../src/mod.ts" : "../../dist/mod.js";
-const { load } = await import(src);
+const { load, nn } = await import(src);
 console.log(isDeno ? `Deno ${/** @type {any} */ (globalThis).Deno.version.deno}` : `Node ${process.version}`);
-await runThreadsBench(load, threadsOptions(args), (l) => console.log(l));
+await runThreadsBench(load, nn, threadsOptions(args), (l) => console.log(l));

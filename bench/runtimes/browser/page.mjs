@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { load } from "../../../src/mod.ts";
+import { load, nn } from "../../../src/mod.ts";
 import { parseOptions } from "../../options.mjs";
 import { runSession } from "../../session.mjs";
 
@@ -14,6 +14,7 @@ const query = new URLSearchParams(location.search);
 
 /** @type {any} */ (window).benchResult = runSession({
   load,
+  lib: { nn },
   options: parseOptions(JSON.parse(query.get("args") ?? "[]")),
   runtime: { name: "browser", version: query.get("version") ?? navigator.userAgent },
   wasmPaths: { tfjsWasm: "/peer/tfjs-wasm/", ort: "/peer/ort/" },

@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { load } from "../../../src/mod.ts";
+import { load, nn } from "../../../src/mod.ts";
 import { runThreadsBench, threadsOptions } from "../core.mjs";
 
 const args = JSON.parse(new URLSearchParams(location.search).get("args") ?? "[]");
 console.log(`${navigator.userAgent}; crossOriginIsolated ${globalThis.crossOriginIsolated}`);
-/** @type {any} */ (window).benchDone = runThreadsBench(load, threadsOptions(args), (l) => console.log(l));
+/** @type {any} */ (window).benchDone = runThreadsBench(load, nn, threadsOptions(args), (l) => console.log(l));
