@@ -6,19 +6,19 @@ import { expPoly, expRound, expScale, expUnscale } from "../shared/exp";
 // and the arithmetic is pure IEEE (see shared/exp.ts), so the bits do not depend on the runtime.
 //
 // Exact: with a = |x|, Φ(−a) = e^(−a²/2)·G(a), G = P/Q a rational with positive coefficients
-// (no cancellation), fitted to Φ(−a)·e^(a²/2) on [0, AMAX] (tools/fit_gelu.py: relative error
-// 6.0e-9 with degrees 4/5 for f32 results, 2.5e-17 with 10/11 for f64, evaluated in f64).
-// a² is split exactly (ah² + al·(a + ah), ah the high half of a's bits), so e^(−a²/2) has no
-// error growing with a². Then x < 0: y = x·Φ(−a), relative accuracy in the whole left tail;
-// x ≥ 0: y = x·(1 − Φ(−a)). Past AMAX, x·Φ(−a) is below half the smallest subnormal: 0.
+// (no cancellation), fitted to Φ(−a)·e^(a²/2) on [0, AMAX] (tools/fit_gelu.py). a² is split
+// exactly (ah² + al·(a + ah), ah the high half of a's bits), so e^(−a²/2) has no error growing
+// with a². Then x < 0: y = x·Φ(−a), relative accuracy in the whole left tail; x ≥ 0:
+// y = x·(1 − Φ(−a)). Past AMAX, x·Φ(−a) is below half the smallest subnormal: 0.
 //
 // Tanh: 1 + tanh(w) = 2·D·E^[w<0] with E = e^(−2|w|) ≤ 1, D = 1/(1 + E), so neither tail
 // cancels (PyTorch's 1 + tanh(w) does, for x below about −5).
 //
-// Measured against 50-digit values (test/ops/activation.test.ts, tools/gen_gelu_fixtures.py):
-// f32 within 4 ulp everywhere, tails included, the gradients likewise relative to the sum of
-// their terms; f64 exact within 9 ulp, the tanh form within 16 + 3·|2w| ulp (its argument's
-// rounding, kept in f64).
+// Measured (test/ops/activation.test.ts against 50-digit values, and sweeps of 2^32/97 f32
+// inputs and 40000 f64 ones): exact f32 within 7.3 ulp (baseline build; 5.5 where the
+// multiply-adds fuse), f64 within 9 ulp, tails included, the gradients likewise relative to the
+// sum of their terms; the tanh form within about |2w| ulp more. PyTorch's own f32 erf is off by up to 1.5e-7
+// absolute, 28 ulp of Φ at x = −2 and more below.
 
 // @ts-ignore: decorator
 @inline function c<T>(v32: f64, v64: f64): v128 {
@@ -26,73 +26,52 @@ import { expPoly, expRound, expScale, expUnscale } from "../shared/exp";
 }
 
 // @ts-ignore: decorator
-@inline function lowHalf64(v: v128): v128 {
-  return f64x2.promote_low_f32x4(v);
-}
-
-// @ts-ignore: decorator
-@inline function highHalf64(v: v128): v128 {
-  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
-}
-
-// @ts-ignore: decorator
-@inline function join32(lo: v128, hi: v128): v128 {
-  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 1, 4, 5);
-}
-
-// @ts-ignore: decorator
 @inline function amax<T>(): v128 {
   return c<T>(14.5, 38.7);
 }
 
-/** P(a)/Q(a) for f64 lanes, the coefficients for f32 results (degrees 4/5) or f64 ones (10/11). */
-// @ts-ignore: decorator
-@inline function rational64(a: v128, forF32: bool): v128 {
-  let p: v128, q: v128;
-  if (forF32) {
-    p = madd<f64>(a, f64x2.splat(0.00411609207088006), f64x2.splat(0.04063193817194446));
-    p = madd<f64>(p, a, f64x2.splat(0.18323159805876724));
-    p = madd<f64>(p, a, f64x2.splat(0.4382906408258629));
-    p = madd<f64>(p, a, f64x2.splat(0.5000000029319531));
-    q = madd<f64>(a, f64x2.splat(0.010317393046228134), f64x2.splat(0.10185561167451217));
-    q = madd<f64>(q, a, f64x2.splat(0.4694612123825707));
-    q = madd<f64>(q, a, f64x2.splat(1.2024891902686872));
-    q = madd<f64>(q, a, f64x2.splat(1.6744662620142636));
-    q = madd<f64>(q, a, f64x2.splat(1.0));
-  } else {
-    p = madd<f64>(a, f64x2.splat(2.2288196559952526e-7), f64x2.splat(6.942255531073695e-6));
-    p = madd<f64>(p, a, f64x2.splat(0.0001061413334470951));
-    p = madd<f64>(p, a, f64x2.splat(0.0010362014367001995));
-    p = madd<f64>(p, a, f64x2.splat(0.007102972124869393));
-    p = madd<f64>(p, a, f64x2.splat(0.03558686421774182));
-    p = madd<f64>(p, a, f64x2.splat(0.13181003787021034));
-    p = madd<f64>(p, a, f64x2.splat(0.35686666040697246));
-    p = madd<f64>(p, a, f64x2.splat(0.6789934955118351));
-    p = madd<f64>(p, a, f64x2.splat(0.827533257818741));
-    p = madd<f64>(p, a, f64x2.splat(0.5));
-    q = madd<f64>(a, f64x2.splat(5.586822368769708e-7), f64x2.splat(1.7401654003933632e-5));
-    q = madd<f64>(q, a, f64x2.splat(0.0002666155497591414));
-    q = madd<f64>(q, a, f64x2.splat(0.0026147734736596917));
-    q = madd<f64>(q, a, f64x2.splat(0.018069450255915945));
-    q = madd<f64>(q, a, f64x2.splat(0.09176560886361701));
-    q = madd<f64>(q, a, f64x2.splat(0.34767674429252216));
-    q = madd<f64>(q, a, f64x2.splat(0.9787145171766388));
-    q = madd<f64>(q, a, f64x2.splat(1.9993910322812456));
-    q = madd<f64>(q, a, f64x2.splat(2.8151587833201863));
-    q = madd<f64>(q, a, f64x2.splat(2.4529510764403475));
-    q = madd<f64>(q, a, f64x2.splat(1.0));
-  }
-  return f64x2.div(p, q);
-}
-
 /**
- * G(a) = Φ(−a)·e^(a²/2) = P(a)/Q(a), in f64 for both dtypes: evaluated in f32, its eighteen
- * roundings cost up to 3.5 ulp (7 in y); in f64 then rounded once, 0.5.
+ * G(a) = Φ(−a)·e^(a²/2) = P(a)/Q(a) in T: degrees 4/5 with f32 coefficients (relative error
+ * 2.6e-8; its eighteen roundings in f32 cost up to 3.5 ulp more, the bulk of y's error), 10/11
+ * with f64 ones (2.5e-17).
  */
 // @ts-ignore: decorator
 @inline function mills<T>(a: v128): v128 {
-  if (sizeof<T>() == 8) return rational64(a, false);
-  return join32(rational64(lowHalf64(a), true), rational64(highHalf64(a), true));
+  let p: v128, q: v128;
+  if (sizeof<T>() == 4) {
+    p = madd<T>(a, f32x4.splat(0.004085916094481945), f32x4.splat(0.040444035083055496));
+    p = madd<T>(p, a, f32x4.splat(0.18269692361354828));
+    p = madd<T>(p, a, f32x4.splat(0.43760445713996887));
+    p = madd<T>(p, a, f32x4.splat(0.5));
+    q = madd<T>(a, f32x4.splat(0.010241750627756119), f32x4.splat(0.1013847216963768));
+    q = madd<T>(q, a, f32x4.splat(0.46804291009902954));
+    q = madd<T>(q, a, f32x4.splat(1.2003254890441895));
+    q = madd<T>(q, a, f32x4.splat(1.6730937957763672));
+    q = madd<T>(q, a, f32x4.splat(1.0));
+  } else {
+    p = madd<T>(a, f64x2.splat(2.2288196559952526e-7), f64x2.splat(6.942255531073695e-6));
+    p = madd<T>(p, a, f64x2.splat(0.0001061413334470951));
+    p = madd<T>(p, a, f64x2.splat(0.0010362014367001995));
+    p = madd<T>(p, a, f64x2.splat(0.007102972124869393));
+    p = madd<T>(p, a, f64x2.splat(0.03558686421774182));
+    p = madd<T>(p, a, f64x2.splat(0.13181003787021034));
+    p = madd<T>(p, a, f64x2.splat(0.35686666040697246));
+    p = madd<T>(p, a, f64x2.splat(0.6789934955118351));
+    p = madd<T>(p, a, f64x2.splat(0.827533257818741));
+    p = madd<T>(p, a, f64x2.splat(0.5));
+    q = madd<T>(a, f64x2.splat(5.586822368769708e-7), f64x2.splat(1.7401654003933632e-5));
+    q = madd<T>(q, a, f64x2.splat(0.0002666155497591414));
+    q = madd<T>(q, a, f64x2.splat(0.0026147734736596917));
+    q = madd<T>(q, a, f64x2.splat(0.018069450255915945));
+    q = madd<T>(q, a, f64x2.splat(0.09176560886361701));
+    q = madd<T>(q, a, f64x2.splat(0.34767674429252216));
+    q = madd<T>(q, a, f64x2.splat(0.9787145171766388));
+    q = madd<T>(q, a, f64x2.splat(1.9993910322812456));
+    q = madd<T>(q, a, f64x2.splat(2.8151587833201863));
+    q = madd<T>(q, a, f64x2.splat(2.4529510764403475));
+    q = madd<T>(q, a, f64x2.splat(1.0));
+  }
+  return v128.div<T>(p, q);
 }
 
 // a² = 2·(h + l) exactly up to l's rounding: ah keeps the high 12 (f32) or 26 (f64) bits of the
@@ -152,29 +131,14 @@ import { expPoly, expRound, expScale, expUnscale } from "../shared/exp";
   return v128.bitselect(v, v128.mul<T>(dy, v128.add<T>(c<T>(1, 1), v)), neg);
 }
 
-// −2|w| for a = |x|, w = √(2/π)·(x + 0.044715·x³), as wh + wl. Its rounding would cost
-// |2w|·ε relative in e^(−2|w|) (200 ulp at x = −10 in f32): f32 computes it in f64 and splits the
-// result in two f32 parts; f64 keeps |2w|·ε (wl = 0). a is clamped first (past ACLAMP, 2|w| is
-// beyond −ARGMIN either way), so both parts are finite. Below ARGMIN, x·e^(−2|w|) is below half
-// the smallest subnormal for every x that gets there.
+// −2|w| for a = |x|, w = √(2/π)·(x + 0.044715·x³). Its rounding costs about |2w|·ε relative
+// in e^(−2|w|), as much as rounding x itself (the function's condition number); PyTorch's
+// 1 + tanh(w) loses all of it past x ≈ −5 (f32) or −9 (f64). Below ARGMIN, x·e^(−2|w|) is below
+// half the smallest subnormal for every x that gets there.
 // @ts-ignore: decorator
-@inline function tanhArg64(a: v128): v128 {
-  return f64x2.mul(a, madd<f64>(f64x2.mul(a, a), f64x2.splat(-0.07135481627260025), f64x2.splat(-1.5957691216057308)));
-}
-
-/** wh, the high part of −2|w| (T's rounding of it), for ac = min(|x|, ACLAMP). */
-// @ts-ignore: decorator
-@inline function tanhArgHigh<T>(ac: v128): v128 {
-  if (sizeof<T>() == 8) return tanhArg64(ac);
-  return join32(tanhArg64(lowHalf64(ac)), tanhArg64(highHalf64(ac)));
-}
-
-/** wl = −2|w| − wh. */
-// @ts-ignore: decorator
-@inline function tanhArgLow<T>(ac: v128, wh: v128): v128 {
-  if (sizeof<T>() == 8) return f64x2.splat(0);
-  const l = f64x2.sub(tanhArg64(lowHalf64(ac)), lowHalf64(wh));
-  return join32(l, f64x2.sub(tanhArg64(highHalf64(ac)), highHalf64(wh)));
+@inline function tanhArg<T>(a: v128): v128 {
+  const k3 = c<T>(-0.07135481627260025, -0.07135481627260025), k1 = c<T>(-1.5957691216057308, -1.5957691216057308);
+  return v128.mul<T>(a, madd<T>(v128.mul<T>(a, a), k3, k1));
 }
 
 // @ts-ignore: decorator
@@ -182,24 +146,18 @@ import { expPoly, expRound, expScale, expUnscale } from "../shared/exp";
   return c<T>(-110, -760);
 }
 
-// @ts-ignore: decorator
-@inline function aClamp<T>(): v128 {
-  return c<T>(12, 40);
-}
-
 /** y = x/2·(1 + tanh(w)) = x·D where x ≥ 0, x·E·D where x < 0 (E = e^(−2|w|), D = 1/(1 + E)). */
 // @ts-ignore: decorator
 @inline export function vgeluTanh<T>(x: v128): v128 {
-  const ac = v128.pmin<T>(v128.abs<T>(x), aClamp<T>()); // NaN stays NaN
-  const wh = tanhArgHigh<T>(ac), wl = tanhArgLow<T>(ac, wh);
-  const one = c<T>(1, 1);
-  const wc = v128.pmax<T>(wh, argMin<T>()); // NaN stays NaN
-  const t = expRound<T>(wc, wl);
-  const p = expPoly<T>(wc, wl, t), s = expScale<T>(t);
+  const w = tanhArg<T>(v128.abs<T>(x));
+  const one = c<T>(1, 1), zero = c<T>(0, 0);
+  const wc = v128.pmax<T>(w, argMin<T>()); // NaN stays NaN
+  const t = expRound<T>(wc, zero);
+  const p = expPoly<T>(wc, zero, t), s = expScale<T>(t);
   const d = v128.div<T>(one, v128.add<T>(one, expUnscale<T>(v128.mul<T>(p, s))));
-  const pm = v128.andnot(p, v128.lt<T>(wh, argMin<T>()));
+  const pm = v128.andnot(p, v128.lt<T>(w, argMin<T>()));
   const xd = v128.mul<T>(x, d);
-  return v128.bitselect(expUnscale<T>(v128.mul<T>(v128.mul<T>(xd, pm), s)), xd, v128.lt<T>(x, c<T>(0, 0)));
+  return v128.bitselect(expUnscale<T>(v128.mul<T>(v128.mul<T>(xd, pm), s)), xd, v128.lt<T>(x, zero));
 }
 
 /**
@@ -210,19 +168,18 @@ import { expPoly, expRound, expScale, expUnscale } from "../shared/exp";
 // @ts-ignore: decorator
 @inline export function vgeluTanhGrad<T>(dy: v128, x: v128): v128 {
   const a = v128.abs<T>(x);
-  const ac = v128.pmin<T>(a, aClamp<T>());
-  const wh = tanhArgHigh<T>(ac), wl = tanhArgLow<T>(ac, wh);
-  // a, not ac: an infinite x gives ∞·0 = NaN, as PyTorch.
+  const w = tanhArg<T>(a);
+  // An infinite x gives B = ∞ and E = 0, so dx = ∞·0 = NaN, as PyTorch.
   const b = v128.mul<T>(a, madd<T>(v128.mul<T>(a, a), c<T>(0.21406444881780076, 0.21406444881780076), c<T>(1.5957691216057308, 1.5957691216057308)));
-  const one = c<T>(1, 1);
-  const wc = v128.pmax<T>(wh, argMin<T>()); // NaN stays NaN
-  const t = expRound<T>(wc, wl);
-  const p = expPoly<T>(wc, wl, t), s = expScale<T>(t);
+  const one = c<T>(1, 1), zero = c<T>(0, 0);
+  const wc = v128.pmax<T>(w, argMin<T>()); // NaN stays NaN
+  const t = expRound<T>(wc, zero);
+  const p = expPoly<T>(wc, zero, t), s = expScale<T>(t);
   const e = expUnscale<T>(v128.mul<T>(p, s));
   const d = v128.div<T>(one, v128.add<T>(one, e));
-  const pm = v128.andnot(p, v128.lt<T>(wh, argMin<T>()));
+  const pm = v128.andnot(p, v128.lt<T>(w, argMin<T>()));
   const bd = v128.mul<T>(b, d);
   const pos = v128.mul<T>(dy, v128.mul<T>(d, madd<T>(bd, e, one)));
   const neg = expUnscale<T>(v128.mul<T>(v128.mul<T>(v128.mul<T>(dy, v128.mul<T>(d, v128.sub<T>(one, bd))), pm), s));
-  return v128.bitselect(neg, pos, v128.lt<T>(x, c<T>(0, 0)));
+  return v128.bitselect(neg, pos, v128.lt<T>(x, zero));
 }
