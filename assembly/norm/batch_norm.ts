@@ -1,22 +1,33 @@
 // Batch normalization over x [N, C, S] (S = the product of the spatial dims), per channel c
 // over its N·S values: the chunks x[n, c, :], S contiguous elements each, n = 0..N−1.
 //
-// Statistics in f64 for both dtypes, two passes over the channel (the mean, then the centred
-// sum of squares), so f32 inputs get the f64 mean and variance of their values. The
+// Statistics in f64 for both dtypes (channelStats: one pass over an f32 channel, two over an f64
+// one), so f32 inputs get the f64 mean and variance of their values to far below f32 precision. The
 // per-element passes are in T: y = (x − mean)·α + β with α = w/√(var + eps), β = b, each
 // rounded to T once per channel; the backward's dx = ((dy − Σdy/M) − (x − mean)·k)·α with
 // k = Σ(dy·(x − mean))/(M·(var + eps)). The mean is carried as two T values, mh = T(mean) and
 // ml = T(mean − mh), and x − mean as (x − mh) − ml: x − mh is exact for x within a factor 2 of
 // the mean, so an f32 channel with a large mean and a small spread (x = 100 ± 0.1) keeps
-// the precision of its centred values instead of losing it to the rounding of the mean. No fused multiply-add in either build: the results of
-// both builds are the same. A channel's N·S values stay in cache between its passes for
-// common sizes (64 images of 28 × 28 is 200 KB in f32).
+// // the precision of its centred values instead of losing it to the rounding of the mean. No fused
+// multiply-add in either build: the results of both builds are the same. A channel's N·S values
+// stay in cache between its passes for common sizes (64 images of 28 × 28 is 200 KB in f32).
 
 // f64x2 of the 2 elements at p (f32 promoted).
 // @ts-ignore: decorator
 @inline function pair<T>(p: usize): v128 {
   if (sizeof<T>() == 4) return f64x2.promote_low_f32x4(v128.load64_zero(p));
   return v128.load(p);
+}
+
+// The low and the high two f32 lanes of v as f64x2 (one 16-byte load feeds both).
+// @ts-ignore: decorator
+@inline function lo64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v);
+}
+
+// @ts-ignore: decorator
+@inline function hi64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1));
 }
 
 // @ts-ignore: decorator
@@ -28,25 +39,32 @@
 // @ts-ignore: decorator
 @inline function channelSum<T>(p: usize, n: usize, s: usize, stride: usize): f64 {
   const S = sizeof<T>();
-  // Four accumulators: the f64 adds' latency, not the loads, would bound one chain.
+  // Eight accumulators: with fewer, the f64 adds' latency, not the loads, bounds the loop.
   let a = f64x2.splat(0), b = f64x2.splat(0), c = f64x2.splat(0), d = f64x2.splat(0);
+  let e = f64x2.splat(0), f = f64x2.splat(0), g = f64x2.splat(0), h = f64x2.splat(0);
   let t: f64 = 0;
   for (let k: usize = 0; k < n; k++) {
     let q = p + k * stride;
     let i: usize = 0;
-    for (; i + 8 <= s; i += 8) {
+    for (; i + 16 <= s; i += 16) {
       a = f64x2.add(a, pair<T>(q));
       b = f64x2.add(b, pair<T>(q + 2 * S));
       c = f64x2.add(c, pair<T>(q + 4 * S));
       d = f64x2.add(d, pair<T>(q + 6 * S));
-      q += 8 * S;
+      e = f64x2.add(e, pair<T>(q + 8 * S));
+      f = f64x2.add(f, pair<T>(q + 10 * S));
+      g = f64x2.add(g, pair<T>(q + 12 * S));
+      h = f64x2.add(h, pair<T>(q + 14 * S));
+      q += 16 * S;
     }
-    for (; i < s; i++) {
-      t += <f64>load<T>(q);
-      q += S;
+    for (; i + 2 <= s; i += 2) {
+      a = f64x2.add(a, pair<T>(q));
+      q += 2 * S;
     }
+    if (i < s) t += <f64>load<T>(q);
   }
-  return hsum(f64x2.add(f64x2.add(a, b), f64x2.add(c, d))) + t;
+  const ab = f64x2.add(f64x2.add(a, b), f64x2.add(c, d)), ef = f64x2.add(f64x2.add(e, f), f64x2.add(g, h));
+  return hsum(f64x2.add(ab, ef)) + t;
 }
 
 /** Σ (x − m)² over the channel's chunks. */
@@ -55,39 +73,162 @@
   const S = sizeof<T>();
   const vm = f64x2.splat(m);
   let a = f64x2.splat(0), b = f64x2.splat(0), c = f64x2.splat(0), d = f64x2.splat(0);
+  let e = f64x2.splat(0), f = f64x2.splat(0), g = f64x2.splat(0), h = f64x2.splat(0);
   let t: f64 = 0;
   for (let k: usize = 0; k < n; k++) {
     let q = p + k * stride;
     let i: usize = 0;
-    for (; i + 8 <= s; i += 8) {
+    for (; i + 16 <= s; i += 16) {
       const d0 = f64x2.sub(pair<T>(q), vm), d1 = f64x2.sub(pair<T>(q + 2 * S), vm);
       const d2 = f64x2.sub(pair<T>(q + 4 * S), vm), d3 = f64x2.sub(pair<T>(q + 6 * S), vm);
+      const d4 = f64x2.sub(pair<T>(q + 8 * S), vm), d5 = f64x2.sub(pair<T>(q + 10 * S), vm);
+      const d6 = f64x2.sub(pair<T>(q + 12 * S), vm), d7 = f64x2.sub(pair<T>(q + 14 * S), vm);
       a = f64x2.add(a, f64x2.mul(d0, d0));
       b = f64x2.add(b, f64x2.mul(d1, d1));
       c = f64x2.add(c, f64x2.mul(d2, d2));
       d = f64x2.add(d, f64x2.mul(d3, d3));
-      q += 8 * S;
+      e = f64x2.add(e, f64x2.mul(d4, d4));
+      f = f64x2.add(f, f64x2.mul(d5, d5));
+      g = f64x2.add(g, f64x2.mul(d6, d6));
+      h = f64x2.add(h, f64x2.mul(d7, d7));
+      q += 16 * S;
     }
-    for (; i < s; i++) {
-      const e = <f64>load<T>(q) - m;
-      t += e * e;
-      q += S;
+    for (; i + 2 <= s; i += 2) {
+      const d0 = f64x2.sub(pair<T>(q), vm);
+      a = f64x2.add(a, f64x2.mul(d0, d0));
+      q += 2 * S;
+    }
+    if (i < s) {
+      const e0 = <f64>load<T>(q) - m;
+      t += e0 * e0;
     }
   }
-  return hsum(f64x2.add(f64x2.add(a, b), f64x2.add(c, d))) + t;
+  const ab = f64x2.add(f64x2.add(a, b), f64x2.add(c, d)), ef = f64x2.add(f64x2.add(e, f), f64x2.add(g, h));
+  return hsum(f64x2.add(ab, ef)) + t;
 }
 
-// Per-channel results of the backward's reduction pass.
+// Per-channel results of the statistics passes.
+let statMean: f64 = 0;
+let statM2: f64 = 0;
 let sumDy: f64 = 0;
 let sumDyXc: f64 = 0;
-let sumXc2: f64 = 0;
 
-/** Σ dy, Σ dy·(x − m) and (when sq) Σ (x − m)² over the channel, into the globals above. */
+/**
+ * The channel's mean and M2 = Σ (x − mean)² (into statMean, statM2) and, when grad, Σ dy and
+ * Σ dy·(x − mean) (into sumDy, sumDyXc).
+ *
+ * f32: one pass over x (and dy), sums of d = x − K in f64 with K the channel's first value, then
+ * mean = K + Σd/M, M2 = Σd² − (Σd)²/M. The shift bounds the cancellation: (K − mean)² ≤ M2, so the
+ * subtraction loses at most log2(M) bits of the f64 sums, far below f32's precision. f64: that
+ * loss would show, so two passes, the mean first (x is then read from cache).
+ */
+// @ts-ignore: decorator
+@inline function channelStats<T>(x: usize, dy: usize, n: usize, s: usize, stride: usize, grad: bool): void {
+  const count = <f64>n * <f64>s;
+  if (sizeof<T>() == 8) {
+    const m = channelSum<T>(x, n, s, stride) / count;
+    statMean = m;
+    if (grad) {
+      channelGradSums<T>(dy, x, n, s, stride, m, true);
+    } else {
+      statM2 = channelSumSq<T>(x, n, s, stride, m);
+    }
+    return;
+  }
+  const S = sizeof<T>();
+  const k = <f64>load<T>(x);
+  const vk = f64x2.splat(k);
+  // Σd in a*, Σd² in b*, Σdy in g*, Σdy·d in h*: enough independent adds per step to cover
+  // their latency (sixteen elements per step alone, four with the gradient sums).
+  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), a2 = f64x2.splat(0), a3 = f64x2.splat(0);
+  let b0 = f64x2.splat(0), b1 = f64x2.splat(0), b2 = f64x2.splat(0), b3 = f64x2.splat(0);
+  let g0 = f64x2.splat(0), g1 = f64x2.splat(0), h0 = f64x2.splat(0), h1 = f64x2.splat(0);
+  let ta: f64 = 0, tb: f64 = 0, tg: f64 = 0, th: f64 = 0;
+  for (let j: usize = 0; j < n; j++) {
+    let q = x + j * stride, r = dy + j * stride;
+    let i: usize = 0;
+    if (grad) {
+      for (; i + 4 <= s; i += 4) {
+        const u = v128.load(q), w = v128.load(r);
+        const d0 = f64x2.sub(lo64(u), vk), d1 = f64x2.sub(hi64(u), vk);
+        const v0 = lo64(w), v1 = hi64(w);
+        a0 = f64x2.add(a0, d0);
+        a1 = f64x2.add(a1, d1);
+        b0 = f64x2.add(b0, f64x2.mul(d0, d0));
+        b1 = f64x2.add(b1, f64x2.mul(d1, d1));
+        g0 = f64x2.add(g0, v0);
+        g1 = f64x2.add(g1, v1);
+        h0 = f64x2.add(h0, f64x2.mul(v0, d0));
+        h1 = f64x2.add(h1, f64x2.mul(v1, d1));
+        q += 4 * S;
+        r += 4 * S;
+      }
+    } else {
+      for (; i + 16 <= s; i += 16) {
+        const u0 = v128.load(q), u1 = v128.load(q, 16), u2 = v128.load(q, 32), u3 = v128.load(q, 48);
+        let d0 = f64x2.sub(lo64(u0), vk), d1 = f64x2.sub(hi64(u0), vk);
+        let d2 = f64x2.sub(lo64(u1), vk), d3 = f64x2.sub(hi64(u1), vk);
+        a0 = f64x2.add(a0, d0);
+        a1 = f64x2.add(a1, d1);
+        a2 = f64x2.add(a2, d2);
+        a3 = f64x2.add(a3, d3);
+        b0 = f64x2.add(b0, f64x2.mul(d0, d0));
+        b1 = f64x2.add(b1, f64x2.mul(d1, d1));
+        b2 = f64x2.add(b2, f64x2.mul(d2, d2));
+        b3 = f64x2.add(b3, f64x2.mul(d3, d3));
+        d0 = f64x2.sub(lo64(u2), vk); d1 = f64x2.sub(hi64(u2), vk);
+        d2 = f64x2.sub(lo64(u3), vk); d3 = f64x2.sub(hi64(u3), vk);
+        a0 = f64x2.add(a0, d0);
+        a1 = f64x2.add(a1, d1);
+        a2 = f64x2.add(a2, d2);
+        a3 = f64x2.add(a3, d3);
+        b0 = f64x2.add(b0, f64x2.mul(d0, d0));
+        b1 = f64x2.add(b1, f64x2.mul(d1, d1));
+        b2 = f64x2.add(b2, f64x2.mul(d2, d2));
+        b3 = f64x2.add(b3, f64x2.mul(d3, d3));
+        q += 16 * S;
+      }
+      for (; i + 4 <= s; i += 4) {
+        const u = v128.load(q);
+        const d0 = f64x2.sub(lo64(u), vk), d1 = f64x2.sub(hi64(u), vk);
+        a0 = f64x2.add(a0, d0);
+        a1 = f64x2.add(a1, d1);
+        b0 = f64x2.add(b0, f64x2.mul(d0, d0));
+        b1 = f64x2.add(b1, f64x2.mul(d1, d1));
+        q += 4 * S;
+      }
+    }
+    for (; i < s; i++) {
+      const d = <f64>load<T>(q) - k;
+      ta += d;
+      tb += d * d;
+      if (grad) {
+        const v = <f64>load<T>(r);
+        tg += v;
+        th += v * d;
+      }
+      q += S;
+      r += S;
+    }
+  }
+  const sd = hsum(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3))) + ta;
+  const sd2 = hsum(f64x2.add(f64x2.add(b0, b1), f64x2.add(b2, b3))) + tb;
+  const delta = sd / count;
+  statMean = k + delta;
+  statM2 = Math.max(sd2 - sd * delta, 0);
+  if (grad) {
+    sumDy = hsum(f64x2.add(g0, g1)) + tg;
+    // Σ dy·(x − mean) = Σ dy·d − (mean − K)·Σ dy.
+    sumDyXc = (hsum(f64x2.add(h0, h1)) + th) - delta * sumDy;
+  }
+}
+
+/** Σ dy, Σ dy·(x − m) and (when sq) Σ (x − m)² over the channel, into sumDy, sumDyXc and statM2. */
 // @ts-ignore: decorator
 @inline function channelGradSums<T>(dy: usize, x: usize, n: usize, s: usize, stride: usize, m: f64, sq: bool): void {
   const S = sizeof<T>();
   const vm = f64x2.splat(m);
-  // Two sets of accumulators, as in channelSum.
+  // Two sets of accumulators: each step has enough independent adds to cover their latency.
   let g = f64x2.splat(0), gd = f64x2.splat(0), dd = f64x2.splat(0);
   let g2 = f64x2.splat(0), gd2 = f64x2.splat(0), dd2 = f64x2.splat(0);
   let tg: f64 = 0, tgd: f64 = 0, tdd: f64 = 0;
@@ -119,7 +260,7 @@ let sumXc2: f64 = 0;
   }
   sumDy = hsum(f64x2.add(g, g2)) + tg;
   sumDyXc = hsum(f64x2.add(gd, gd2)) + tgd;
-  sumXc2 = hsum(f64x2.add(dd, dd2)) + tdd;
+  if (sq) statM2 = hsum(f64x2.add(dd, dd2)) + tdd;
 }
 
 /**
@@ -245,8 +386,9 @@ export function batchNormForward<T>(
     const xc = x + ch * s * S, yc = y + ch * s * S;
     let m: f64, v: f64;
     if (training) {
-      m = channelSum<T>(xc, n, s, stride) / count;
-      const ss = channelSumSq<T>(xc, n, s, stride, m);
+      channelStats<T>(xc, 0, n, s, stride, false);
+      m = statMean;
+      const ss = statM2;
       v = ss / count;
       if (mean != 0) {
         const r = mean + ch * S;
@@ -294,9 +436,9 @@ export function batchNormBackward<T>(
     const off = ch * s * S;
     let m: f64, v: f64;
     if (training) {
-      m = channelSum<T>(x + off, n, s, stride) / count;
-      channelGradSums<T>(dy + off, x + off, n, s, stride, m, true);
-      v = sumXc2 / count;
+      channelStats<T>(x + off, dy + off, n, s, stride, true);
+      m = statMean;
+      v = statM2 / count;
     } else {
       m = <f64>load<T>(mean + ch * S);
       v = <f64>load<T>(var_ + ch * S);

@@ -2,7 +2,8 @@
  * Fully connected layers (forward and backward), softmax cross-entropy and activations, f32,
  * with tfjs-wasm as peer: `linear` against tf.matMul with a bias add, its backward against
  * the two products and the sum tf computes for it, cross-entropy (loss and gradient) against the
- * same computation written with tf ops, relu against tf.relu. No result is read back on either side. Linear FLOPs are
+ * same computation written with tf ops, relu against tf.relu, GELU (exact, tanh, the exact one's gradient)
+ * against its formula from tf ops (tfjs has no GELU op). No result is read back on either side. Linear FLOPs are
  * 2·N·in·out per product; the elementwise cases count one FLOP per element.
  *
  * @module
@@ -160,6 +161,70 @@ function geluCase(n) {
   };
 }
 
+/**
+ * @param {number} n
+ * @returns {BenchCase}
+ */
+function geluTanhCase(n) {
+  const x = () => randomData(n, 7);
+  return {
+    name: `gelu-tanh ${n} elements`,
+    group: "activation",
+    flops: n,
+    setup(e) {
+      const tx = e.tensor(x(), [n]);
+      return { run: () => e.gelu(tx, { approximate: "tanh" }).dispose(), dispose: () => tx.dispose() };
+    },
+    peers: {
+      /** @param {any} tf */
+      tfjsWasm: (tf) => {
+        const tx = tf.tensor1d(x());
+        // x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³))) from tf ops.
+        const inner = (/** @type {any} */ t) =>
+          tf.mul(Math.sqrt(2 / Math.PI), tf.add(t, tf.mul(0.044715, tf.pow(t, 3))));
+        return {
+          run: () => tf.tidy(() => tf.mul(tf.mul(tx, 0.5), tf.add(1, tf.tanh(inner(tx))))).dispose(),
+          dispose: () => tx.dispose(),
+        };
+      },
+    },
+  };
+}
+
+/**
+ * @param {number} n
+ * @returns {BenchCase}
+ */
+function geluBackwardCase(n) {
+  const x = () => randomData(n, 7), dy = () => randomData(n, 8);
+  return {
+    name: `gelu-backward ${n} elements`,
+    group: "activation",
+    ref: `gelu ${n} elements`,
+    flops: n,
+    setup(e) {
+      const tx = e.tensor(x(), [n]), tdy = e.tensor(dy(), [n]);
+      return { run: () => e.geluBackward(tdy, tx).dispose(), dispose: () => (tx.dispose(), tdy.dispose()) };
+    },
+    peers: {
+      /** @param {any} tf */
+      tfjsWasm: (tf) => {
+        const tx = tf.tensor1d(x()), tdy = tf.tensor1d(dy());
+        // dy·(Φ(x) + x·φ(x)) from tf ops (tfjs has no GELU gradient kernel).
+        return {
+          run: () =>
+            tf.tidy(() => {
+              const cdf = tf.mul(0.5, tf.add(1, tf.erf(tf.mul(tx, Math.SQRT1_2))));
+              const pdf = tf.mul(1 / Math.sqrt(2 * Math.PI), tf.exp(tf.mul(-0.5, tf.square(tx))));
+              return tf.mul(tdy, tf.add(cdf, tf.mul(tx, pdf)));
+            }).dispose(),
+          dispose: () => tf.dispose([tx, tdy]),
+        };
+      },
+    },
+  };
+}
+
 /** @type {BenchCase[]} */
 export const nnCases = [
   ...linearCases(64, 2450, 500),
@@ -167,4 +232,6 @@ export const nnCases = [
   crossEntropyCase(256, 1000),
   reluCase(1 << 20),
   geluCase(1 << 20),
+  geluTanhCase(1 << 20),
+  geluBackwardCase(1 << 20),
 ];

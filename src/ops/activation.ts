@@ -189,7 +189,9 @@ export function tanhBackward<D extends DType>(this: EngineCore, dy: Tensor<D>, y
  * The Gaussian error linear unit (`torch.nn.functional.gelu`): x·Φ(x) with Φ the normal CDF
  * (`approximate: "none"`, the default, from erf), or PyTorch's tanh approximation. Φ is
  * computed without cancellation in either tail (PyTorch's 1 + erf(x/√2) loses digits below
- * about −5, so tiny values differ there in relative terms, never by more than |x|·2^−52).
+ * about −5, so tiny values differ there in relative terms, never by more than |x|·2^−52): the
+ * exact form is within 8 ulp (float32) or 9 (float64) of the true value, relative, everywhere;
+ * the tanh form adds about |2w| ulp, w the tanh's argument (as rounding x itself would).
  *
  * @example
  * ```ts

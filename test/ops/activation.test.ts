@@ -7,6 +7,7 @@ import { builds, engineFor } from "../_util/engines.ts";
 import { centralDifferences } from "../_util/gradcheck.ts";
 import { randomArray } from "../_util/reference.ts";
 import golden from "../fixtures/activation.json" with { type: "json" };
+import accuracy from "../fixtures/gelu_accuracy.json" with { type: "json" };
 
 const num = (
   v: number | string,
@@ -71,6 +72,41 @@ for (const build of builds()) {
             );
           });
         }
+      });
+
+      it(`${dtype}: GELU and its gradients, exact and tanh, keep their relative accuracy in both tails`, async () => {
+        // Against 50-digit values (tools/gen_gelu_fixtures.py) at float32 points of [-40, 40]: the
+        // error is measured relative to |y|, and for the gradients to the sum of their terms'
+        // magnitudes (they cross zero near x = −0.75 by cancellation of those terms, nowhere else),
+        // plus two of the smallest subnormals. No cancellation in either tail: PyTorch's
+        // 1 + erf(x/√2) and 1 + tanh(w) would fail this for x below about −5.
+        const e = await engineFor(build);
+        const eps = dtype === "float32" ? 2 ** -23 : 2 ** -52, tiny = dtype === "float32" ? 2 ** -148 : 2 ** -1073;
+        const a = accuracy;
+        // The tanh form keeps the rounding of its exponent's argument 2|w|: about |2w|·ε relative
+        // (as the rounding of x would cost: the function's condition number there).
+        const w2 = a.x.map((v) => 2 * Math.sqrt(2 / Math.PI) * Math.abs(v + 0.044715 * v * v * v));
+        const base = dtype === "float32" ? 8 : 16;
+        const tol = (i: number, tanh: boolean) => (tanh ? base + 3 * w2[i] : base);
+        e.scope(() => {
+          const x = e.tensor(a.x, undefined, dtype), ones = e.tensor(a.x.map(() => 1), undefined, dtype);
+          const got = {
+            y: e.gelu(x).data,
+            dx: e.geluBackward(ones, x).data,
+            yt: e.gelu(x, { approximate: "tanh" }).data,
+            dxt: e.geluBackward(ones, x, { approximate: "tanh" }).data,
+          };
+          const scales = { y: a.y.map(Math.abs), dx: a.gs, yt: a.yt.map(Math.abs), dxt: a.gts };
+          for (const k of ["y", "dx", "yt", "dxt"] as const) {
+            for (let i = 0; i < a.x.length; i++) {
+              const err = Math.abs(got[k][i] - a[k][i]);
+              const bound = tol(i, k.endsWith("t")) * eps * scales[k][i] + tiny;
+              if (!(err <= bound)) {
+                throw new Error(`${k}(${a.x[i]}): got ${got[k][i]}, want ${a[k][i]}: ${err / (eps * scales[k][i])} ε`);
+              }
+            }
+          }
+        });
       });
 
       it(`${dtype}: every length 0..19 (vector body and scalar tail) gives the elementwise result`, async () => {

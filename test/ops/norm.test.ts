@@ -179,6 +179,34 @@ for (const build of builds()) {
       }
     });
 
+    it("float32 statistics keep f32 precision with a large mean and a far first value (the one-pass shift)", async () => {
+      // f32 channels take their sums of x − x[0] in one pass: (x[0] − mean)² ≤ M·var bounds what the
+      // shift's subtraction loses to log2(M) bits of f64. Here each channel is 4096 + 0.05·u with its
+      // first value 2 away (70 σ of the rest: (x[0] − mean)² near its bound M·var), against float64 in
+      // plain JS on the same f32 values. Sums of x itself would lose 33 of f64's 53 bits here.
+      const e = await engineFor(build);
+      e.scope(() => {
+        const [n, c, s] = [40, 2, 50];
+        const xs = randomArray(n * c * s, 31).map((v) => 4096 + 0.05 * v);
+        for (let ch = 0; ch < c; ch++) xs[ch * s] = ch === 0 ? 4098 : 4094;
+        const x = e.tensor(xs, [n, c, s], "float32"), dy = e.tensor(randomArray(n * c * s, 32), [n, c, s], "float32");
+        const w = [1.5, 0.5], b = [0.25, -1];
+        const opts = { weight: e.tensor(w), bias: e.tensor(b), training: true };
+        const want = reference(x.data, [n, c, s], 1e-5, w, b);
+        expect(relErr(e.batchNorm2d(x, opts).data, Array.from(want.y))).toBeLessThanOrEqual(3e-7);
+        // dx = (dy − mean(dy) − x̂·mean(dy·x̂))·w/σ per channel, in float64.
+        const dx = new Float64Array(n * c * s), xd = x.data, g = dy.data;
+        for (let ch = 0; ch < c; ch++) {
+          const idx = Array.from({ length: n * s }, (_, i) => (Math.floor(i / s) * c + ch) * s + (i % s));
+          const m = want.mean[ch], inv = 1 / Math.sqrt((want.uvar[ch] * (n * s - 1)) / (n * s) + 1e-5);
+          const gm = idx.reduce((a, j) => a + g[j], 0) / (n * s);
+          const gx = idx.reduce((a, j) => a + g[j] * (xd[j] - m) * inv, 0) / (n * s);
+          for (const j of idx) dx[j] = (g[j] - gm - (xd[j] - m) * inv * gx) * w[ch] * inv;
+        }
+        expect(relErr(e.batchNorm2dBackward(dy, x, opts).dx.data, Array.from(dx))).toBeLessThanOrEqual(3e-7);
+      });
+    });
+
     it("float64 gradients (training and eval) match central differences", async () => {
       const e = await engineFor(build);
       for (const training of [true, false]) {

@@ -130,6 +130,15 @@ export function runWorkload(engine: Engine, dtype: "float32" | "float64"): Recor
     record("batchNorm2dBackward dweight", g.dweight!);
     record("batchNorm2dBackward dbias", g.dbias!);
 
+    // GELU, exact and tanh, forward and backward over (−40, 40), both tails (the vector exp
+    // builds its 2^k from integer bits), 103 elements: whole vectors and a scalar tail.
+    const gx = record("scale(gelu x, 40)", engine.scale(input("gelu x", [103]), 40));
+    const gdy = input("gelu dy", [103]);
+    record("gelu(gx)", engine.gelu(gx));
+    record("gelu(gx, tanh)", engine.gelu(gx, { approximate: "tanh" }));
+    record("geluBackward(gdy, gx)", engine.geluBackward(gdy, gx));
+    record("geluBackward(gdy, gx, tanh)", engine.geluBackward(gdy, gx, { approximate: "tanh" }));
+
     // Initial weights: seeded Kaiming uniform of a conv weight (Philox uniforms, the bound and
     // the affine map in f64) and seeded normals (Box–Muller in wasm: the stdlib's log, cos and
     // sin, which must give the same bits in every runtime); 500 and 203 elements.
