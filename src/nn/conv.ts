@@ -7,7 +7,7 @@
  */
 import type { Engine } from "../load.ts";
 import type { FloatDType, Tensor } from "../engine/tensor.ts";
-import type { ConvPadding } from "../ops/conv.ts";
+import type { ConvPadding, ConvTransposeOptions } from "../ops/conv.ts";
 import { defaultBiasInit, defaultWeightInit } from "./init.ts";
 import { cached, type Initializer, Module, type Param, type ParamSpec } from "./module.ts";
 
@@ -69,87 +69,143 @@ interface ConvGradOptions {
   accumulate?: boolean;
 }
 
-/** The shared part of the conv layers: weight, optional bias, their specs and gradients. */
+/** The geometry a conv op takes; `outputPadding` for the transposed ones only. */
+interface Geometry {
+  stride: number | readonly number[];
+  padding: ConvPadding;
+  dilation: number | readonly number[];
+  groups: number;
+  outputPadding?: number | readonly number[];
+}
+
+/** What differs between the conv layers: the rank, the ops they call and the weight's layout. */
+interface ConvKind {
+  name: string;
+  rank: 1 | 2;
+  /** Weight `[inC, outC / groups, ...k]` (PyTorch's transposed layout; the fans come from dim 1 too). */
+  transposed: boolean;
+  forward(
+    e: Engine,
+    x: Tensor<FloatDType>,
+    w: Tensor<FloatDType>,
+    b: Tensor<FloatDType> | null,
+    g: Geometry,
+  ): Tensor<FloatDType>;
+  backward(
+    e: Engine,
+    dy: Tensor<FloatDType>,
+    x: Tensor<FloatDType>,
+    w: Tensor<FloatDType>,
+    o: Geometry & ConvGradOptions,
+  ): Tensor<FloatDType> | null;
+}
+
+/**
+ * The conv layers: weight, optional bias, their specs, the forward and its backward (dw and db
+ * added into the gradient slab, then dx fresh: one call's `accumulate` covers every gradient it
+ * computes, so it cannot mix the two). The subclasses only name their kind.
+ */
 abstract class ConvBase extends Module {
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelSize: number[];
   readonly hasBias: boolean;
-  protected readonly weightShape: number[];
+  readonly #kind: ConvKind;
+  readonly #g: Geometry;
+  readonly #defaults: Geometry;
+  readonly #weightShape: number[];
   readonly #weightInit: Initializer;
   readonly #biasInit: Initializer;
-  protected w: Param | null = null;
-  protected b: Param | null = null;
-  protected x: Tensor<FloatDType> | null = null;
+  #w: Param | null = null;
+  #b: Param | null = null;
+  #x: Tensor<FloatDType> | null = null;
 
   constructor(
-    name: string,
+    kind: ConvKind,
     inC: number,
     outC: number,
     k: number | readonly number[],
-    rank: number,
-    weightShape: (ks: number[]) => number[],
-    fanIn: (ks: number[]) => number,
     o: ConvLayerOptions | ConvTransposeLayerOptions,
   ) {
     super();
-    this.inChannels = channels(name, "inChannels", inC);
-    this.outChannels = channels(name, "outChannels", outC);
-    this.kernelSize = kernelDims(name, k, rank);
+    this.#kind = kind;
+    this.inChannels = channels(kind.name, "inChannels", inC);
+    this.outChannels = channels(kind.name, "outChannels", outC);
+    this.kernelSize = kernelDims(kind.name, k, kind.rank);
+    const groups = groupsOf(kind.name, inC, outC, o.groups);
     this.hasBias = o.bias ?? true;
-    this.weightShape = weightShape(this.kernelSize);
+    const taps = this.kernelSize.reduce((a, b) => a * b, 1);
+    this.#weightShape = kind.transposed
+      ? [inC, outC / groups, ...this.kernelSize]
+      : [outC, inC / groups, ...this.kernelSize];
     this.#weightInit = o.weightInit ?? defaultWeightInit;
-    this.#biasInit = o.biasInit ?? defaultBiasInit(fanIn(this.kernelSize));
+    this.#biasInit = o.biasInit ?? defaultBiasInit(this.#weightShape[1] * taps);
+    this.#defaults = { stride: 1, padding: 0, dilation: 1, groups: 1 };
+    if (kind.transposed) this.#defaults.outputPadding = 0;
+    const given = o as Record<string, unknown>;
+    const g = Object.entries(this.#defaults).map(([key, d]) => [key, given[key] ?? d]);
+    this.#g = Object.fromEntries(g) as unknown as Geometry;
   }
 
   override paramSpecs(): ParamSpec[] {
-    const specs: ParamSpec[] = [{ name: "weight", shape: this.weightShape, init: this.#weightInit }];
+    const specs: ParamSpec[] = [{ name: "weight", shape: this.#weightShape, init: this.#weightInit }];
     if (this.hasBias) specs.push({ name: "bias", shape: [this.outChannels], init: this.#biasInit });
     return specs;
   }
 
-  override attach(
-    engine: Engine,
-    params: Record<string, Param>,
-    buffers: Record<string, Tensor<FloatDType>>,
-  ): void {
+  override attach(engine: Engine, params: Record<string, Param>, buffers: Record<string, Tensor<FloatDType>>): void {
     super.attach(engine, params, buffers);
-    this.w = params.weight;
-    this.b = params.bias ?? null;
+    this.#w = params.weight;
+    this.#b = params.bias ?? null;
   }
 
-  /**
-   * The two backward calls' gradient options: dw and db added into the gradient slab, then dx
-   * fresh (one call cannot mix the two: `accumulate` covers every gradient it computes).
-   */
-  protected grads(
-    run: (o: ConvGradOptions) => Tensor<FloatDType> | null,
-    inputGrad: boolean,
-  ): Tensor<FloatDType> | null {
-    const w = cached(this, this.w);
-    const out = this.b === null ? { dw: w.grad } : { dw: w.grad, db: this.b.grad };
-    run({ needs: { dx: false, dw: true, db: this.b !== null }, out, accumulate: true });
+  forward(x: Tensor<FloatDType>): Tensor<FloatDType> {
+    this.#x = x;
+    return this.#kind.forward(this.engine, x, cached(this, this.#w).value, this.#b?.value ?? null, this.#g);
+  }
+
+  backward(dy: Tensor<FloatDType>, inputGrad: boolean): Tensor<FloatDType> | null {
+    const x = cached(this, this.#x), w = cached(this, this.#w);
+    const out = this.#b === null ? { dw: w.grad } : { dw: w.grad, db: this.#b.grad };
+    const run = (o: ConvGradOptions) => this.#kind.backward(this.engine, dy, x, w.value, { ...this.#g, ...o });
+    run({ needs: { dx: false, dw: true, db: this.#b !== null }, out, accumulate: true });
     return inputGrad ? run({ needs: { dx: true, dw: false, db: false } }) : null;
   }
+
+  override toString(): string {
+    const ks = this.kernelSize, k = ks.every((v) => v === ks[0]) ? `${ks[0]}` : `(${ks.join(", ")})`;
+    const dflt = this.#defaults as unknown as Record<string, unknown>;
+    const extra = Object.entries(this.#g).filter(([key, v]) => JSON.stringify(v) !== JSON.stringify(dflt[key]))
+      .map(([key, v]) =>
+        `, ${key.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())}=${Array.isArray(v) ? `(${v.join(", ")})` : String(v)}`
+      ).join("");
+    return `${this.#kind.name}(${this.inChannels}, ${this.outChannels}, kernel_size=${k}${extra}${
+      this.hasBias ? "" : ", bias=False"
+    })`;
+  }
 }
 
-/** The options a conv op takes, from a layer's. */
-function geometry(o: ConvLayerOptions) {
-  return { stride: o.stride ?? 1, padding: o.padding ?? 0, dilation: o.dilation ?? 1, groups: o.groups ?? 1 };
-}
-
-function convRepr(m: ConvBase, extra: string): string {
-  const k = m.kernelSize.every((v) => v === m.kernelSize[0]) ? `${m.kernelSize[0]}` : `(${m.kernelSize.join(", ")})`;
-  return `${m.constructor.name}(${m.inChannels}, ${m.outChannels}, kernel_size=${k}${extra}${
-    m.hasBias ? "" : ", bias=False"
-  })`;
-}
-
-function extraRepr(g: Record<string, unknown>, dflt: Record<string, unknown>): string {
-  return Object.entries(g).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(dflt[k])).map(([k, v]) =>
-    `, ${k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())}=${Array.isArray(v) ? `(${v.join(", ")})` : String(v)}`
-  ).join("");
-}
+const CONV2D: ConvKind = {
+  name: "Conv2d",
+  rank: 2,
+  transposed: false,
+  forward: (e, x, w, b, g) => e.conv2d(x, w, b, g),
+  backward: (e, dy, x, w, o) => e.conv2dBackward(dy, x, w, o).dx,
+};
+const CONV1D: ConvKind = {
+  name: "Conv1d",
+  rank: 1,
+  transposed: false,
+  forward: (e, x, w, b, g) => e.conv1d(x, w, b, g),
+  backward: (e, dy, x, w, o) => e.conv1dBackward(dy, x, w, o).dx,
+};
+const CONV_TRANSPOSE2D: ConvKind = {
+  name: "ConvTranspose2d",
+  rank: 2,
+  transposed: true,
+  forward: (e, x, w, b, g) => e.convTranspose2d(x, w, b, g as ConvTransposeOptions),
+  backward: (e, dy, x, w, o) => e.convTranspose2dBackward(dy, x, w, o as ConvTransposeOptions & ConvGradOptions).dx,
+};
 
 /**
  * A 2-D convolution layer, `torch.nn.Conv2d(inChannels, outChannels, kernelSize, …)`: x
@@ -167,40 +223,13 @@ function extraRepr(g: Record<string, unknown>, dflt: Record<string, unknown>): s
  * ```
  */
 export class Conv2d extends ConvBase {
-  readonly #g: ReturnType<typeof geometry>;
-
   constructor(
     inChannels: number,
     outChannels: number,
     kernelSize: number | readonly number[],
     options: ConvLayerOptions = {},
   ) {
-    const groups = groupsOf("Conv2d", inChannels, outChannels, options.groups);
-    super(
-      "Conv2d",
-      inChannels,
-      outChannels,
-      kernelSize,
-      2,
-      (k) => [outChannels, inChannels / groups, ...k],
-      (k) => inChannels / groups * k[0] * k[1],
-      options,
-    );
-    this.#g = geometry(options);
-  }
-
-  forward(x: Tensor<FloatDType>): Tensor<FloatDType> {
-    this.x = x;
-    return this.engine.conv2d(x, cached(this, this.w).value, this.b?.value ?? null, this.#g);
-  }
-
-  backward(dy: Tensor<FloatDType>, inputGrad: boolean): Tensor<FloatDType> | null {
-    const x = cached(this, this.x), w = cached(this, this.w).value;
-    return this.grads((o) => this.engine.conv2dBackward(dy, x, w, { ...this.#g, ...o }).dx, inputGrad);
-  }
-
-  override toString(): string {
-    return convRepr(this, extraRepr(this.#g, { stride: 1, padding: 0, dilation: 1, groups: 1 }));
+    super(CONV2D, inChannels, outChannels, kernelSize, options);
   }
 }
 
@@ -217,40 +246,13 @@ export class Conv2d extends ConvBase {
  * ```
  */
 export class Conv1d extends ConvBase {
-  readonly #g: ReturnType<typeof geometry>;
-
   constructor(
     inChannels: number,
     outChannels: number,
     kernelSize: number | readonly number[],
     options: ConvLayerOptions = {},
   ) {
-    const groups = groupsOf("Conv1d", inChannels, outChannels, options.groups);
-    super(
-      "Conv1d",
-      inChannels,
-      outChannels,
-      kernelSize,
-      1,
-      (k) => [outChannels, inChannels / groups, ...k],
-      (k) => inChannels / groups * k[0],
-      options,
-    );
-    this.#g = geometry(options);
-  }
-
-  forward(x: Tensor<FloatDType>): Tensor<FloatDType> {
-    this.x = x;
-    return this.engine.conv1d(x, cached(this, this.w).value, this.b?.value ?? null, this.#g);
-  }
-
-  backward(dy: Tensor<FloatDType>, inputGrad: boolean): Tensor<FloatDType> | null {
-    const x = cached(this, this.x), w = cached(this, this.w).value;
-    return this.grads((o) => this.engine.conv1dBackward(dy, x, w, { ...this.#g, ...o }).dx, inputGrad);
-  }
-
-  override toString(): string {
-    return convRepr(this, extraRepr(this.#g, { stride: 1, padding: 0, dilation: 1, groups: 1 }));
+    super(CONV1D, inChannels, outChannels, kernelSize, options);
   }
 }
 
@@ -269,52 +271,12 @@ export class Conv1d extends ConvBase {
  * ```
  */
 export class ConvTranspose2d extends ConvBase {
-  readonly #g: {
-    stride: number | readonly number[];
-    padding: number | readonly number[];
-    outputPadding: number | readonly number[];
-    dilation: number | readonly number[];
-    groups: number;
-  };
-
   constructor(
     inChannels: number,
     outChannels: number,
     kernelSize: number | readonly number[],
     options: ConvTransposeLayerOptions = {},
   ) {
-    const groups = groupsOf("ConvTranspose2d", inChannels, outChannels, options.groups);
-    // PyTorch computes the fans from weight dim 1 (O / groups) for transposed convolutions too.
-    super(
-      "ConvTranspose2d",
-      inChannels,
-      outChannels,
-      kernelSize,
-      2,
-      (k) => [inChannels, outChannels / groups, ...k],
-      (k) => outChannels / groups * k[0] * k[1],
-      options,
-    );
-    this.#g = {
-      stride: options.stride ?? 1,
-      padding: options.padding ?? 0,
-      outputPadding: options.outputPadding ?? 0,
-      dilation: options.dilation ?? 1,
-      groups,
-    };
-  }
-
-  forward(x: Tensor<FloatDType>): Tensor<FloatDType> {
-    this.x = x;
-    return this.engine.convTranspose2d(x, cached(this, this.w).value, this.b?.value ?? null, this.#g);
-  }
-
-  backward(dy: Tensor<FloatDType>, inputGrad: boolean): Tensor<FloatDType> | null {
-    const x = cached(this, this.x), w = cached(this, this.w).value;
-    return this.grads((o) => this.engine.convTranspose2dBackward(dy, x, w, { ...this.#g, ...o }).dx, inputGrad);
-  }
-
-  override toString(): string {
-    return convRepr(this, extraRepr(this.#g, { stride: 1, padding: 0, outputPadding: 0, dilation: 1, groups: 1 }));
+    super(CONV_TRANSPOSE2D, inChannels, outChannels, kernelSize, options);
   }
 }

@@ -47,6 +47,19 @@ for (const build of builds()) {
           "9.bias 10",
         ]);
         expect(model.store.slab.size).toBe(1_256_080);
+        // PyTorch's repr of the same Sequential.
+        expect(String(model).split("\n").slice(0, 4)).toEqual([
+          "Sequential(",
+          "  (0): Conv2d(1, 20, kernel_size=5, padding=2)",
+          "  (1): ReLU()",
+          "  (2): MaxPool2d(kernel_size=2)",
+        ]);
+        expect(String(new nn.Conv2d(4, 6, [3, 1], { stride: 2, groups: 2, bias: false }))).toBe(
+          "Conv2d(4, 6, kernel_size=(3, 1), stride=2, groups=2, bias=False)",
+        );
+        expect(String(new nn.ConvTranspose2d(3, 2, 3, { outputPadding: 1, stride: 2 }))).toBe(
+          "ConvTranspose2d(3, 2, kernel_size=3, stride=2, output_padding=1)",
+        );
         // Every parameter is a view into the one slab, in order.
         let off = model.store.slab.ptr;
         for (const p of model.parameters()) {
