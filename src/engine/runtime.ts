@@ -9,7 +9,15 @@ import { hasRelaxedSimd, hasSimd, type SimdBuild } from "./features.ts";
 import { Heap, OutOfMemoryError } from "./heap.ts";
 import { bindKernels, type FloatKernels, type Kernels } from "./kernels.ts";
 import { embeddedModule } from "./modules.ts";
-import { bytesPerElement, type DType, type FloatDType, Storage, Tensor, type TensorOwner } from "./tensor.ts";
+import {
+  bytesPerElement,
+  type DType,
+  type FloatDType,
+  shapeSize,
+  Storage,
+  Tensor,
+  type TensorOwner,
+} from "./tensor.ts";
 
 /** Options of `load()`. */
 export interface LoadOptions {
@@ -238,7 +246,7 @@ export class Runtime implements TensorOwner {
 
   /** Allocates an uninitialized tensor on a block of its own; `op` names the caller in an out-of-memory error. */
   allocTensor<D extends DType>(op: string, shape: readonly number[], dtype: D): Tensor<D> {
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = shapeSize(shape);
     const ptr = this.#alloc(op, "the output", size * bytesPerElement(dtype));
     this.#storages++;
     return this.view(new Storage(ptr, size, dtype), 0, shape);
@@ -368,41 +376,56 @@ function leave(t: Tensor): void {
 
 /** One op's allocations (see `Runtime.run`). */
 export class OpCall {
-  #outputs: Tensor[] = [];
-  #scratch: number[] = [];
+  // Most ops make one output and at most one scratch block at a time: the first of each sits
+  // in a field and only further ones in an array, so a call allocates no arrays (index loops,
+  // not for-of, for the same reason: an iterator is an allocation until V8 optimizes the loop).
+  #output: Tensor | null = null;
+  #outputs: Tensor[] | null = null;
+  #scratch = 0;
+  #scratches: number[] | null = null;
   constructor(readonly rt: Runtime, readonly op: string) {}
 
   /** An uninitialized output tensor, freed if the op fails. */
   output<D extends DType>(shape: readonly number[], dtype: D): Tensor<D> {
     const t = this.rt.allocTensor(this.op, shape, dtype);
-    this.#outputs.push(t);
+    if (this.#output === null) this.#output = t;
+    else (this.#outputs ??= []).push(t);
     return t;
   }
 
   /** `bytes` of kernel scratch (64-byte aligned), freed when the op ends. */
   scratch(bytes: number): number {
     const p = this.rt.allocScratch(this.op, bytes);
-    this.#scratch.push(p);
+    if (this.#scratch === 0) this.#scratch = p;
+    else (this.#scratches ??= []).push(p);
     return p;
   }
 
   /** Frees scratch from `scratch` before the op ends (between kernels with different scratch). */
   freeScratch(ptr: number): void {
-    const i = this.#scratch.indexOf(ptr);
-    if (i < 0) throw new Error(`Cannot free scratch ${ptr} of ${this.op}: it is not this call's`);
-    this.#scratch.splice(i, 1);
+    if (ptr !== 0 && ptr === this.#scratch) this.#scratch = 0;
+    else {
+      const i = this.#scratches === null ? -1 : this.#scratches.indexOf(ptr);
+      if (i < 0) throw new Error(`Cannot free scratch ${ptr} of ${this.op}: it is not this call's`);
+      this.#scratches!.splice(i, 1);
+    }
     this.rt.freeScratch(ptr);
   }
 
   /** @internal */
   abort(): void {
-    for (const t of this.#outputs) t.dispose();
+    if (this.#output !== null) this.#output.dispose();
+    const more = this.#outputs;
+    if (more !== null) { for (let i = 0; i < more.length; i++) more[i].dispose(); }
   }
 
   /** @internal */
   end(): void {
-    for (const p of this.#scratch) this.rt.freeScratch(p);
-    this.#scratch.length = 0;
+    if (this.#scratch !== 0) this.rt.freeScratch(this.#scratch);
+    this.#scratch = 0;
+    const more = this.#scratches;
+    if (more !== null) { for (let i = 0; i < more.length; i++) this.rt.freeScratch(more[i]); }
+    this.#scratches = null;
   }
 }
 
