@@ -142,8 +142,10 @@ function tilesLoadsplat<T>(kc: usize, mc: usize, nc: usize, ap: usize, bp: usize
   tilesBody<T>(false, kc, mc, nc, ap, bp, c, ldc, tile, accumulate, bias, relu);
 }
 
-// Full tile or edge tile spelled out as two microkernel calls: one shared body for both let
-// Binaryen merge them (conv forward at 0.6–0.7× the speed, bench/ab.mjs).
+// Full tiles inline, edge tiles through a call of their own (edgeTile): the hot function then
+// holds one microkernel body, which halves its TurboFan compile, and an edge tile costs a call
+// against its kc steps. (One shared body for both, with the full tile's operands selected,
+// let Binaryen merge them: conv forward at 0.6–0.7× the speed, bench/ab.mjs.)
 // @ts-ignore: decorator
 @inline function tilesBody<T>(shuffle: bool, kc: usize, mc: usize, nc: usize, ap: usize, bp: usize, c: usize, ldc: usize, tile: usize, accumulate: bool, bias: usize, relu: bool): void {
   const S = sizeof<T>();
@@ -159,11 +161,22 @@ function tilesLoadsplat<T>(kc: usize, mc: usize, nc: usize, ap: usize, bp: usize
       if (mr == MR && nr == NR) {
         gemm_ukernel_4x2v_body<T>(shuffle, kc, apanel, bpanel, cij, ldc, accumulate, bptr, relu);
       } else {
-        gemm_ukernel_4x2v_body<T>(shuffle, kc, apanel, bpanel, tile, NR, false, bptr, false);
-        storeEdgeTile<T>(tile, NR, cij, ldc, mr, nr, accumulate, relu);
+        edgeTile<T>(shuffle, kc, apanel, bpanel, tile, cij, ldc, mr, nr, accumulate, bptr, relu);
       }
     }
   }
+}
+
+/**
+ * An edge tile: the full MR × NR tile into scratch, then its valid mr × nr corner into C. Both
+ * variants' tile loops call it (with `shuffle` a value, not a literal), so Binaryen keeps it
+ * out of them rather than inlining it into its single caller.
+ */
+function edgeTile<T>(shuffle: bool, kc: usize, a: usize, b: usize, tile: usize, c: usize, ldc: usize, mr: usize, nr: usize, accumulate: bool, bias: usize, relu: bool): void {
+  const NR = NV * lanes<T>();
+  if (shuffle) gemm_ukernel_4x2v_body<T>(true, kc, a, b, tile, NR, false, bias, false);
+  else gemm_ukernel_4x2v_body<T>(false, kc, a, b, tile, NR, false, bias, false);
+  storeEdgeTile<T>(tile, NR, c, ldc, mr, nr, accumulate, relu);
 }
 
 /**
