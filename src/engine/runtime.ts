@@ -46,13 +46,34 @@ export interface LoadOptions {
    */
   gemmVariant?: "auto" | GemmVariant;
   /**
-   * Milliseconds `load()` spends running the convolution and GEMM kernels on small inputs
-   * before it resolves, so V8 tiers them (and the ops' JavaScript) up from its baseline
-   * compilers and the first dozens of calls run near full speed (15–20 ms gets a LeNet layer
-   * there, on this project's 2-core test machine). Once per process and build: later engines
-   * skip it. Off by default: it costs more time than it saves unless the first calls' latency
-   * matters (a page answering its first input), as the cold-start bench shows.
+   * Whether `load()` warms the inference path up before it resolves: a few milliseconds (6–10 on
+   * this project's 2-core test machine) of a small conv2d and of relu, maxPool2d and linear, so
+   * that V8 has compiled the conv kernels and the ops' JavaScript with its faster tiers before the
+   * first real calls, and those run at full speed from the second one (without it, calls 2–20 of
+   * a LeNet layer average 3–8× the steady call). Once per process and build: later engines skip
+   * it. `false` skips it, for a program that makes a handful of calls and wants the engine sooner.
+   * @default {true}
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * import assert from "node:assert";
+   * const engine = await load({ warmup: false }); // no warm-up: the first calls tier the code up
+   * assert.strictEqual(engine.memoryStats().tensorsLive, 0);
+   * ```
+   */
+  warmup?: boolean;
+  /**
+   * Milliseconds `load()` additionally spends running the training kernels (convolution
+   * forward, input and weight gradients, GEMM) on small inputs, so a training loop's first
+   * steps run at full speed too. Once per process and build.
    * @default {0}
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * import assert from "node:assert";
+   * const engine = await load({ warmupMs: 20 }); // about 20 ms more, for a training loop
+   * assert.strictEqual(engine.memoryStats().tensorsLive, 0);
+   * ```
    */
   warmupMs?: number;
   /**
@@ -117,7 +138,16 @@ function optionError(arg: string, constraint: string, actual: unknown): Error {
   return new Error(`Cannot load as '${arg}' ${constraint}: current value is ${showValue(actual)}`);
 }
 
-const LOAD_KEYS = ["simd", "module", "maxMemoryBytes", "initialMemoryBytes", "gemmVariant", "warmupMs", "seed"];
+const LOAD_KEYS = [
+  "simd",
+  "module",
+  "maxMemoryBytes",
+  "initialMemoryBytes",
+  "gemmVariant",
+  "warmup",
+  "warmupMs",
+  "seed",
+];
 
 /** What the host supports; injectable so tests can play an older host. */
 export interface HostFeatures {
@@ -161,6 +191,9 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
     throw optionError("gemmVariant", 'must be "auto", "loadsplat" or "shuffle"', gv);
   }
   const gemmVariant: GemmVariant = gv === "auto" ? ("Deno" in globalThis ? "shuffle" : "loadsplat") : gv;
+  if (options.warmup !== undefined && typeof options.warmup !== "boolean") {
+    throw optionError("warmup", "must be a boolean", options.warmup);
+  }
   const warmupMs = options.warmupMs ?? 0;
   if (typeof warmupMs !== "number" || !(warmupMs >= 0 && warmupMs <= 1000)) {
     throw optionError("warmupMs", "must be a number of milliseconds from 0 to 1000", options.warmupMs);
@@ -208,6 +241,8 @@ export class Runtime implements TensorOwner {
   #scopes: Tensor[][] = [];
   /** `load({ seed })`: the seed of the engine's own random stream (src/ops/_random.ts), if given. */
   seed: number | undefined = undefined;
+  /** The warm-ups `load()` ran in this engine (none: they ran in an earlier one, or were off). */
+  warmups: { kind: "inference" | "training"; rounds: number; ms: number }[] = [];
 
   constructor(
     readonly build: SimdBuild,
