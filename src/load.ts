@@ -6,7 +6,7 @@
  * @module
  */
 import { EngineCore } from "./engine/engine.ts";
-import { createRuntime, type LoadOptions } from "./engine/runtime.ts";
+import { createRuntime, type LoadOptions, type Runtime } from "./engine/runtime.ts";
 import { type Ops, ops } from "./ops/mod.ts";
 import { bindInit, type Init } from "./ops/init.ts";
 import { bindOptim, type Optim } from "./ops/optim.ts";
@@ -73,26 +73,76 @@ Object.assign(Engine.prototype, ops);
  */
 export async function load(options?: LoadOptions): Promise<Engine> {
   const engine = new Engine(await createRuntime(options));
-  const ms = options?.warmupMs ?? 0;
+  const rt = engine.runtime;
   // V8 tiers up per compiled module and per process: one warm-up serves every later engine.
-  if (ms > 0 && !warmed.has(engine.runtime.module)) {
-    warmUp(engine, ms);
-    warmed.add(engine.runtime.module);
+  if ((options?.warmup ?? true) && !warmed.has(rt.module)) {
+    warmed.add(rt.module);
+    rt.warmups.push(warmUpInference(engine));
+    engine.resetPeakMemory();
+  }
+  const ms = options?.warmupMs ?? 0;
+  if (ms > 0 && !trained.has(rt.module)) {
+    trained.add(rt.module);
+    rt.warmups.push(warmUpTraining(engine, ms));
+    engine.resetPeakMemory();
   }
   return engine;
 }
 
 const warmed = new WeakSet<WebAssembly.Module>();
+const trained = new WeakSet<WebAssembly.Module>();
+type Warmup = Runtime["warmups"][number];
+
+// Rounds of the default warm-up: enough for the ops' JavaScript to get its baseline code and
+// for the conv kernels to spend their tier-up budgets in the V8 of Deno 2 and Chromium, 7×
+// those of Node 20 (16 rounds left calls 2–20 of a LeNet layer at 1.9× the steady call in
+// Deno, 24 at 1.1×). MAX_MS bounds it on a slow or crowded host.
+const ROUNDS = 24, MAX_MS = 50;
 
 /**
- * Runs the kernels a CNN's first calls need (conv forward, input and weight gradients on both
- * the packed and the in-place paths, GEMM) on small inputs for about `ms` milliseconds. V8
- * starts every wasm function in Liftoff, its baseline compiler (a third of full speed here),
- * and the ops' JavaScript in its interpreter; both tier up once they have run enough, which
- * this makes happen before the user's first call instead of during its first few dozen.
+ * The default warm-up (`load({ warmup })`): ROUNDS rounds of a small conv2d, and of relu,
+ * maxPool2d, reshape and linear on a few elements; 6–10 ms on this project's 2-core machine,
+ * about 2 ms of which the first call of a conv would spend anyway (its kernels' first compile).
+ *
+ * V8 runs every wasm function first in Liftoff, its baseline compiler (the conv kernels at a
+ * third of full speed here), and compiles it with TurboFan on another thread once the function
+ * has run a budget of machine code; an op's JavaScript starts in the interpreter and gets its
+ * feedback and baseline (Sparkplug) code after some calls. Left to the user's calls, that took
+ * their first dozens (calls 2–20 of a LeNet layer averaged 3–8× the steady call), and the
+ * compiles, on a 2-core machine, stalled them for a millisecond or more each. The conv kernels
+ * run here (the GEMM tile loop, the im2col packers and tap table) are the ones every conv layer
+ * of any size runs, so the user's own shapes start at full speed; the other ops' kernels stay in
+ * Liftoff until the user's own calls spend their budgets (no compile a plain conv net would not use).
  */
-function warmUp(engine: Engine, ms: number): void {
-  const end = performance.now() + ms;
+function warmUpInference(engine: Engine): Warmup {
+  const start = performance.now();
+  let rounds = 0;
+  engine.scope(() => {
+    // The conv spends its kernels' budgets: 2 channels of 20 × 20 (a width that is no multiple of
+    // the GEMM's 8 columns, so panels wrap rows), a 5×5 kernel (25 taps: a large tap table), 16
+    // output channels. The other ops run on a few elements, for their JavaScript only: their
+    // kernels spend next to no budget, so they add no compile that a plain conv net would not use.
+    const x = engine.full([1, 2, 20, 20], 0.5), w = engine.full([16, 2, 5, 5], 0.02), b = engine.full([16], 0.1);
+    const t = engine.full([1, 2, 4, 4], 0.5), w2 = engine.full([4, 8], 0.01), b2 = engine.full([4], 0.5);
+    do {
+      engine.scope(() => {
+        engine.conv2d(x, w, b, { padding: 2 }).data;
+        return engine.linear(engine.maxPool2d(engine.relu(t), { kernel: 2 }).y.reshape([1, 8]), w2, b2).data[0];
+      });
+      rounds++;
+    } while (rounds < ROUNDS && performance.now() - start < MAX_MS);
+  });
+  return { kind: "inference", rounds, ms: performance.now() - start };
+}
+
+/**
+ * `load({ warmupMs })`: runs the kernels of a training step (conv forward, input and weight
+ * gradients on both the packed and the in-place paths, GEMM) on small inputs for about `ms`
+ * milliseconds, so they are tiered up too (see warmUpInference).
+ */
+function warmUpTraining(engine: Engine, ms: number): Warmup {
+  const start = performance.now(), end = start + ms;
+  let rounds = 0;
   engine.scope(() => {
     // A LeNet-like pair of layers: 1 channel with a 5×5 kernel (wide dw path; 2 tiles of output
     // channels and 2 blocks of positions, so edge tiles run too), then 8 channels.
@@ -108,6 +158,8 @@ function warmUp(engine: Engine, ms: number): void {
         engine.matmul(a, b);
         engine.matmul(a, engine.matmul(a, b), { transA: true });
       });
+      rounds++;
     } while (performance.now() < end);
   });
+  return { kind: "training", rounds, ms: performance.now() - start };
 }

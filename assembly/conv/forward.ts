@@ -1,6 +1,6 @@
 import { lanes } from "../shared/simd";
 import { KC, MR, NV, packA } from "../gemm/gemm";
-import { gemm_ukernel_4x2v, storeEdgeTile } from "../gemm/ukernel";
+import { gemmTiles } from "../gemm/ukernel";
 import { ConvGeom, inPlane, isDepthwise, outPlane, roundUp, taps } from "./geometry";
 import { buildTapTable, packIm2col, positionBlock, tapTableBytes } from "./im2col";
 import { align16 } from "../shared/align";
@@ -102,26 +102,8 @@ export function convForward<T>(gp: usize, x: usize, w: usize, bias: usize, y: us
           const first = pc == 0 && !accumulate, last = pc + kc == kg;
           packIm2col<T>(T_, plane, <usize>g.sw, pc, kc, panels, NR, xg, tab, cls, bp);
           const apg = ap + (gi * mp * kg + pc * mp) * S;
-          for (let jr: usize = 0; jr < nc; jr += NR) {
-            const nr = min(NR, nc - jr);
-            const bpanel = bp + jr * kc * S;
-            for (let ir: usize = 0; ir < og; ir += MR) {
-              const mr = min(MR, og - ir);
-              const apanel = apg + ir * kc * S;
-              const cij = yg + (ir * P + jr) * S;
-              const bptr = pc == 0 && bias != 0 ? pbias + (gi * mp + ir) * S : 0;
-              const act = relu && last;
-              // Full tile or edge tile, spelled out here as in gemm.ts: one shared @inline helper
-              // for both let Binaryen merge the two microkernel bodies (conv forward at 0.6–0.7×
-              // the speed, bench/ab.mjs).
-              if (mr == MR && nr == NR) {
-                gemm_ukernel_4x2v<T>(kc, apanel, bpanel, cij, P, !first, bptr, act);
-              } else {
-                gemm_ukernel_4x2v<T>(kc, apanel, bpanel, tile, NR, false, bptr, false);
-                storeEdgeTile<T>(tile, NR, cij, P, mr, nr, !first, act);
-              }
-            }
-          }
+          const bg = pc == 0 && bias != 0 ? pbias + gi * mp * S : 0;
+          gemmTiles<T>(kc, og, nc, apg, bp, yg, P, tile, !first, bg, relu && last);
         }
       }
     }

@@ -1,6 +1,6 @@
 import { align16 } from "../shared/align";
 import { lanes } from "../shared/simd";
-import { gemm_ukernel_4x2v, storeEdgeTile } from "./ukernel";
+import { gemmTiles } from "./ukernel";
 
 // Blocked, packed GEMM driver (Goto/BLIS loop order): C = op(A)·op(B) for each batch.
 // A transposed operand is only a different pair of strides: packing reads any
@@ -156,22 +156,7 @@ export function gemm<T>(
         for (let ic: usize = 0; ic < m; ic += MC) {
           const mc = min(MC, m - ic);
           packA<T>(mc, kc, at + (ic * rsA + pc * csA) * S, rsA, csA, ap);
-          for (let jr: usize = 0; jr < nc; jr += NR) {
-            const nr = min(NR, nc - jr);
-            const bpanel = bp + jr * kc * S;
-            for (let ir: usize = 0; ir < mc; ir += MR) {
-              const mr = min(MR, mc - ir);
-              const apanel = ap + ir * kc * S;
-              const cij = ct + ((ic + ir) * ldc + jc + jr) * S;
-              if (mr == MR && nr == NR) {
-                gemm_ukernel_4x2v<T>(kc, apanel, bpanel, cij, ldc, addC);
-              } else {
-                // Edge tile: compute the full tile into scratch, then store the valid part.
-                gemm_ukernel_4x2v<T>(kc, apanel, bpanel, tile, NR, false);
-                storeEdgeTile<T>(tile, NR, cij, ldc, mr, nr, addC, false);
-              }
-            }
-          }
+          gemmTiles<T>(kc, mc, nc, ap, bp, ct + (ic * ldc + jc) * S, ldc, tile, addC, 0, false);
         }
       }
     }

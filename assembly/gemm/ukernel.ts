@@ -1,4 +1,5 @@
-import { madd } from "../shared/simd";
+import { lanes, madd } from "../shared/simd";
+import { MR, NV } from "../shared/tiles";
 
 // GEMM microkernels: C[MR × NR] (+)= Ap · Bp over kc steps.
 //
@@ -114,6 +115,68 @@ export function setGemmVariant(v: i32): void {
   v128.store(c, c1x0); v128.store(c, c1x1, 16); c += rs;
   v128.store(c, c2x0); v128.store(c, c2x1, 16); c += rs;
   v128.store(c, c3x0); v128.store(c, c3x1, 16);
+}
+
+/**
+ * The tile loops over one packed block: C[mc × nc] (row stride ldc) = Ap · Bp over kc steps,
+ * or C += Ap · Bp when `accumulate`; Ap holds MR-row panels (panel ir at ap + ir·kc·S), Bp
+ * NR-column panels (panel jr at bp + jr·kc·S), `tile` an MR × NR scratch tile for the edges.
+ * `bias` ≠ 0: mc row values (padded to MR) the accumulators start from; `relu`: the final
+ * values clamped. The GEMM and conv forward drivers both call it, and it stays a function of
+ * its own, not inlined into them: this loop nest is what a call spends its time in, and a small
+ * function is what V8 tiers up to TurboFan within a millisecond or two (the conv driver with the
+ * microkernels inlined took 9–18 ms), so the engine's warm-up at load gets it optimized before
+ * the user's first calls. One function per variant, so only the variant in use is compiled.
+ */
+// @ts-ignore: decorator
+@inline export function gemmTiles<T>(kc: usize, mc: usize, nc: usize, ap: usize, bp: usize, c: usize, ldc: usize, tile: usize, accumulate: bool, bias: usize, relu: bool): void {
+  if (variant == VARIANT_SHUFFLE) tilesShuffle<T>(kc, mc, nc, ap, bp, c, ldc, tile, accumulate, bias, relu);
+  else tilesLoadsplat<T>(kc, mc, nc, ap, bp, c, ldc, tile, accumulate, bias, relu);
+}
+
+function tilesShuffle<T>(kc: usize, mc: usize, nc: usize, ap: usize, bp: usize, c: usize, ldc: usize, tile: usize, accumulate: bool, bias: usize, relu: bool): void {
+  tilesBody<T>(true, kc, mc, nc, ap, bp, c, ldc, tile, accumulate, bias, relu);
+}
+
+function tilesLoadsplat<T>(kc: usize, mc: usize, nc: usize, ap: usize, bp: usize, c: usize, ldc: usize, tile: usize, accumulate: bool, bias: usize, relu: bool): void {
+  tilesBody<T>(false, kc, mc, nc, ap, bp, c, ldc, tile, accumulate, bias, relu);
+}
+
+// Full tiles inline, edge tiles through a call of their own (edgeTile): the hot function then
+// holds one microkernel body, which halves its TurboFan compile, and an edge tile costs a call
+// against its kc steps. (One shared body for both, with the full tile's operands selected,
+// let Binaryen merge them: conv forward at 0.6–0.7× the speed, bench/ab.mjs.)
+// @ts-ignore: decorator
+@inline function tilesBody<T>(shuffle: bool, kc: usize, mc: usize, nc: usize, ap: usize, bp: usize, c: usize, ldc: usize, tile: usize, accumulate: bool, bias: usize, relu: bool): void {
+  const S = sizeof<T>();
+  const NR = NV * lanes<T>();
+  for (let jr: usize = 0; jr < nc; jr += NR) {
+    const nr = min(NR, nc - jr);
+    const bpanel = bp + jr * kc * S;
+    for (let ir: usize = 0; ir < mc; ir += MR) {
+      const mr = min(MR, mc - ir);
+      const apanel = ap + ir * kc * S;
+      const cij = c + (ir * ldc + jr) * S;
+      const bptr = bias != 0 ? bias + ir * S : 0;
+      if (mr == MR && nr == NR) {
+        gemm_ukernel_4x2v_body<T>(shuffle, kc, apanel, bpanel, cij, ldc, accumulate, bptr, relu);
+      } else {
+        edgeTile<T>(shuffle, kc, apanel, bpanel, tile, cij, ldc, mr, nr, accumulate, bptr, relu);
+      }
+    }
+  }
+}
+
+/**
+ * An edge tile: the full MR × NR tile into scratch, then its valid mr × nr corner into C. Both
+ * variants' tile loops call it (with `shuffle` a value, not a literal), so Binaryen keeps it
+ * out of them rather than inlining it into its single caller.
+ */
+function edgeTile<T>(shuffle: bool, kc: usize, a: usize, b: usize, tile: usize, c: usize, ldc: usize, mr: usize, nr: usize, accumulate: bool, bias: usize, relu: bool): void {
+  const NR = NV * lanes<T>();
+  if (shuffle) gemm_ukernel_4x2v_body<T>(true, kc, a, b, tile, NR, false, bias, false);
+  else gemm_ukernel_4x2v_body<T>(false, kc, a, b, tile, NR, false, bias, false);
+  storeEdgeTile<T>(tile, NR, c, ldc, mr, nr, accumulate, relu);
 }
 
 /**

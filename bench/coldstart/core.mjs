@@ -1,22 +1,34 @@
 /**
  * One cold-start sample, runtime-neutral (Node, Deno and the browser page run it): import
- * and initialize one library, create the inputs, make the first conv call, then 19 more,
- * 200 more, and 50 steady ones, timing each. The first LeNet layer: x [1,1,28,28],
- * w [20,1,5,5], padding 2 (same), stride 1, f32 → y [1,20,28,28].
+ * and initialize one library, create the inputs, make the first call, then 19 more, 200 more,
+ * and 50 steady ones, timing each. Two cases (`CASES`): `conv`, the first LeNet layer: x
+ * [1,1,28,28], w [20,1,5,5], padding 2 (same), stride 1, f32 → y [1,20,28,28]; `lenet5`, a
+ * whole LeNet-5 forward pass on one image (conv 20@5×5 pad 2 → ReLU → max pool 2 → conv
+ * 50@5×5 pad 2 → ReLU → max pool 2 → flatten → linear 2450→500 → ReLU → linear 500→10).
  *
  * Every call reads an element of the result back (simdnn `y.data[0]`, tfjs `dataSync()`,
- * ORT the output tensor's `data`) and frees its output, as a user's inference loop would.
+ * ORT the output tensor's `data`) and frees its outputs and intermediates, as a user's
+ * inference loop would.
  *
  * @module
  */
 import { randomData, toHwio } from "../cases/data.mjs";
 import { onnxModel } from "../peers/onnx.mjs";
+import { prepareLenet5 } from "./lenet5.mjs";
 
 export const X_SHAPE = [1, 1, 28, 28], W_SHAPE = [20, 1, 5, 5], Y_SHAPE = [1, 20, 28, 28], PAD = 2;
 /** Calls 1..EARLY are the early calls; then WARM more; then STEADY timed calls give the steady median. */
 export const EARLY = 20, WARM = 200, STEADY = 50;
 export const LIBS = /** @type {const} */ (["simdnn", "tfjs-wasm", "ort"]);
 /** @typedef {typeof LIBS[number]} LibName */
+export const CASES = /** @type {const} */ (["conv", "lenet5"]);
+/** @typedef {typeof CASES[number]} CaseName */
+/** What each case computes, for the tables and the JSON. */
+export const CASE_TITLES = {
+  conv: "conv2d x [1,1,28,28], w [20,1,5,5], padding 2, f32 → [1,20,28,28]",
+  lenet5: "LeNet-5 forward, x [1,1,28,28]: conv 20@5×5 pad 2, ReLU, max pool 2, conv 50@5×5 pad 2, ReLU, max pool 2, " +
+    "flatten, linear 2450→500, ReLU, linear 500→10 (with biases), f32 → [1,10]",
+};
 
 /**
  * How a runtime imports each library: literal `import()`s in the browser page (so Vite
@@ -39,9 +51,15 @@ export const LIBS = /** @type {const} */ (["simdnn", "tfjs-wasm", "ort"]);
  * @property {number} firstMs The first conv call, result read back and output freed.
  * @property {number} totalMs initMs + inputsMs + firstMs: import → end of the first call.
  * @property {number[]} calls ms of every call in order: 1..EARLY, then WARM, then STEADY.
- * @property {number} y0 y[0, 0, 0, 0] of the first call.
+ * @property {CaseName} case
+ * @property {number} y0 y[0, 0, 0, 0] (lenet5: the first logit) of the first call.
  * @property {number} y0Expected The same from a plain-JS reference.
  */
+
+/** Whether a sample's y0 matches the reference: float32 sums in any order (lenet5: six layers of them). @param {Sample} s */
+export function y0Matches(s) {
+  return Math.abs(s.y0 - s.y0Expected) <= (s.case === "lenet5" ? 1e-4 * Math.max(1, Math.abs(s.y0Expected)) : 1e-5);
+}
 
 /** y[0,0,0,0] by the definition (C = 1: x's NCHW is its NHWC). @param {Float32Array} x @param {Float32Array} w */
 function referenceY0(x, w) {
@@ -175,11 +193,12 @@ function prepare(lib, imp) {
  * @param {LibName} lib
  * @param {Imports} imp
  * @param {() => number} now A millisecond clock (`performance.now`).
+ * @param {CaseName} [kase] Which case. @default "conv"
  * @returns {Promise<Sample>}
  */
-export async function runSample(lib, imp, now) {
+export async function runSample(lib, imp, now, kase = "conv") {
   const bootMs = now();
-  const { y0: y0Expected, init } = prepare(lib, imp);
+  const { y0: y0Expected, init } = kase === "lenet5" ? prepareLenet5(lib, imp) : prepare(lib, imp);
   const t0 = now();
   const l = await init();
   const t1 = now();
@@ -197,6 +216,7 @@ export async function runSample(lib, imp, now) {
   }
   return {
     lib,
+    case: kase,
     version: l.version,
     bootMs,
     initMs: t1 - t0,

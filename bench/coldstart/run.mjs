@@ -1,8 +1,9 @@
 /**
  * `npm run bench:coldstart`: cold start of simdnn, tfjs-wasm and onnxruntime-web on the
- * first LeNet layer, each sample in a fresh Node process, a fresh Deno process or a new
- * Chromium browser context. Prints a markdown table per runtime (medians over the samples)
- * and writes bench/results/coldstart-<runtime>.json with every sample.
+ * first LeNet layer (case `conv`) and on a whole LeNet-5 forward pass (`lenet5`), each sample
+ * in a fresh Node process, a fresh Deno process or a new Chromium browser context. Prints a
+ * markdown table per runtime and case (medians over the samples) and writes
+ * bench/results/coldstart-<runtime>.json (conv) and coldstart-<runtime>-lenet5.json with every sample.
  *
  * simdnn is imported from `--dist=<dir>` (its mod.js; default this checkout's dist/), so
  * the same harness measures a frozen "before" copy and the current build.
@@ -15,13 +16,14 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeF
 import { createServer } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { derive, EARLY, LIBS, median, STEADY, WARM } from "./core.mjs";
+import { CASE_TITLES, CASES, derive, EARLY, LIBS, median, STEADY, WARM, y0Matches } from "./core.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const RUNTIMES = ["node", "deno", "browser"];
 const USAGE = `usage: node bench/coldstart/run.mjs [options]
   --runtime=<list>   of ${RUNTIMES.join(",")} (default all)
   --libs=<list>      of ${LIBS.join(",")} (default all)
+  --cases=<list>     of ${CASES.join(",")} (default all)
   --samples=N        fresh processes (browser contexts) per runtime and library (default 7)
   --warmup=N         unrecorded fresh processes first, per runtime and library (default 1): warms the OS file cache
   --dist=<dir>       simdnn build to import: a directory holding mod.js (default ${join(ROOT, "dist")})`;
@@ -32,6 +34,7 @@ function parse(/** @type {string[]} */ argv) {
   const o = {
     runtimes: RUNTIMES,
     libs: /** @type {string[]} */ ([...LIBS]),
+    cases: /** @type {string[]} */ ([...CASES]),
     samples: 7,
     warmup: 1,
     dist: join(ROOT, "dist"),
@@ -51,6 +54,7 @@ function parse(/** @type {string[]} */ argv) {
     };
     if (name === "--runtime") o.runtimes = list(RUNTIMES);
     else if (name === "--libs") o.libs = list([...LIBS]);
+    else if (name === "--cases") o.cases = list([...CASES]);
     else if (name === "--samples") o.samples = int(1);
     else if (name === "--warmup") o.warmup = int(0);
     else if (name === "--dist") o.dist = resolve(v);
@@ -91,7 +95,7 @@ async function collect(one) {
   for (let i = 0; i < opts.samples; i++) {
     for (const lib of opts.libs) {
       const s = await one(lib);
-      if (!(Math.abs(s.y0 - s.y0Expected) <= 1e-5)) throw new Error(`${lib}: y[0] = ${s.y0}, expected ${s.y0Expected}`);
+      if (!y0Matches(s)) throw new Error(`${lib} ${s.case}: y[0] = ${s.y0}, expected ${s.y0Expected}`);
       out[lib].push(s);
       console.error(`  ${lib} ${i + 1}/${opts.samples}: total ${s.totalMs.toFixed(1)} ms`);
     }
@@ -109,14 +113,14 @@ function spawnSample(cmd) {
 const SAMPLE = fileURLToPath(new URL("./sample.mjs", import.meta.url));
 const DENO = join(ROOT, "node_modules/deno/deno");
 
-/** @param {string} runtime @returns {Promise<{ version: string, note: string, samples: Record<string, Sample[]> }>} */
-async function measure(runtime) {
+/** @param {string} runtime @param {string} kase @returns {Promise<{ version: string, note: string, samples: Record<string, Sample[]> }>} */
+async function measure(runtime, kase) {
   const mod = join(opts.dist, "mod.js");
   if (runtime === "node") {
     return {
       version: `Node ${process.version}`,
       note: "plain `node` (Node 20 validates relaxed SIMD only behind a flag, so simdnn picks its baseline build)",
-      samples: await collect((lib) => Promise.resolve(spawnSample([process.execPath, SAMPLE, lib, mod]))),
+      samples: await collect((lib) => Promise.resolve(spawnSample([process.execPath, SAMPLE, lib, mod, kase]))),
     };
   }
   if (runtime === "deno") {
@@ -124,13 +128,14 @@ async function measure(runtime) {
     return {
       version: v,
       note: "`deno run -A`, Deno's default module code cache on",
-      samples: await collect((lib) => Promise.resolve(spawnSample([DENO, "run", "-A", SAMPLE, lib, mod]))),
+      samples: await collect((lib) => Promise.resolve(spawnSample([DENO, "run", "-A", SAMPLE, lib, mod, kase]))),
     };
   }
-  return await browserRun();
+  return await browserRun(kase);
 }
 
-async function browserRun() {
+/** @param {string} kase */
+async function browserRun(kase) {
   const { chromium } = await import("playwright-core");
   const { build } = await import("vite");
   const out = join(ROOT, "node_modules/.cache/simdnn-bench-coldstart");
@@ -193,7 +198,7 @@ async function browserRun() {
       try {
         const page = await context.newPage();
         page.on("pageerror", (e) => console.error(`page error: ${e.message}`));
-        await page.goto(`http://127.0.0.1:${port}/index.html?lib=${lib}`);
+        await page.goto(`http://127.0.0.1:${port}/index.html?lib=${lib}&case=${kase}`);
         const s = await page.evaluate(() => /** @type {any} */ (window).coldstartResult);
         if (!(await page.evaluate(() => crossOriginIsolated))) throw new Error("page is not cross-origin isolated");
         return s;
@@ -239,8 +244,8 @@ function summarize(samples) {
   };
 }
 
-/** @param {string} runtime @param {{ version: string, note: string }} meta @param {Record<string, ReturnType<typeof summarize>>} sum */
-function table(runtime, meta, sum) {
+/** @param {string} runtime @param {string} kase @param {{ version: string, note: string }} meta @param {Record<string, ReturnType<typeof summarize>>} sum */
+function table(runtime, kase, meta, sum) {
   const head = [
     "library",
     "version",
@@ -266,7 +271,9 @@ function table(runtime, meta, sum) {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (/** @type {string[]} */ r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
   return [
-    `### ${runtime}: ${meta.version}, ${opts.samples} samples, medians`,
+    `### ${runtime}, ${kase}: ${meta.version}, ${opts.samples} samples, medians`,
+    "",
+    CASE_TITLES[/** @type {import("./core.mjs").CaseName} */ (kase)],
     "",
     line(head),
     `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
@@ -278,14 +285,18 @@ function table(runtime, meta, sum) {
 
 const dir = join(ROOT, "bench/results");
 mkdirSync(dir, { recursive: true });
-for (const runtime of opts.runtimes) {
-  console.error(`${runtime}: ${opts.warmup} warm-up + ${opts.samples} samples of ${opts.libs.join(", ")}`);
-  const { version, note, samples } = await measure(runtime);
+for (const runtime of opts.runtimes) for (const kase of opts.cases) await run(runtime, kase);
+
+/** @param {string} runtime @param {string} kase */
+async function run(runtime, kase) {
+  console.error(`${runtime} ${kase}: ${opts.warmup} warm-up + ${opts.samples} samples of ${opts.libs.join(", ")}`);
+  const { version, note, samples } = await measure(runtime, kase);
   const sum = Object.fromEntries(Object.entries(samples).map(([lib, s]) => [lib, summarize(s)]));
-  const path = join(dir, `coldstart-${runtime}.json`);
+  const path = join(dir, kase === "conv" ? `coldstart-${runtime}.json` : `coldstart-${runtime}-${kase}.json`);
   const record = {
     meta: {
       runtime,
+      case: kase,
       version,
       note,
       date: new Date().toISOString(),
@@ -293,7 +304,7 @@ for (const runtime of opts.runtimes) {
       warmup: opts.warmup,
       dist: opts.dist,
       wasmSha256: wasm,
-      layer: "conv2d x [1,1,28,28], w [20,1,5,5], padding 2, f32 → [1,20,28,28]",
+      layer: CASE_TITLES[/** @type {import("./core.mjs").CaseName} */ (kase)],
       calls: { early: EARLY, warm: WARM, steady: STEADY },
       definitions: {
         initMs: "import + init: just before the library's first import → engine/backend/session ready",
@@ -310,5 +321,5 @@ for (const runtime of opts.runtimes) {
     samples,
   };
   writeFileSync(path, JSON.stringify(record) + "\n");
-  console.log(`\n${table(runtime, { version, note }, sum)}\n\nwrote ${path}`);
+  console.log(`\n${table(runtime, kase, { version, note }, sum)}\n\nwrote ${path}`);
 }

@@ -11,8 +11,16 @@ const ATTR = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7 }; // AttributePr
 
 /** Protobuf wire-format writer (varint and length-delimited fields only, plus fixed32 floats). */
 class Writer {
+  /** Small fields as numbers; a large bytes field (a weight) is kept as its own part, not copied byte by byte. */
   /** @type {number[]} */
   #bytes = [];
+  /** @type {Uint8Array[]} */
+  #parts = [];
+
+  #flush() {
+    if (this.#bytes.length) this.#parts.push(Uint8Array.from(this.#bytes));
+    this.#bytes = [];
+  }
 
   /** @param {number | bigint} v */
   #varint(v) {
@@ -50,7 +58,12 @@ class Writer {
   bytes(field, b) {
     this.#key(field, 2);
     this.#varint(b.length);
-    for (let i = 0; i < b.length; i++) this.#bytes.push(b[i]);
+    if (b.length < 4096) {
+      for (let i = 0; i < b.length; i++) this.#bytes.push(b[i]);
+    } else {
+      this.#flush();
+      this.#parts.push(b);
+    }
     return this;
   }
 
@@ -60,7 +73,14 @@ class Writer {
   }
 
   finish() {
-    return Uint8Array.from(this.#bytes);
+    this.#flush();
+    const out = new Uint8Array(this.#parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of this.#parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 }
 

@@ -19,7 +19,15 @@ import {
   type ThreadsInfo,
   type ThreadsOption,
 } from "./threads.ts";
-import { bytesPerElement, type DType, type FloatDType, Storage, Tensor, type TensorOwner } from "./tensor.ts";
+import {
+  bytesPerElement,
+  type DType,
+  type FloatDType,
+  shapeSize,
+  Storage,
+  Tensor,
+  type TensorOwner,
+} from "./tensor.ts";
 
 /** Options of `load()`. */
 export interface LoadOptions {
@@ -48,13 +56,34 @@ export interface LoadOptions {
    */
   gemmVariant?: "auto" | GemmVariant;
   /**
-   * Milliseconds `load()` spends running the convolution and GEMM kernels on small inputs
-   * before it resolves, so V8 tiers them (and the ops' JavaScript) up from its baseline
-   * compilers and the first dozens of calls run near full speed (15–20 ms gets a LeNet layer
-   * there, on this project's 2-core test machine). Once per process and build: later engines
-   * skip it. Off by default: it costs more time than it saves unless the first calls' latency
-   * matters (a page answering its first input), as the cold-start bench shows.
+   * Whether `load()` warms the inference path up before it resolves: a few milliseconds (6–10 on
+   * this project's 2-core test machine) of a small conv2d and of relu, maxPool2d and linear, so
+   * that V8 has compiled the conv kernels and the ops' JavaScript with its faster tiers before the
+   * first real calls, and those run at full speed from the second one (without it, calls 2–20 of
+   * a LeNet layer average 3–8× the steady call). Once per process and build: later engines skip
+   * it. `false` skips it, for a program that makes a handful of calls and wants the engine sooner.
+   * @default {true}
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * import assert from "node:assert";
+   * const engine = await load({ warmup: false }); // no warm-up: the first calls tier the code up
+   * assert.strictEqual(engine.memoryStats().tensorsLive, 0);
+   * ```
+   */
+  warmup?: boolean;
+  /**
+   * Milliseconds `load()` additionally spends running the training kernels (convolution
+   * forward, input and weight gradients, GEMM) on small inputs, so a training loop's first
+   * steps run at full speed too. Once per process and build.
    * @default {0}
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * import assert from "node:assert";
+   * const engine = await load({ warmupMs: 20 }); // about 20 ms more, for a training loop
+   * assert.strictEqual(engine.memoryStats().tensorsLive, 0);
+   * ```
    */
   warmupMs?: number;
   /**
@@ -140,6 +169,7 @@ const LOAD_KEYS = [
   "maxMemoryBytes",
   "initialMemoryBytes",
   "gemmVariant",
+  "warmup",
   "warmupMs",
   "seed",
   "threads",
@@ -193,6 +223,9 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
     throw optionError("gemmVariant", 'must be "auto", "loadsplat" or "shuffle"', gv);
   }
   const gemmVariant: GemmVariant = gv === "auto" ? ("Deno" in globalThis ? "shuffle" : "loadsplat") : gv;
+  if (options.warmup !== undefined && typeof options.warmup !== "boolean") {
+    throw optionError("warmup", "must be a boolean", options.warmup);
+  }
   const warmupMs = options.warmupMs ?? 0;
   if (typeof warmupMs !== "number" || !(warmupMs >= 0 && warmupMs <= 1000)) {
     throw optionError("warmupMs", "must be a number of milliseconds from 0 to 1000", options.warmupMs);
@@ -335,6 +368,8 @@ export class Runtime implements TensorOwner {
   parallelCalls = 0;
   #pool: ThreadPool | null = null;
   #exports: Record<string, unknown> = {};
+  /** The warm-ups `load()` ran in this engine (none: they ran in an earlier one, or were off). */
+  warmups: { kind: "inference" | "training"; rounds: number; ms: number }[] = [];
 
   constructor(
     readonly build: SimdBuild,
@@ -426,7 +461,7 @@ export class Runtime implements TensorOwner {
 
   /** Allocates an uninitialized tensor on a block of its own; `op` names the caller in an out-of-memory error. */
   allocTensor<D extends DType>(op: string, shape: readonly number[], dtype: D): Tensor<D> {
-    const size = shape.reduce((a, b) => a * b, 1);
+    const size = shapeSize(shape);
     const ptr = this.#alloc(op, "the output", size * bytesPerElement(dtype));
     this.#storages++;
     return this.view(new Storage(ptr, size, dtype), 0, shape);
@@ -556,41 +591,56 @@ function leave(t: Tensor): void {
 
 /** One op's allocations (see `Runtime.run`). */
 export class OpCall {
-  #outputs: Tensor[] = [];
-  #scratch: number[] = [];
+  // Most ops make one output and at most one scratch block at a time: the first of each sits
+  // in a field and only further ones in an array, so a call allocates no arrays (index loops,
+  // not for-of, for the same reason: an iterator is an allocation until V8 optimizes the loop).
+  #output: Tensor | null = null;
+  #outputs: Tensor[] | null = null;
+  #scratch = 0;
+  #scratches: number[] | null = null;
   constructor(readonly rt: Runtime, readonly op: string) {}
 
   /** An uninitialized output tensor, freed if the op fails. */
   output<D extends DType>(shape: readonly number[], dtype: D): Tensor<D> {
     const t = this.rt.allocTensor(this.op, shape, dtype);
-    this.#outputs.push(t);
+    if (this.#output === null) this.#output = t;
+    else (this.#outputs ??= []).push(t);
     return t;
   }
 
   /** `bytes` of kernel scratch (64-byte aligned), freed when the op ends. */
   scratch(bytes: number): number {
     const p = this.rt.allocScratch(this.op, bytes);
-    this.#scratch.push(p);
+    if (this.#scratch === 0) this.#scratch = p;
+    else (this.#scratches ??= []).push(p);
     return p;
   }
 
   /** Frees scratch from `scratch` before the op ends (between kernels with different scratch). */
   freeScratch(ptr: number): void {
-    const i = this.#scratch.indexOf(ptr);
-    if (i < 0) throw new Error(`Cannot free scratch ${ptr} of ${this.op}: it is not this call's`);
-    this.#scratch.splice(i, 1);
+    if (ptr !== 0 && ptr === this.#scratch) this.#scratch = 0;
+    else {
+      const i = this.#scratches === null ? -1 : this.#scratches.indexOf(ptr);
+      if (i < 0) throw new Error(`Cannot free scratch ${ptr} of ${this.op}: it is not this call's`);
+      this.#scratches!.splice(i, 1);
+    }
     this.rt.freeScratch(ptr);
   }
 
   /** @internal */
   abort(): void {
-    for (const t of this.#outputs) t.dispose();
+    if (this.#output !== null) this.#output.dispose();
+    const more = this.#outputs;
+    if (more !== null) { for (let i = 0; i < more.length; i++) more[i].dispose(); }
   }
 
   /** @internal */
   end(): void {
-    for (const p of this.#scratch) this.rt.freeScratch(p);
-    this.#scratch.length = 0;
+    if (this.#scratch !== 0) this.rt.freeScratch(this.#scratch);
+    this.#scratch = 0;
+    const more = this.#scratches;
+    if (more !== null) { for (let i = 0; i < more.length; i++) this.rt.freeScratch(more[i]); }
+    this.#scratches = null;
   }
 }
 

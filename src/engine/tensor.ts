@@ -62,6 +62,13 @@ export class Storage<D extends DType = DType> {
 }
 
 /** Row-major strides of a contiguous shape, in elements. */
+/** The number of elements of a shape (1 for a scalar): a loop, run on every op's output. */
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
+  return n;
+}
+
 export function contiguousStrides(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length);
   let s = 1;
@@ -183,7 +190,7 @@ export class Tensor<D extends DType = DType> {
     this.#owner = owner;
     this.shape = Object.freeze(shape.slice());
     this.dtype = storage.dtype;
-    this.size = shape.reduce((a, b) => a * b, 1);
+    this.size = shapeSize(shape);
     this.offset = offset;
     this.storage = storage;
     this.ptr = storage.ptr + offset * bytesPerElement(storage.dtype);

@@ -46,14 +46,19 @@ export function dimName(rank: ConvRank, i: number): string {
   return (rank === 1 ? ["L"] : rank === 2 ? ["H", "W"] : ["D", "H", "W"])[i];
 }
 
+/** `[v]`, `[v, v]` or `[v, v, v]`: literals, which allocate once (these run on every op call). */
+function filled(rank: ConvRank, v: number): number[] {
+  return rank === 1 ? [v] : rank === 2 ? [v, v] : [v, v, v];
+}
+
 /**
  * Reads a per-dim integer option (stride, dilation, outputPadding, the transposed padding):
  * a number for every dim or an array of one number per dim, each ≥ `min`.
  */
 export function spatialInts(op: string, name: string, v: unknown, rank: ConvRank, dflt: number, min: number): number[] {
-  if (v === undefined) return new Array(rank).fill(dflt);
+  if (v === undefined) return filled(rank, dflt);
   let out: number[] | null = null;
-  if (isInt(v, min)) out = new Array(rank).fill(v);
+  if (isInt(v, min)) out = filled(rank, v);
   else if (arrayOf(v, rank, (e) => isInt(e, min))) out = v.slice() as number[];
   if (out !== null) {
     // The kernels hold each of these in an i32.
@@ -86,16 +91,22 @@ export function resolvePadding(
   stride: readonly number[],
   dilation: readonly number[],
 ): [number, number][] {
-  if (v === undefined || v === "valid") return input.map(() => [0, 0]);
+  // Index loops, not map(): no closure per call.
+  const pads: [number, number][] = [];
+  if (v === undefined || v === "valid" || isInt(v, 0)) {
+    const p = v === undefined || v === "valid" ? 0 : v;
+    for (let i = 0; i < rank; i++) pads.push([p, p]);
+    return pads;
+  }
   if (v === "same") {
-    return input.map((n, i) => {
-      const ext = dilation[i] * (kernel[i] - 1) + 1;
+    for (let i = 0; i < rank; i++) {
+      const n = input[i], ext = dilation[i] * (kernel[i] - 1) + 1;
       const total = stride[i] === 1 ? ext - 1 : Math.max((Math.ceil(n / stride[i]) - 1) * stride[i] + ext - n, 0);
       const before = Math.floor(total / 2);
-      return [before, total - before];
-    });
+      pads.push([before, total - before]);
+    }
+    return pads;
   }
-  if (isInt(v, 0)) return input.map(() => [v, v]);
   const constraint =
     `must be a non-negative integer, "same", "valid", or an array of ${plural(rank, "entry", "entries")} ` +
     `(one non-negative integer or one [before, after] pair per spatial dim)`;
@@ -103,7 +114,6 @@ export function resolvePadding(
   if (v.length !== rank) {
     throw opError(op, "padding", constraint, `current value is ${showValue(v)} with ${v.length} entries`);
   }
-  const pads: [number, number][] = [];
   // An index loop, not map(): map() skips holes.
   for (let i = 0; i < rank; i++) {
     const e: unknown = v[i];
@@ -116,7 +126,8 @@ export function resolvePadding(
 
 /** Pads a per-dim list of a rank-r op to 3 dims with `unit` in front. */
 function to3(v: readonly number[], unit: number): number[] {
-  return [...new Array(3 - v.length).fill(unit), ...v];
+  // Literals, not spreads: this runs six times per conv call (a spread allocates iterators).
+  return v.length === 3 ? [v[0], v[1], v[2]] : v.length === 2 ? [unit, v[0], v[1]] : [unit, unit, v[0]];
 }
 
 /** Checks the ranks of x and w of a rank-r conv op and that their spatial dims are non-empty. */
@@ -131,11 +142,11 @@ function checkRanks(op: string, rank: ConvRank, x: readonly number[], w: readonl
       `current shape is ${fmt(w)}, '${xName}' is ${fmt(x)}`,
     );
   }
-  if (x.slice(2).some((d) => d === 0)) {
-    throw opError(op, xName, "must have non-empty spatial dims", `current shape is ${fmt(x)}`);
+  for (let i = 2; i < x.length; i++) {
+    if (x[i] === 0) throw opError(op, xName, "must have non-empty spatial dims", `current shape is ${fmt(x)}`);
   }
-  if (w.slice(2).some((d) => d === 0)) {
-    throw opError(op, "w", "must have non-empty kernel dims", `current shape is ${fmt(w)}`);
+  for (let i = 2; i < w.length; i++) {
+    if (w[i] === 0) throw opError(op, "w", "must have non-empty kernel dims", `current shape is ${fmt(w)}`);
   }
 }
 
@@ -153,6 +164,11 @@ export interface ConvGeometryOptions {
   groups?: unknown;
 }
 
+/** The operands' shapes, for messages. */
+function shapesOf(x: readonly number[], w: readonly number[]): string {
+  return `'x' is ${fmt(x)}, 'w' is ${fmt(w)}`;
+}
+
 /**
  * The geometry of `conv{rank}d(x, w)` with x `[N, C, *in]` and w `[O, C / groups, *k]`:
  * output size per dim floor((in + before + after − d·(k−1) − 1) / s) + 1.
@@ -165,41 +181,52 @@ export function convGeometry(
   o: ConvGeometryOptions,
 ): ConvGeometry {
   checkRanks(op, rank, x, w, "x");
-  const [n, c] = x;
+  const n = x[0], c = x[1];
   const out = w[0];
   const groups = groupsArg(op, o.groups);
-  // Built only for an error message.
-  const shapes = (): string => `'x' is ${fmt(x)}, 'w' is ${fmt(w)}`;
-  if (c === 0) throw opError(op, "x", "must have at least one channel (dim 1)", shapes());
-  if (out === 0) throw opError(op, "w", "must have at least one output channel (dim 0)", shapes());
+  if (c === 0) throw opError(op, "x", "must have at least one channel (dim 1)", shapesOf(x, w));
+  if (out === 0) throw opError(op, "w", "must have at least one output channel (dim 0)", shapesOf(x, w));
   if (c % groups !== 0) {
-    throw opError(op, "groups", `must divide the input channels (${c})`, `current value is ${groups}; ${shapes()}`);
+    throw opError(
+      op,
+      "groups",
+      `must divide the input channels (${c})`,
+      `current value is ${groups}; ${shapesOf(x, w)}`,
+    );
   }
   if (out % groups !== 0) {
-    throw opError(op, "groups", `must divide the output channels (${out})`, `current value is ${groups}; ${shapes()}`);
+    throw opError(
+      op,
+      "groups",
+      `must divide the output channels (${out})`,
+      `current value is ${groups}; ${shapesOf(x, w)}`,
+    );
   }
   if (w[1] !== c / groups) {
     throw opError(
       op,
       "w",
       `must have ${c / groups} input channels (dim 1) to match 'x' with groups ${groups}`,
-      shapes(),
+      shapesOf(x, w),
     );
   }
   const input = x.slice(2), kernel = w.slice(2);
   const stride = spatialInts(op, "stride", o.stride, rank, 1, 1);
   const dilation = spatialInts(op, "dilation", o.dilation, rank, 1, 1);
   const pads = resolvePadding(op, o.padding, rank, input, kernel, stride, dilation);
-  const output = input.map((len, i) => {
+  // Loops, not map(): a closure and its context per call.
+  const output = filled(rank, 0), before = filled(rank, 0);
+  for (let i = 0; i < rank; i++) {
+    const len = input[i];
     const ext = dilation[i] * (kernel[i] - 1) + 1;
     const padded = len + pads[i][0] + pads[i][1];
-    if (ext > MAX_EXTENT) throw kernelExtentError(op, rank, i, kernel[i], dilation[i], shapes());
+    if (ext > MAX_EXTENT) throw kernelExtentError(op, rank, i, kernel[i], dilation[i], shapesOf(x, w));
     if (padded > MAX_EXTENT) {
       throw opError(
         op,
         "padding",
         `must keep the padded input below 2^31 along ${dimName(rank, i)}`,
-        `it is ${padded} (input ${len}, padding ${pads[i][0]} + ${pads[i][1]}); ${shapes()}`,
+        `it is ${padded} (input ${len}, padding ${pads[i][0]} + ${pads[i][1]}); ${shapesOf(x, w)}`,
       );
     }
     if (ext > padded) {
@@ -210,11 +237,12 @@ export function convGeometry(
         `along ${dimName(rank, i)} the kernel spans ${ext} (kernel ${kernel[i]}, dilation ${
           dilation[i]
         }) but the padded input is ` +
-          `${padded} (input ${len}, padding ${pads[i][0]} + ${pads[i][1]}); ${shapes()}`,
+          `${padded} (input ${len}, padding ${pads[i][0]} + ${pads[i][1]}); ${shapesOf(x, w)}`,
       );
     }
-    return Math.floor((padded - ext) / stride[i]) + 1;
-  });
+    output[i] = Math.floor((padded - ext) / stride[i]) + 1;
+    before[i] = pads[i][0];
+  }
   return {
     n,
     c,
@@ -225,7 +253,7 @@ export function convGeometry(
     output: to3(output, 1),
     stride: to3(stride, 1),
     dilation: to3(dilation, 1),
-    padBefore: to3(pads.map((p) => p[0]), 0),
+    padBefore: to3(before, 0),
   };
 }
 
@@ -258,16 +286,19 @@ export function convTransposeGeometry(
   o: ConvTransposeGeometryOptions,
 ): ConvGeometry {
   checkRanks(op, rank, x, w, "x");
-  const [n, cin] = x;
+  const n = x[0], cin = x[1];
   const groups = groupsArg(op, o.groups);
-  // Built only for an error message.
-  const shapes = (): string => `'x' is ${fmt(x)}, 'w' is ${fmt(w)}`;
-  if (cin === 0) throw opError(op, "x", "must have at least one channel (dim 1)", shapes());
-  if (w[0] !== cin) throw opError(op, "w", `must have ${cin} input channels (dim 0) to match 'x'`, shapes());
+  if (cin === 0) throw opError(op, "x", "must have at least one channel (dim 1)", shapesOf(x, w));
+  if (w[0] !== cin) throw opError(op, "w", `must have ${cin} input channels (dim 0) to match 'x'`, shapesOf(x, w));
   if (cin % groups !== 0) {
-    throw opError(op, "groups", `must divide the input channels (${cin})`, `current value is ${groups}; ${shapes()}`);
+    throw opError(
+      op,
+      "groups",
+      `must divide the input channels (${cin})`,
+      `current value is ${groups}; ${shapesOf(x, w)}`,
+    );
   }
-  if (w[1] === 0) throw opError(op, "w", "must have at least one output channel (dim 1)", shapes());
+  if (w[1] === 0) throw opError(op, "w", "must have at least one output channel (dim 1)", shapesOf(x, w));
   const cout = w[1] * groups;
   const input = x.slice(2), kernel = w.slice(2);
   const stride = spatialInts(op, "stride", o.stride, rank, 1, 1);
@@ -286,7 +317,7 @@ export function convTransposeGeometry(
       );
     }
     if (dilation[i] * (kernel[i] - 1) + 1 > MAX_EXTENT) {
-      throw kernelExtentError(op, rank, i, kernel[i], dilation[i], shapes());
+      throw kernelExtentError(op, rank, i, kernel[i], dilation[i], shapesOf(x, w));
     }
     // Before the crop by padding: the kernels index this extent (the convolution view's padded input).
     const uncropped = (len - 1) * stride[i] + dilation[i] * (kernel[i] - 1) + outputPadding[i] + 1;
@@ -296,9 +327,9 @@ export function convTransposeGeometry(
         op,
         "x",
         `must give an output below 2^31 along ${dimName(rank, i)}, before and after the crop by padding`,
-        `(${len} − 1)·${stride[i]} + ${dilation[i]}·(${kernel[i]} − 1) + ${
-          outputPadding[i]
-        } + 1 is ${uncropped}; ${shapes()}`,
+        `(${len} − 1)·${stride[i]} + ${dilation[i]}·(${kernel[i]} − 1) + ${outputPadding[i]} + 1 is ${uncropped}; ${
+          shapesOf(x, w)
+        }`,
       );
     }
     if (size < 1) {
@@ -309,7 +340,7 @@ export function convTransposeGeometry(
         `along ${dimName(rank, i)} the output size (${len} − 1)·${stride[i]} − 2·${padding[i]} + ${dilation[i]}·(${
           kernel[i]
         } − 1) + ` +
-          `${outputPadding[i]} + 1 is ${size}; ${shapes()}`,
+          `${outputPadding[i]} + 1 is ${size}; ${shapesOf(x, w)}`,
       );
     }
     return size;

@@ -122,6 +122,7 @@ export interface ConvTransposeBackwardOptions extends ConvTransposeOptions, Conv
 
 const GEOMETRY_KEYS = ["stride", "padding", "dilation", "groups"] as const;
 const GRADIENT_KEYS = ["needs", "out", "accumulate"] as const;
+const CONV_KEYS = [...GEOMETRY_KEYS, "activation"];
 
 function opName(kind: "conv" | "convTranspose", rank: ConvRank, suffix = ""): string {
   return `${kind}${rank}d${suffix}`;
@@ -145,7 +146,8 @@ function biasArg(rt: Runtime, op: string, b: unknown, x: Tensor, channels: numbe
 
 /** The output shape `[N, O, *out]` of a geometry. */
 function outputShape(g: ConvGeometry, rank: ConvRank): number[] {
-  return [g.n, g.o, ...spatial(g.output, rank)];
+  const out = g.output; // indexed, not destructured: destructuring iterates
+  return rank === 1 ? [g.n, g.o, out[2]] : rank === 2 ? [g.n, g.o, out[1], out[2]] : [g.n, g.o, out[0], out[1], out[2]];
 }
 
 /**
@@ -161,7 +163,7 @@ function convN(
   opts?: ConvOptions,
 ): Tensor {
   const OP = opName("conv", rank);
-  const o = options<ConvOptions>(OP, opts, [...GEOMETRY_KEYS, "activation"]);
+  const o = options<ConvOptions>(OP, opts, CONV_KEYS);
   if (o.activation !== undefined && o.activation !== "relu") {
     throw opError(
       OP,

@@ -50,7 +50,7 @@ describe("load", () => {
     );
     await expect(load({ simdd: 1 } as never)).rejects.toThrow(
       "Cannot load as 'options' has an unknown key 'simdd': known keys are simd, module, maxMemoryBytes, " +
-        "initialMemoryBytes, gemmVariant, warmupMs, seed",
+        "initialMemoryBytes, gemmVariant, warmup, warmupMs, seed",
     );
     await expect(load({ seed: -1 })).rejects.toThrow(
       "Cannot load as 'seed' must be an integer in [0, 2^53): current value is -1",
@@ -61,6 +61,9 @@ describe("load", () => {
       "Cannot load as 'warmupMs' must be a number of milliseconds from 0 to 1000: current value is -1",
     );
     await expect(load({ warmupMs: NaN })).rejects.toThrow("current value is NaN");
+    await expect(load({ warmup: 1 as unknown as boolean })).rejects.toThrow(
+      "Cannot load as 'warmup' must be a boolean: current value is 1",
+    );
     await expect(load({ maxMemoryBytes: NaN })).rejects.toThrow(
       "Cannot load as 'maxMemoryBytes' must be an integer from 65536 to 4294967296: current value is NaN",
     );
@@ -103,14 +106,28 @@ describe("load", () => {
     );
   });
 
-  it("warmupMs runs the kernels at load and leaves nothing behind", async () => {
-    const e = await load({ simd: "baseline", warmupMs: 5 });
-    expect(e.memoryStats()).toMatchObject({ tensorsLive: 0, storagesLive: 0, bytesLive: 0 });
-    expect(e.memoryStats().bytesPeak).toBeGreaterThan(0); // it did run ops
+  // Not timed (speed lives in bench/coldstart): that the warm-ups run, once per compiled module.
+  it("warms up by default, once per module, and leaves nothing behind", async () => {
+    const module = new WebAssembly.Module(decodeBase64(BASELINE)); // a module no engine has run yet
+    const e = await load({ module });
+    expect(e.runtime.warmups).toMatchObject([{ kind: "inference" }]);
+    expect(e.runtime.warmups[0].rounds).toBeGreaterThan(0);
+    expect(e.memoryStats()).toMatchObject({ tensorsLive: 0, storagesLive: 0, bytesLive: 0, bytesPeak: 0 });
     expect(Array.from(e.matmul(e.tensor([[1, 2]]), e.tensor([[3], [4]])).data)).toEqual([11]);
-    // Once per process and build: a second engine of the same build skips it.
-    const again = await load({ simd: "baseline", warmupMs: 5 });
-    expect(again.memoryStats().bytesPeak).toBe(0);
+    // V8 tiers up per module and process: a second engine of the same module skips it.
+    expect((await load({ module })).runtime.warmups).toEqual([]);
+    const off = await load({ module: new WebAssembly.Module(decodeBase64(BASELINE)), warmup: false });
+    expect(off.runtime.warmups).toEqual([]);
+  });
+
+  it("warmupMs runs the training kernels at load too, once per module, and leaves nothing behind", async () => {
+    const module = new WebAssembly.Module(decodeBase64(BASELINE));
+    const e = await load({ module, warmup: false, warmupMs: 5 });
+    expect(e.runtime.warmups).toMatchObject([{ kind: "training" }]);
+    expect(e.runtime.warmups[0].rounds).toBeGreaterThan(0);
+    expect(e.memoryStats()).toMatchObject({ tensorsLive: 0, storagesLive: 0, bytesLive: 0, bytesPeak: 0 });
+    expect(Array.from(e.matmul(e.tensor([[1, 2]]), e.tensor([[3], [4]])).data)).toEqual([11]);
+    expect((await load({ module, warmupMs: 5 })).runtime.warmups).toMatchObject([{ kind: "inference" }]);
   });
 
   it("engines are independent", async () => {
