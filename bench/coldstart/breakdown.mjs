@@ -42,7 +42,7 @@ if (argv[0] === "--child") {
   t.typeofResponse = typeof Response === "undefined" ? -1 : 0;
   lap("typeof Response (loader's test)");
   const e = await load({ module });
-  lap("load({ module }): instantiate + heap");
+  lap("load({ module }): instantiate, heap, warm-up");
   const tx = e.tensor(x, [1, 1, 28, 28]), tw = e.tensor(w, [20, 1, 5, 5]);
   lap("tensors x, w");
   let y = e.conv2d(tx, tw, null, { padding: 2 });
