@@ -6,7 +6,8 @@
 // Options: --epochs N (3) --batch-size N (64) --optimizer adam|adamw|sgd|rmsprop|adagrad (adam)
 //   --lr X (2e-3) --seed N (0) --out FILE (lenet5.safetensors; the SVG goes beside it)
 //   --f16 (store the weights as float16) --limit N (train on the first N samples only)
-//   --simd auto|baseline|relaxed (auto)
+//   --simd auto|baseline|relaxed (auto) --threads auto|N (auto: every core; results are
+//   bit-identical for any thread count)
 import { writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
@@ -14,7 +15,7 @@ import { readMnist, split } from "./mnist.mjs";
 import { trainingSvg } from "./svg.mjs";
 
 const USAGE =
-  "usage: train [--epochs N] [--batch-size N] [--optimizer NAME] [--lr X] [--seed N] [--out FILE] [--f16] [--limit N] [--simd auto|baseline|relaxed]";
+  "usage: train [--epochs N] [--batch-size N] [--optimizer NAME] [--lr X] [--seed N] [--out FILE] [--f16] [--limit N] [--simd auto|baseline|relaxed] [--threads auto|N]";
 
 function parseArgs(argv) {
   const o = {
@@ -27,6 +28,7 @@ function parseArgs(argv) {
     f16: false,
     limit: 0,
     simd: "auto",
+    threads: "auto",
   };
   const ints = { "--epochs": "epochs", "--batch-size": "batchSize", "--seed": "seed", "--limit": "limit" };
   for (let i = 0; i < argv.length; i++) {
@@ -45,7 +47,13 @@ function parseArgs(argv) {
     } else if (k === "--optimizer") o.optimizer = next();
     else if (k === "--out") o.out = next();
     else if (k === "--simd") o.simd = next();
-    else if (k === "--f16") o.f16 = true;
+    else if (k === "--threads") {
+      const t = next();
+      o.threads = t === "auto" ? t : Number(t);
+      if (t !== "auto" && !(Number.isSafeInteger(o.threads) && o.threads > 0)) {
+        fail("--threads needs auto or a positive integer");
+      }
+    } else if (k === "--f16") o.f16 = true;
     else fail(`unknown option ${argv[i]}`);
   }
   if (o.epochs === 0 || o.batchSize === 0) fail("--epochs and --batch-size must be positive");
@@ -81,7 +89,7 @@ const { load, nn } = await import(globalThis.Deno ? "../../src/mod.ts" : "simdnn
 
 const o = parseArgs(process.argv.slice(2));
 const tty = Boolean(process.stdout.isTTY);
-const engine = await load({ simd: o.simd });
+const engine = await load({ simd: o.simd, threads: o.threads });
 const data = split(readMnist());
 const train = o.limit > 0 ? spread(data.train, o.limit) : data.train;
 const x = engine.tensor(train.images, [train.labels.length, 1, 28, 28]);
@@ -90,8 +98,9 @@ const tx = engine.tensor(data.test.images, [data.test.labels.length, 1, 28, 28])
 const ty = engine.tensor(data.test.labels);
 
 const model = new nn.Model(engine, nn.lenet5(), { seed: o.seed });
+const threads = engine.threads.count > 1 ? `${engine.threads.count} threads` : `1 thread (${engine.threads.reason})`;
 console.log(
-  `simdnn ${engine.build} build · LeNet-5, ${
+  `simdnn ${engine.build} build, ${threads} · LeNet-5, ${
     model.store.slab.size.toLocaleString("en-US")
   } parameters · ${y.size} training / ${ty.size} held-out digits`,
 );
@@ -133,6 +142,7 @@ const bytes = model.save({
   metadata: { format: "pt", model: "lenet5", heldOutAccuracy: final.toFixed(4) },
 });
 writeFileSync(o.out, bytes);
+engine.dispose(); // stops the worker threads
 const svg = join(dirname(o.out), basename(o.out).replace(/\.safetensors$/, "") + "-training.svg");
 writeFileSync(
   svg,
