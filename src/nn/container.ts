@@ -6,6 +6,7 @@
  * @module
  */
 import type { FloatDType, Tensor } from "../engine/tensor.ts";
+import { fmt, sameShapes } from "../ops/_validate.ts";
 import { Module } from "./module.ts";
 
 function indent(s: string): string {
@@ -95,11 +96,9 @@ export class Residual extends Module {
   forward(x: Tensor<FloatDType>): Tensor<FloatDType> {
     const f = this.body.forward(x);
     const skip = this.projection === null ? x : this.projection.forward(x);
-    if (f.shape.length !== skip.shape.length || f.shape.some((d, i) => d !== skip.shape[i])) {
+    if (!sameShapes(f.shape, skip.shape)) {
       throw new Error(
-        `Residual: the body's output [${f.shape.join(", ")}] and the skip path's [${
-          skip.shape.join(", ")
-        }] differ (give a projection)`,
+        `Residual: the body's output ${fmt(f.shape)} and the skip path's ${fmt(skip.shape)} differ (give a projection)`,
       );
     }
     return this.engine.add(f, skip);
@@ -149,11 +148,9 @@ export class Concat extends Module {
     const ys = this.branches.map((b) => b.forward(x));
     const [n, , ...rest] = ys[0].shape;
     for (const [i, y] of ys.entries()) {
-      if (y.shape.length < 2 || y.shape[0] !== n || y.shape.slice(2).some((d, j) => d !== rest[j])) {
+      if (y.shape.length < 2 || y.shape[0] !== n || !sameShapes(y.shape.slice(2), rest)) {
         throw new Error(
-          `Concat: branch ${i}'s output [${y.shape.join(", ")}] does not match branch 0's [${
-            ys[0].shape.join(", ")
-          }] except in dim 1`,
+          `Concat: branch ${i}'s output ${fmt(y.shape)} does not match branch 0's ${fmt(ys[0].shape)} except in dim 1`,
         );
       }
     }

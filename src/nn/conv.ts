@@ -9,7 +9,16 @@ import type { Engine } from "../load.ts";
 import type { FloatDType, Tensor } from "../engine/tensor.ts";
 import type { ConvPadding, ConvTransposeOptions } from "../ops/conv.ts";
 import { defaultBiasInit, defaultWeightInit } from "./init.ts";
-import { cached, type Initializer, Module, type Param, type ParamSpec } from "./module.ts";
+import {
+  cached,
+  type Initializer,
+  Module,
+  type Param,
+  type ParamSpec,
+  positiveInteger,
+  reprArg,
+  reprValue,
+} from "./module.ts";
 
 /** Options of `Conv1d` and `Conv2d` (PyTorch's constructor arguments, camelCased). */
 export interface ConvLayerOptions {
@@ -54,13 +63,6 @@ function groupsOf(name: string, inC: number, outC: number, g: number | undefined
     );
   }
   return groups;
-}
-
-function channels(name: string, arg: string, v: number): number {
-  if (!Number.isInteger(v) || v <= 0) {
-    throw new Error(`${name}: '${arg}' must be a positive integer (current value ${v})`);
-  }
-  return v;
 }
 
 interface ConvGradOptions {
@@ -129,8 +131,8 @@ abstract class ConvBase extends Module {
   ) {
     super();
     this.#kind = kind;
-    this.inChannels = channels(kind.name, "inChannels", inC);
-    this.outChannels = channels(kind.name, "outChannels", outC);
+    this.inChannels = positiveInteger(kind.name, "inChannels", inC);
+    this.outChannels = positiveInteger(kind.name, "outChannels", outC);
     this.kernelSize = kernelDims(kind.name, k, kind.rank);
     const groups = groupsOf(kind.name, inC, outC, o.groups);
     this.hasBias = o.bias ?? true;
@@ -173,13 +175,11 @@ abstract class ConvBase extends Module {
   }
 
   override toString(): string {
-    const ks = this.kernelSize, k = ks.every((v) => v === ks[0]) ? `${ks[0]}` : `(${ks.join(", ")})`;
+    const ks = this.kernelSize, k = ks.every((v) => v === ks[0]) ? ks[0] : ks;
     const dflt = this.#defaults as unknown as Record<string, unknown>;
     const extra = Object.entries(this.#g).filter(([key, v]) => JSON.stringify(v) !== JSON.stringify(dflt[key]))
-      .map(([key, v]) =>
-        `, ${key.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())}=${Array.isArray(v) ? `(${v.join(", ")})` : String(v)}`
-      ).join("");
-    return `${this.#kind.name}(${this.inChannels}, ${this.outChannels}, kernel_size=${k}${extra}${
+      .map(([key, v]) => `, ${reprArg(key, v)}`).join("");
+    return `${this.#kind.name}(${this.inChannels}, ${this.outChannels}, kernel_size=${reprValue(k)}${extra}${
       this.hasBias ? "" : ", bias=False"
     })`;
   }

@@ -6,7 +6,7 @@
 import type { Engine } from "../load.ts";
 import type { FloatDType, Tensor } from "../engine/tensor.ts";
 import { defaultBiasInit, defaultWeightInit } from "./init.ts";
-import { cached, type Initializer, Module, type Param, type ParamSpec } from "./module.ts";
+import { cached, type Initializer, Module, type Param, type ParamSpec, positiveInteger } from "./module.ts";
 
 /** Options of `Linear`. */
 export interface LinearLayerOptions {
@@ -44,13 +44,8 @@ export class Linear extends Module {
 
   constructor(inFeatures: number, outFeatures: number, options: LinearLayerOptions = {}) {
     super();
-    for (const [arg, v] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
-      if (!Number.isInteger(v) || v <= 0) {
-        throw new Error(`Linear: '${arg}' must be a positive integer (current value ${v})`);
-      }
-    }
-    this.inFeatures = inFeatures;
-    this.outFeatures = outFeatures;
+    this.inFeatures = positiveInteger("Linear", "inFeatures", inFeatures);
+    this.outFeatures = positiveInteger("Linear", "outFeatures", outFeatures);
     this.hasBias = options.bias ?? true;
     this.#weightInit = options.weightInit ?? defaultWeightInit;
     this.#biasInit = options.biasInit ?? defaultBiasInit(inFeatures);

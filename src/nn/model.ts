@@ -10,6 +10,7 @@ import type { FloatDType, Tensor } from "../engine/tensor.ts";
 import type { ParameterStore } from "../ops/params.ts";
 import type { LossResult } from "../ops/loss.ts";
 import type { Optimizer } from "../ops/optim.ts";
+import { fmt, sameShapes } from "../ops/_validate.ts";
 import type { Module, Param } from "./module.ts";
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from "./safetensors.ts";
 
@@ -173,9 +174,7 @@ export class Model<D extends FloatDType = "float32"> {
   readonly module: Module;
   /** The parameter and gradient slabs; give it to an optimizer (`engine.optim.adam(model.store)`). */
   readonly store: ParameterStore<D>;
-  readonly #params: Entry[] = [];
-  readonly #buffers: Entry[] = [];
-  /** state_dict order: each module's parameters, its buffers, then its children's. */
+  /** state_dict order: each module's parameters, its buffers, then its children's (buffers have no grad). */
   readonly #state: Entry[] = [];
 
   constructor(engine: Engine, module: Module, options: ModelOptions<D> = {}) {
@@ -206,17 +205,13 @@ export class Model<D extends FloatDType = "float32"> {
           k++;
           engine.scope(() => s.init(engine, value));
           params[s.name] = { value, grad };
-          const e = { name: prefix + s.name, tensor: value as Tensor<FloatDType>, grad: grad as Tensor<FloatDType> };
-          this.#params.push(e);
-          this.#state.push(e);
+          this.#state.push({ name: prefix + s.name, tensor: value, grad });
         }
         for (const b of m.bufferSpecs()) {
           const t = engine.full(b.shape, b.fill, dtype) as Tensor<FloatDType>;
           rt.unscope(t);
           buffers[b.name] = t;
-          const e = { name: prefix + b.name, tensor: t, grad: null };
-          this.#buffers.push(e);
-          this.#state.push(e);
+          this.#state.push({ name: prefix + b.name, tensor: t, grad: null });
         }
         m.attach(engine, params, buffers);
       }
@@ -229,6 +224,11 @@ export class Model<D extends FloatDType = "float32"> {
   /** The parameters' dtype. */
   get dtype(): D {
     return this.store.dtype;
+  }
+
+  /** The parameters' entries (those with a gradient), in state_dict order. */
+  get #params(): Entry[] {
+    return this.#state.filter((e) => e.grad !== null);
   }
 
   /** `[name, parameter]` pairs, PyTorch's `named_parameters()` (views into `store.slab`). */
@@ -248,7 +248,7 @@ export class Model<D extends FloatDType = "float32"> {
 
   /** `[name, buffer]` pairs (batch norm's running statistics), PyTorch's `named_buffers()`. */
   namedBuffers(): [string, Tensor<D>][] {
-    return this.#buffers.map((e) => [e.name, e.tensor as Tensor<D>]);
+    return this.#state.filter((e) => e.grad === null).map((e) => [e.name, e.tensor as Tensor<D>]);
   }
 
   /** Training mode for every module; returns this. */
@@ -304,7 +304,7 @@ export class Model<D extends FloatDType = "float32"> {
       throw modelError(
         method,
         arg,
-        `x [${d.x.shape.join(", ")}] and y [${d.y.shape.join(", ")}] must have the same first dim`,
+        `x ${fmt(d.x.shape)} and y ${fmt(d.y.shape)} must have the same first dim`,
       );
     }
     return n;
@@ -519,11 +519,9 @@ export class Model<D extends FloatDType = "float32"> {
     }
     for (const [name, t] of tensors) {
       const e = want.get(name)!;
-      if (t.shape.length !== e.tensor.shape.length || t.shape.some((d, i) => d !== e.tensor.shape[i])) {
+      if (!sameShapes(t.shape, e.tensor.shape)) {
         throw new Error(
-          `model.load: '${name}' has shape [${t.shape.join(", ")}] in the file, [${
-            e.tensor.shape.join(", ")
-          }] in the model`,
+          `model.load: '${name}' has shape ${fmt(t.shape)} in the file, ${fmt(e.tensor.shape)} in the model`,
         );
       }
     }
@@ -533,7 +531,7 @@ export class Model<D extends FloatDType = "float32"> {
   /** Frees the slabs and buffers and releases the modules (they can join another model). */
   dispose(): void {
     if (!this.store.disposed) this.store.dispose();
-    for (const b of this.#buffers) if (!b.tensor.disposed) b.tensor.dispose();
+    for (const e of this.#state) if (e.grad === null && !e.tensor.disposed) e.tensor.dispose();
     this.module.detach();
   }
 

@@ -125,3 +125,21 @@ export function addInto(into: Tensor<FloatDType>, g: Tensor<FloatDType>): void {
   const a = into.data, b = g.data;
   for (let i = 0; i < a.length; i++) a[i] += b[i];
 }
+
+/** A layer's size argument: a positive integer, or an Error naming the layer and the argument. */
+export function positiveInteger(layer: string, arg: string, v: number): number {
+  if (!Number.isInteger(v) || v <= 0) {
+    throw new Error(`${layer}: '${arg}' must be a positive integer (current value ${v})`);
+  }
+  return v;
+}
+
+/** A constructor argument as PyTorch's repr prints it: snake_case name, tuples in parentheses. */
+export function reprArg(key: string, v: unknown): string {
+  return `${key.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())}=${reprValue(v)}`;
+}
+
+/** A value as PyTorch's repr prints it: tuples in parentheses. */
+export function reprValue(v: unknown): string {
+  return Array.isArray(v) ? `(${v.join(", ")})` : String(v);
+}

@@ -7,7 +7,7 @@
 import type { Engine } from "../load.ts";
 import type { FloatDType, Tensor } from "../engine/tensor.ts";
 import { constantInit } from "./init.ts";
-import { addInto, type BufferSpec, cached, Module, type Param, type ParamSpec } from "./module.ts";
+import { addInto, type BufferSpec, cached, Module, type Param, type ParamSpec, positiveInteger } from "./module.ts";
 
 /** Options of `BatchNorm2d` (PyTorch's constructor arguments, camelCased). */
 export interface BatchNormLayerOptions {
@@ -54,10 +54,7 @@ export class BatchNorm2d extends Module {
 
   constructor(numFeatures: number, options: BatchNormLayerOptions = {}) {
     super();
-    if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
-      throw new Error(`BatchNorm2d: 'numFeatures' must be a positive integer (current value ${numFeatures})`);
-    }
-    this.numFeatures = numFeatures;
+    this.numFeatures = positiveInteger("BatchNorm2d", "numFeatures", numFeatures);
     this.eps = options.eps ?? 1e-5;
     this.momentum = options.momentum ?? 0.1;
     this.affine = options.affine ?? true;

@@ -6,7 +6,7 @@
  */
 import type { FloatDType, Tensor } from "../engine/tensor.ts";
 import type { AvgPoolOptions, MaxPoolOptions } from "../ops/pool.ts";
-import { cached, Module } from "./module.ts";
+import { cached, Module, reprArg, reprValue } from "./module.ts";
 
 /** `MaxPool2d` options: PyTorch's, camelCased (stride defaults to the kernel). */
 export type MaxPoolLayerOptions = Omit<MaxPoolOptions, "kernel">;
@@ -14,9 +14,7 @@ export type MaxPoolLayerOptions = Omit<MaxPoolOptions, "kernel">;
 export type AvgPoolLayerOptions = Omit<AvgPoolOptions, "kernel">;
 
 function poolRepr(name: string, kernel: number | readonly number[], o: object): string {
-  const show = (v: unknown) => Array.isArray(v) ? `(${v.join(", ")})` : String(v);
-  const rest = Object.entries(o).map(([k, v]) => `, ${k.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase())}=${show(v)}`);
-  return `${name}(kernel_size=${show(kernel)}${rest.join("")})`;
+  return `${name}(kernel_size=${reprValue(kernel)}${Object.entries(o).map(([k, v]) => `, ${reprArg(k, v)}`).join("")})`;
 }
 
 /**
@@ -131,7 +129,6 @@ export class AdaptiveAvgPool2d extends Module {
   }
 
   override toString(): string {
-    const s = this.outputSize;
-    return `AdaptiveAvgPool2d(output_size=${typeof s === "number" ? s : `(${s.join(", ")})`})`;
+    return `AdaptiveAvgPool2d(output_size=${reprValue(this.outputSize)})`;
   }
 }

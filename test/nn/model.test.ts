@@ -194,6 +194,14 @@ for (const build of builds()) {
       );
       expect(() => new nn.Linear(0, 4)).toThrow(/Linear: 'inFeatures' must be a positive integer/);
       expect(() => new nn.Dropout(1.5)).toThrow(/Dropout: 'p' must be in \[0, 1\]/);
+      const res = new nn.Model(e, new nn.Residual(new nn.Linear(2, 3)));
+      expect(() => res.forward(e.zeros([1, 2]))).toThrow(
+        /Residual: the body's output \[1, 3\] and the skip path's \[1, 2\] differ/,
+      );
+      res.dispose();
+      const cat = new nn.Model(e, new nn.Concat(new nn.Conv2d(1, 2, 1), new nn.Flatten(2)));
+      expect(() => cat.forward(e.zeros([1, 1, 2, 2]))).toThrow(/Concat: branch 1's output \[1, 1, 4\] does not match/);
+      cat.dispose();
       m.dispose();
       // After dispose the module can join another model.
       const m2 = new nn.Model(e, fc);
