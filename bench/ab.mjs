@@ -16,6 +16,7 @@ import { readFileSync } from "node:fs";
 import { load as loadDist, nn } from "../dist/mod.js";
 import { cases } from "./cases/index.mjs";
 import { asRunner } from "./harness.mjs";
+import { median, timed } from "./measure.mjs";
 
 // dist/ is the built src/: the cases' types name src's Engine.
 const load =
@@ -34,21 +35,6 @@ const rounds = Number(opt("rounds", "15")), roundMs = Number(opt("ms", "100"));
 const engines = await Promise.all(files.map((f) => load({ module: new WebAssembly.Module(readFileSync(f)) })));
 const chosen = cases.filter((c) => filters.length === 0 || filters.some((f) => c.name.toLowerCase().includes(f)));
 
-/** Calls run for ≥ ms, returns ms per call. @param {() => unknown} run @param {number} ms */
-function timed(run, ms) {
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < ms) {
-    run();
-    n++;
-    t = performance.now();
-  }
-  return (t - t0) / n;
-}
-
-/** @param {number[]} a */
-const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 console.log(
   `A = ${files[0]} (${engines[0].build}), B = ${files[1]} (${
     engines[1].build

@@ -79,3 +79,33 @@ export async function measure(run, opts) {
   const medianMs = times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
   return { bestMs: times[0], medianMs, reps: times.length, inner };
 }
+
+/**
+ * Calls `run` (synchronous) for at least `ms` milliseconds; returns ms per call. The
+ * alternating-rounds A/B benches (bench/ab.mjs, bench/threads/) time each round with it.
+ *
+ * @param {() => unknown} run
+ * @param {number} ms
+ * @returns {number}
+ */
+export function timed(run, ms) {
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < ms) {
+    run();
+    n++;
+    t = performance.now();
+  }
+  return (t - t0) / n;
+}
+
+/**
+ * The middle element of the sorted values (the upper one of two for an even count).
+ *
+ * @param {number[]} a
+ * @returns {number}
+ */
+export function median(a) {
+  return [...a].sort((x, y) => x - y)[a.length >> 1];
+}

@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { forBuild, formatTable } from "./report.mjs";
 
@@ -22,22 +23,36 @@ const DIR = fileURLToPath(new URL("./results/", import.meta.url));
 export function wasmShas(from) {
   /** @type {Record<string, string>} */
   const out = {};
-  for (const build of ["baseline", "relaxed"]) {
+  for (const build of /** @type {const} */ (["baseline", "relaxed"])) {
     try {
       if (from === "src") {
         const text = readFileSync(new URL(`../src/engine/wasm/${build}.ts`, import.meta.url), "utf8").slice(0, 400);
         out[build] = /sha256 ([0-9a-f]{16})/.exec(text)?.[1] ?? "?";
-      } else {
-        // The bundle drops the generated header comment: hash the embedded bytes themselves.
-        const text = readFileSync(new URL(`../dist/${build}.js`, import.meta.url), "utf8");
-        const b64 = /"([A-Za-z0-9+/]{64,}={0,2})"/.exec(text)?.[1];
-        out[build] = b64 ? createHash("sha256").update(Buffer.from(b64, "base64")).digest("hex").slice(0, 16) : "?";
-      }
+      } else out[build] = distWasmSha(fileURLToPath(new URL("../dist/", import.meta.url)), build);
     } catch {
       out[build] = "?";
     }
   }
   return out;
+}
+
+/**
+ * The sha256 prefix of a build embedded in a built package (a directory holding mod.js and
+ * `<build>.js`): the bundle drops the generated header comment, so the embedded bytes
+ * themselves are hashed. "?" when the file is missing or holds no wasm.
+ *
+ * @param {string} dir
+ * @param {"baseline" | "relaxed"} build
+ * @returns {string}
+ */
+export function distWasmSha(dir, build) {
+  try {
+    const text = readFileSync(join(dir, `${build}.js`), "utf8");
+    const b64 = /"([A-Za-z0-9+/]{64,}={0,2})"/.exec(text)?.[1];
+    return b64 ? createHash("sha256").update(Buffer.from(b64, "base64")).digest("hex").slice(0, 16) : "?";
+  } catch {
+    return "?";
+  }
 }
 
 /**

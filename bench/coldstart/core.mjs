@@ -14,6 +14,7 @@
  */
 import { randomData, toHwio } from "../cases/data.mjs";
 import { onnxModel } from "../peers/onnx.mjs";
+import { ortLib } from "./ort.mjs";
 import { prepareLenet5 } from "./lenet5.mjs";
 
 export const X_SHAPE = [1, 1, 28, 28], W_SHAPE = [20, 1, 5, 5], Y_SHAPE = [1, 20, 28, 28], PAD = 2;
@@ -163,27 +164,7 @@ function prepare(lib, imp) {
   });
   return {
     y0,
-    init: async () => {
-      const ort = await imp.ort();
-      ort.env.wasm.numThreads = 1;
-      ort.env.wasm.proxy = false;
-      if (imp.wasmPaths?.ort) ort.env.wasm.wasmPaths = imp.wasmPaths.ort;
-      const session = await ort.InferenceSession.create(model, { executionProviders: ["wasm"] });
-      /** @type {any} */
-      let feeds;
-      return {
-        version: ort.env.versions.web ?? "?",
-        inputs: () => {
-          feeds = { X: new ort.Tensor("float32", x, X_SHAPE) };
-        },
-        call: async () => {
-          const { Y } = await session.run(feeds);
-          const v = Y.data[0];
-          Y.dispose();
-          return v;
-        },
-      };
-    },
+    init: () => ortLib(imp, model, x, X_SHAPE),
   };
 }
 

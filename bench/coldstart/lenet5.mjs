@@ -11,6 +11,7 @@
  */
 import { randomData, toHwio } from "../cases/data.mjs";
 import { onnxModel } from "../peers/onnx.mjs";
+import { ortLib } from "./ort.mjs";
 
 const PAD = 2;
 
@@ -247,26 +248,6 @@ export function prepareLenet5(lib, imp) {
   });
   return {
     y0,
-    init: async () => {
-      const ort = await imp.ort();
-      ort.env.wasm.numThreads = 1;
-      ort.env.wasm.proxy = false;
-      if (imp.wasmPaths?.ort) ort.env.wasm.wasmPaths = imp.wasmPaths.ort;
-      const session = await ort.InferenceSession.create(model, { executionProviders: ["wasm"] });
-      /** @type {any} */
-      let feeds;
-      return {
-        version: ort.env.versions.web ?? "?",
-        inputs: () => {
-          feeds = { X: new ort.Tensor("float32", p.x, [1, 1, 28, 28]) };
-        },
-        call: async () => {
-          const { Y } = await session.run(feeds);
-          const v = Y.data[0];
-          Y.dispose();
-          return v;
-        },
-      };
-    },
+    init: () => ortLib(imp, model, p.x, [1, 1, 28, 28]),
   };
 }

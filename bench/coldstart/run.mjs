@@ -12,10 +12,11 @@
  */
 import { chromiumLaunchOptions } from "../../tools/chromium.mjs";
 import { spawnSync } from "node:child_process";
-import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { distWasmSha } from "../results.mjs";
 import { CASE_TITLES, CASES, derive, EARLY, LIBS, median, STEADY, WARM, y0Matches } from "./core.mjs";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -73,15 +74,8 @@ const opts = (() => {
   }
 })();
 
-/** sha256 prefixes of the simdnn builds under test, from the generated modules' headers. */
-const wasm = Object.fromEntries(["baseline", "relaxed"].map((b) => {
-  try {
-    const head = readFileSync(join(opts.dist, `engine/wasm/${b}.js`), "utf8").slice(0, 400);
-    return [b, /sha256 ([0-9a-f]{16})/.exec(head)?.[1] ?? "?"];
-  } catch {
-    return [b, "?"];
-  }
-}));
+/** sha256 prefixes of the simdnn builds under test. */
+const wasm = { baseline: distWasmSha(opts.dist, "baseline"), relaxed: distWasmSha(opts.dist, "relaxed") };
 
 /**
  * Samples of every library, interleaved (warm-ups first, then one sample of each library in

@@ -9,6 +9,7 @@
  */
 import { cases } from "../cases/index.mjs";
 import { asRunner } from "../harness.mjs";
+import { median, timed } from "../measure.mjs";
 
 /** The default cases: the issue's GEMM and every conv layer's forward, dx and dw. */
 export const DEFAULT_FILTER = ["gemm 256x256x512", "conv2d"];
@@ -87,22 +88,6 @@ function forkJoin(e, log) {
   }
   log(`fork-join over ${n} threads: ${best[0].toFixed(2)} µs (an empty kernel call alone: ${best[1].toFixed(3)} µs)`);
 }
-
-/** Calls run for ≥ ms, returns ms per call. @param {() => unknown} run @param {number} ms */
-function timed(run, ms) {
-  let n = 0;
-  const t0 = performance.now();
-  let t = t0;
-  while (t - t0 < ms) {
-    run();
-    n++;
-    t = performance.now();
-  }
-  return (t - t0) / n;
-}
-
-/** @param {number[]} a */
-const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
 /**
  * Options from `--threads=N --filter=a,b --rounds=N --ms=N --build=baseline|relaxed`.
