@@ -38,13 +38,19 @@ export function readMnist() {
 export function split(all) {
   const n = all.labels.length, test = [], train = [];
   for (let i = 0; i < n; i++) (i % 5 === 4 ? test : train).push(i);
-  const pick = (/** @type {number[]} */ idx) => {
-    const images = new Float32Array(idx.length * 784), labels = new Int32Array(idx.length);
-    idx.forEach((i, j) => {
-      images.set(all.images.subarray(i * 784, (i + 1) * 784), j * 784);
-      labels[j] = all.labels[i];
-    });
-    return { images, labels };
-  };
-  return { train: pick(train), test: pick(test) };
+  return { train: subset(all, train), test: subset(all, test) };
+}
+
+/**
+ * The images and labels of `set` at `indices`, in that order.
+ * @param {{ images: Float32Array, labels: Int32Array }} set
+ * @param {readonly number[]} indices
+ */
+export function subset(set, indices) {
+  const images = new Float32Array(indices.length * 784), labels = new Int32Array(indices.length);
+  indices.forEach((i, j) => {
+    images.set(set.images.subarray(i * 784, (i + 1) * 784), j * 784);
+    labels[j] = set.labels[i];
+  });
+  return { images, labels };
 }

@@ -11,7 +11,7 @@
 import { writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
-import { readMnist, split } from "./mnist.mjs";
+import { readMnist, split, subset } from "./mnist.mjs";
 import { trainingSvg } from "./svg.mjs";
 
 const USAGE =
@@ -74,13 +74,7 @@ const fmtTime = (
 /** `limit` samples spread evenly over the (class-ordered) training set, so every class is in. */
 function spread(set, limit) {
   const n = Math.min(limit, set.labels.length), step = set.labels.length / n;
-  const images = new Float32Array(n * 784), labels = new Int32Array(n);
-  for (let j = 0; j < n; j++) {
-    const i = Math.floor(j * step);
-    images.set(set.images.subarray(i * 784, (i + 1) * 784), j * 784);
-    labels[j] = set.labels[i];
-  }
-  return { images, labels };
+  return subset(set, Array.from({ length: n }, (_, j) => Math.floor(j * step)));
 }
 
 // Deno runs the TypeScript sources directly; Node runs the built package (dist/, which
