@@ -7,7 +7,7 @@
 // microsecond, but a part below about 10 µs of work gains less than the split costs.
 import { TILES, writeConvGeom } from "../engine/kernels.ts";
 import type { OpCall } from "../engine/runtime.ts";
-import type { FloatDType } from "../engine/tensor.ts";
+import { bytesPerElement, type FloatDType } from "../engine/tensor.ts";
 import type { ConvGeometry } from "./_conv_args.ts";
 
 /**
@@ -27,7 +27,6 @@ function part(units: number, parts: number, i: number): [number, number] {
   return [Math.floor((units * i) / parts), Math.floor((units * (i + 1)) / parts)];
 }
 
-const bytesOf = (dtype: FloatDType): number => (dtype === "float64" ? 8 : 4);
 const prefix = (dtype: FloatDType): string => (dtype === "float64" ? "f64_" : "f32_");
 
 /**
@@ -58,7 +57,7 @@ export function gemm(
 ): void {
   const K = call.rt.kernelsFor(dtype);
   const flops = 2 * batch * m * n * k;
-  const S = bytesOf(dtype);
+  const S = bytesPerElement(dtype);
   const mr = TILES.MR, nr = 8;
   const byBatch = batch >= 2 && batch >= call.rt.threadCount;
   const units = byBatch ? batch : m >= 2 * mr ? Math.ceil(m / mr) : Math.ceil(n / nr);
@@ -217,7 +216,7 @@ export function convForwardParallel(
   const byImage = g.n > 1;
   const t = threadsFor(call, flops, byImage ? g.n : channelUnits(g));
   if (t === 1) return false;
-  const K = call.rt.kernelsFor(dtype), S = bytesOf(dtype);
+  const K = call.rt.kernelsFor(dtype), S = bytesPerElement(dtype);
   const parts = byImage ? imageParts(g, t) : channelParts(g, t);
   return runParts(
     call,
@@ -257,7 +256,7 @@ export function convBackwardDataParallel(
   if (g.n < 2) return false;
   const t = threadsFor(call, convFlops(g), g.n);
   if (t === 1) return false;
-  const K = call.rt.kernelsFor(dtype), S = bytesOf(dtype);
+  const K = call.rt.kernelsFor(dtype), S = bytesPerElement(dtype);
   return runParts(
     call,
     `${prefix(dtype)}conv_backward_data`,
@@ -287,7 +286,7 @@ export function convBackwardFilterParallel(
   if (g.n !== 1) return false;
   const t = threadsFor(call, convFlops(g), channelUnits(g));
   if (t === 1) return false;
-  const K = call.rt.kernelsFor(dtype), S = bytesOf(dtype);
+  const K = call.rt.kernelsFor(dtype), S = bytesPerElement(dtype);
   return runParts(
     call,
     `${prefix(dtype)}conv_backward_filter`,
