@@ -32,7 +32,9 @@ if (files.length !== 2) {
 }
 const filters = opt("filter", "").toLowerCase().split(",").filter(Boolean);
 const rounds = Number(opt("rounds", "15")), roundMs = Number(opt("ms", "100"));
-const engines = await Promise.all(files.map((f) => load({ module: new WebAssembly.Module(readFileSync(f)) })));
+const engines = await Promise.all(
+  files.map((f) => load({ module: new WebAssembly.Module(readFileSync(f)), threads: 1 })),
+);
 const chosen = cases.filter((c) => filters.length === 0 || filters.some((f) => c.name.toLowerCase().includes(f)));
 
 console.log(

@@ -26,7 +26,7 @@ function median(v) {
  * @param {(line: string) => void} o.log
  */
 export async function profileLenet5(lib, { simd, mode, batch: BATCH, rounds, steps: stepsPerRound, runtime, log }) {
-  const engine = await lib.load({ simd });
+  const engine = await lib.load({ simd, threads: 1 });
   const model = new lib.nn.Model(engine, lib.nn.lenet5(), { seed: 0 });
   const adam = engine.optim.adam(model.store, { lr: 2e-3 });
   const x = engine.tensor(randomData(BATCH * 784, 1), [BATCH, 1, 28, 28]);

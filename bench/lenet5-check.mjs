@@ -18,7 +18,7 @@ import { ortPeers } from "./peers/ort.mjs";
 
 const lib = { nn: /** @type {any} */ (nn) };
 const engine =
-  /** @type {import("../src/mod.ts").Engine} */ (/** @type {unknown} */ (await load({ simd: "baseline" })));
+  /** @type {import("../src/mod.ts").Engine} */ (/** @type {unknown} */ (await load({ simd: "baseline", threads: 1 })));
 let failed = false;
 /** @param {string} what @param {ArrayLike<number>} a @param {ArrayLike<number>} b @param {number} tol */
 const report = (what, a, b, tol) => {

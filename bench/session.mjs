@@ -39,7 +39,7 @@ export async function runSession({ load, lib, options, runtime, wasmPaths = {}, 
   const cases = selectCases(allCases, options.filter);
   if (!cases.length) throw new Error(`no case matches --filter=${options.filter.join(",")}`);
   const engines = [];
-  for (const simd of options.builds) engines.push(await load({ simd }));
+  for (const simd of options.builds) engines.push(await load({ simd, threads: 1 }));
   const wanted = new Set(options.peers);
   const peers = [
     ...(wanted.has("tfjs-wasm") || wanted.has("tfjs-cpu") ? await tfjsPeers({ wasmPaths: wasmPaths.tfjsWasm }) : []),

@@ -18,6 +18,7 @@ export { Engine, load } from "./load.ts";
 export type { EngineCore } from "./engine/engine.ts";
 export type { GemmVariant, LoadOptions, MemoryStats } from "./engine/runtime.ts";
 export type { ThreadsInfo, ThreadsOption } from "./engine/threads.ts";
+export { workerSource } from "./engine/threads.ts";
 export type { SimdBuild } from "./engine/features.ts";
 export { OutOfMemoryError } from "./engine/heap.ts";
 export { Storage, Tensor } from "./engine/tensor.ts";

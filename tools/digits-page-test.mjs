@@ -152,11 +152,20 @@ if (built.status !== 0) {
 console.log(`digits-page-test: vite built examples/digits into build/digits  (t=${secs()}s)`);
 
 const TYPES = { ".js": "text/javascript", ".html": "text/html", ".css": "text/css", ".svg": "image/svg+xml" };
+// Served cross-origin isolated, as the page's vite config serves it (threads), unless the path
+// starts with /plain/ (no isolation headers: the page must say it runs on one thread, and why).
+const ISOLATION = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
 const server = createServer((req, res) => {
-  const p = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  let p = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  const plain = p.startsWith("/plain/");
+  if (plain) p = p.slice("/plain".length);
   const file = normalize(join(out, p === "/" ? "index.html" : p));
   if (!file.startsWith(out) || !existsSync(file)) return res.writeHead(404).end();
-  res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
+  res.writeHead(200, {
+    "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+    ...(plain ? {} : ISOLATION),
+  })
+    .end(readFileSync(file));
 });
 await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
 
@@ -185,7 +194,10 @@ try {
   }
   const loadError = await result.getAttribute("data-error");
   if (loadError) throw new Error(`the page could not load the network: ${loadError}`);
-  console.log(`digits-page-test: ${await page.locator("#status").textContent()}  (t=${secs()}s)`);
+  const status = await page.locator("#status").textContent();
+  console.log(`digits-page-test: ${status}  (t=${secs()}s)`);
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  if (cores > 1 && !status.includes(`${cores} threads`)) failures.push(`isolated, the page runs: ${status}`);
 
   const box = await page.locator("#pad").boundingBox();
   const toPage = ([x, y]) => [box.x + x * box.width, box.y + y * box.height];
@@ -240,6 +252,18 @@ try {
     await page.screenshot({ path: join(root, `build/digits-page-${d.digit}.png`) });
   }
   await page.screenshot({ path: join(root, "build/digits-page.png") });
+  // Without the isolation headers: one thread, and the status line names the headers.
+  const plain = await context.newPage();
+  plain.on("pageerror", (e) => errors.push(String(e)));
+  await plain.goto(`http://127.0.0.1:${server.address().port}/plain/`);
+  await plain.waitForFunction(() => document.getElementById("result")?.dataset.ready === "true", null, {
+    timeout: 30_000,
+  });
+  const plainStatus = await plain.locator("#status").textContent();
+  console.log(`digits-page-test: not isolated: ${plainStatus}`);
+  if (!/1 thread: .*Cross-Origin-Opener-Policy: same-origin/.test(plainStatus)) {
+    failures.push(`not isolated, the page says: ${plainStatus}`);
+  }
   if (errors.length) failures.push(`page errors: ${errors.join("; ")}`);
 } catch (e) {
   failures.push(e?.stack ?? String(e));

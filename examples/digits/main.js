@@ -169,9 +169,12 @@ function showProbabilities(probs) {
   result.dataset.probabilities = probs ? probs.map((p) => p.toFixed(4)).join(",") : "";
   if (engine) {
     const ms = times.length ? ` · inference ${median(times).toFixed(1)} ms` : "";
-    statusLine.textContent = `simdnn ${engine.build} build · LeNet-5, ${info}${ms}`;
+    statusLine.textContent = `simdnn ${engine.build} build, ${threadsInfo(engine.threads)} · LeNet-5, ${info}${ms}`;
   }
 }
+
+// "2 threads", or "1 thread" and why (a page that is not cross-origin isolated: the headers it needs).
+const threadsInfo = (t) => t.count > 1 ? `${t.count} threads` : `1 thread: ${t.reason}`;
 
 const median = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
 
@@ -189,6 +192,8 @@ try {
       return r.arrayBuffer();
     }).then((b) => new Uint8Array(b)),
   ]);
+  // The workers start in the background (threads: "auto"); the first drawing waits for them.
+  await e.threadsReady();
   const m = new nn.Model(e, nn.lenet5());
   m.load(bytes);
   m.eval();

@@ -92,6 +92,8 @@ const tx = engine.tensor(data.test.images, [data.test.labels.length, 1, 28, 28])
 const ty = engine.tensor(data.test.labels);
 
 const model = new nn.Model(engine, nn.lenet5(), { seed: o.seed });
+// "auto" starts the workers in the background while the digits load; training waits for them.
+await engine.threadsReady();
 const threads = engine.threads.count > 1 ? `${engine.threads.count} threads` : `1 thread (${engine.threads.reason})`;
 console.log(
   `simdnn ${engine.build} build, ${threads} · LeNet-5, ${

@@ -31,8 +31,9 @@ export class EngineCore {
   /**
    * How many threads run this engine's kernels, the calling thread included, and why not more:
    * `{ count: 1, reason }` names what to change (the option, the page's headers, a worker that
-   * failed). It changes only when a worker dies or hangs (then the engine goes on with one
-   * thread) and on `dispose()`.
+   * failed). It changes when the workers of `threads: "auto"` (the default) are ready, which
+   * `load()` does not wait for (see `threadsReady()`), when a worker dies or hangs (then the
+   * engine goes on with one thread) and on `dispose()`.
    *
    * @example
    * ```ts
@@ -45,6 +46,25 @@ export class EngineCore {
    */
   get threads(): ThreadsInfo {
     return this.#rt.threads;
+  }
+
+  /**
+   * Resolves with `threads` once the worker threads have started, or failed to start: with the
+   * default `threads: "auto"`, `load()` returns before they are ready and ops run on the calling
+   * thread until then (with the same results).
+   *
+   * @example
+   * ```ts
+   * import { load } from "@simdnn/simdnn";
+   * import assert from "node:assert";
+   * const engine = await load();
+   * const { count } = await engine.threadsReady();
+   * assert.strictEqual(engine.threads.count, count);
+   * engine.dispose();
+   * ```
+   */
+  threadsReady(): Promise<ThreadsInfo> {
+    return this.#rt.threadsReady();
   }
 
   /**

@@ -97,16 +97,24 @@ export interface LoadOptions {
   /**
    * Threads that run kernels: `"auto"` uses every core the host reports
    * (`os.availableParallelism()`, `navigator.hardwareConcurrency`), a number asks for that many
-   * (at most the cores). The calling thread is one of them; the others are workers started by
-   * `load()` over the engine's one shared memory, and `engine.dispose()` stops them. Results are
-   * bit-identical for any count: ops split only their output elements, never a sum. Where
-   * threads are unavailable (a browser page that is not cross-origin isolated, a runtime
-   * without workers, a worker that fails to start) the engine runs on one thread, and
-   * `engine.threads` says why. Single-threaded by default for now, until every op family has
-   * its split (issue 12).
-   * @default {1}
+   * (at most the cores). The calling thread is one of them; the others are workers over the
+   * engine's one shared memory, and `engine.dispose()` stops them. Results are bit-identical
+   * for any count: ops split only their output elements, never a sum. With `"auto"` the workers
+   * start in the background, so `load()` returns as fast as on one thread and ops run on this
+   * thread until the workers are ready (`await engine.threadsReady()` waits for them); a number
+   * makes `load()` wait for its workers. Where threads are unavailable (a browser page that is
+   * not cross-origin isolated, a runtime without workers, a worker that fails to start) the
+   * engine runs on one thread, and `engine.threads` says why.
+   * @default {"auto"}
    */
   threads?: ThreadsOption;
+  /**
+   * Where the workers' script is, for pages whose Content Security Policy forbids `blob:`
+   * workers (`worker-src 'self'`): the URL of the package's `worker.js` as served by the site
+   * (copy it from `simdnn/worker.js`, or `new URL("simdnn/worker.js", import.meta.url)` with a
+   * bundler). Without it the workers run from a `blob:` URL (browsers) or from source (Node, Deno).
+   */
+  workerUrl?: string | URL;
 }
 
 /** The two GEMM microkernel variants (see `LoadOptions.gemmVariant`). */
@@ -130,6 +138,10 @@ const PAGE = 65536;
 // Measured on the 2-core test machine (bench --threads): see src/ops/_parallel.ts.
 const PART_MIN_FLOPS = 1 << 17;
 const MAX_PAGES = 65536;
+const POOL_REAPER = new FinalizationRegistry<{ pool: ThreadPool | null; dead: boolean }>((r) => {
+  r.dead = true;
+  r.pool?.dispose();
+});
 
 /**
  * Formats a value for a message, one way everywhere: strings quoted, NaN, ±Infinity and -0 as
@@ -173,6 +185,7 @@ const LOAD_KEYS = [
   "warmupMs",
   "seed",
   "threads",
+  "workerUrl",
 ];
 
 /** What the host supports; injectable so tests can play an older host. */
@@ -234,9 +247,13 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
   if (seed !== undefined && (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0)) {
     throw optionError("seed", "must be an integer in [0, 2^53)", seed);
   }
-  const threads = options.threads ?? 1;
+  const threads = options.threads ?? "auto";
   if (threads !== "auto" && !(typeof threads === "number" && Number.isSafeInteger(threads) && threads >= 1)) {
     throw optionError("threads", 'must be "auto" or an integer >= 1', options.threads);
+  }
+  const workerUrl = options.workerUrl;
+  if (workerUrl !== undefined && typeof workerUrl !== "string" && !(workerUrl instanceof URL)) {
+    throw optionError("workerUrl", "must be a string or a URL", workerUrl);
   }
   if (options.module !== undefined && !(options.module instanceof WebAssembly.Module)) {
     throw optionError("module", "must be a WebAssembly.Module", options.module);
@@ -271,8 +288,6 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
     ? `the host reports ${cores} core${cores === 1 ? "" : "s"}`
     : threads > cores
     ? `threads: ${threads} was asked for, capped at the ${cores} core${cores === 1 ? "" : "s"} the host reports`
-    : threads === 1 && options.threads === undefined
-    ? 'single-threaded by default for now: load({ threads: "auto" }) uses every core'
     : `threads: ${threads} was asked for`;
   if (want > 1) {
     const why = (host.sharedMemory ?? sharedMemoryUnavailable)();
@@ -282,20 +297,21 @@ export async function createRuntime(options: LoadOptions = {}, host: HostFeature
       if (typeof started === "string") reason = started;
       else {
         const { kernels, actual, exports } = setup(started.module, started.memory);
-        const pool = await ThreadPool.start(
+        const rt = new Runtime(actual, gemmVariant, started.memory, kernels, maxBytes, started.module);
+        rt.seed = seed;
+        const pool = ThreadPool.start(
           started.module,
           started.memory,
           want,
           gemmVariant === "shuffle" ? 1 : 0,
           host.timeouts ?? DEFAULT_TIMEOUTS,
+          workerUrl,
         );
-        if (typeof pool === "string") reason = pool;
-        else {
-          const rt = new Runtime(actual, gemmVariant, started.memory, kernels, maxBytes, started.module);
-          rt.seed = seed;
-          rt.attachPool(pool, exports, reason);
-          return rt;
-        }
+        // On a pool that fails to start, the engine stays single-threaded over its shared
+        // memory (as fast as a plain one).
+        const ready = rt.startPool(pool, exports, reason, want);
+        if (threads !== "auto") await ready;
+        return rt;
       }
     }
   }
@@ -368,6 +384,8 @@ export class Runtime implements TensorOwner {
   parallelCalls = 0;
   #pool: ThreadPool | null = null;
   #exports: Record<string, unknown> = {};
+  #ready: Promise<ThreadsInfo> | null = null;
+  #disposed = false;
   /** The warm-ups `load()` ran in this engine (none: they ran in an earlier one, or were off). */
   warmups: { kind: "inference" | "training"; rounds: number; ms: number }[] = [];
 
@@ -383,11 +401,45 @@ export class Runtime implements TensorOwner {
     this.heap = new Heap(memory, kernels.heapBase(), maxBytes);
   }
 
-  /** @internal Called by createRuntime with a started pool. */
-  attachPool(pool: ThreadPool, exports: Record<string, unknown>, reason: string): void {
-    this.#pool = pool;
-    this.#exports = exports;
-    this.threads = { count: pool.size, reason };
+  /**
+   * @internal Called by createRuntime with a pool that is starting: ops run on this thread until
+   * it is up. Resolves with `threads` once the pool has started (or failed to).
+   */
+  startPool(
+    starting: Promise<ThreadPool | string>,
+    exports: Record<string, unknown>,
+    reason: string,
+    want: number,
+  ): Promise<ThreadsInfo> {
+    const workers = want - 1;
+    this.threads = {
+      count: 1,
+      reason: `starting ${workers} worker thread${workers === 1 ? "" : "s"} (${reason}); ` +
+        "ops run on this thread until they are ready",
+    };
+    const reaper = { pool: null as ThreadPool | null, dead: false };
+    // A threaded engine that is dropped without dispose() must not keep its workers (and its
+    // memory) alive: they stop when it is collected.
+    POOL_REAPER.register(this, reaper);
+    this.#ready = starting.then((pool) => {
+      if (typeof pool === "string") {
+        if (!this.#disposed) this.threads = { count: 1, reason: pool };
+      } else if (this.#disposed || reaper.dead) {
+        pool.dispose();
+      } else {
+        reaper.pool = pool;
+        this.#pool = pool;
+        this.#exports = exports;
+        this.threads = { count: pool.size, reason };
+      }
+      return this.threads;
+    });
+    return this.#ready;
+  }
+
+  /** Resolves with `threads` once the engine's worker threads (if any) have started or failed to. */
+  threadsReady(): Promise<ThreadsInfo> {
+    return this.#ready ?? Promise.resolve(this.threads);
   }
 
   /** @internal The worker pool, for tests; null when single-threaded. */
@@ -429,8 +481,10 @@ export class Runtime implements TensorOwner {
 
   /** Stops the worker threads; the engine goes on with one thread. */
   dispose(): void {
-    if (this.#pool !== null) {
-      this.#pool.dispose();
+    if (this.#disposed) return;
+    this.#disposed = true;
+    if (this.#ready !== null) {
+      this.#pool?.dispose();
       this.#pool = null;
       this.threads = { count: 1, reason: "the engine was disposed" };
     }

@@ -149,13 +149,33 @@ function builtin(name: string): unknown {
   return typeof get === "function" ? get(name) : undefined;
 }
 
-/** How this runtime starts workers, or why it cannot. */
-function workerFactory(): (() => WorkerHandle) | string {
+/**
+ * The worker threads' program, a classic script with no imports: the text the engine runs
+ * from a `blob:` URL (browsers) or as source (Node, Deno). The npm package ships it as
+ * `simdnn/worker.js`, for `load({ workerUrl })` on pages whose Content Security Policy forbids
+ * `blob:` workers; a site can also write this text to a file of its own.
+ *
+ * @example
+ * ```ts
+ * import { workerSource } from "@simdnn/simdnn";
+ * import assert from "node:assert";
+ * assert.ok(workerSource.startsWith('"use strict";'));
+ * ```
+ */
+export const workerSource: string = WORKER_SOURCE;
+
+/**
+ * How this runtime starts workers, or why it cannot: from the source itself (Node's eval, a
+ * browser's `blob:` URL) or, given `url`, from that file.
+ */
+function workerFactory(url?: string | URL): (() => WorkerHandle) | string {
   const wt = builtin("node:worker_threads") as { Worker?: NodeWorkerCtor } | undefined;
   if (wt?.Worker) {
     const Ctor = wt.Worker;
     return () => {
-      const w = new Ctor(WORKER_SOURCE, { eval: true });
+      const w = url === undefined
+        ? new Ctor(WORKER_SOURCE, { eval: true })
+        : new (Ctor as unknown as new (u: URL) => NodeWorker)(new URL(url));
       return {
         post: (m) => w.postMessage(m),
         onMessage: (f) => w.once("message", f),
@@ -171,20 +191,26 @@ function workerFactory(): (() => WorkerHandle) | string {
   const WebWorker = (globalThis as { Worker?: typeof Worker }).Worker;
   if (typeof WebWorker === "function" && typeof Blob === "function" && typeof URL.createObjectURL === "function") {
     return () => {
-      const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
-      const w = new WebWorker(url);
-      URL.revokeObjectURL(url);
-      return {
-        post: (m) => w.postMessage(m),
-        onMessage: (f) => w.addEventListener("message", (e) => f(e.data)),
-        onDeath: (f) => w.addEventListener("error", (e) => f(`it failed: ${e.message}`)),
-        terminate: () => w.terminate(),
-        // A page's workers end with the page.
-        unref: () => {},
-      };
+      if (url !== undefined) return webWorker(new WebWorker(url));
+      const blob = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
+      const w = new WebWorker(blob);
+      URL.revokeObjectURL(blob);
+      return webWorker(w);
     };
   }
   return "this runtime has no worker threads (neither node:worker_threads nor Worker)";
+}
+
+function webWorker(w: Worker): WorkerHandle {
+  return {
+    post: (m) => w.postMessage(m),
+    onMessage: (f) => w.addEventListener("message", (e) => f(e.data)),
+    // A worker file that fails to load (a 404, a CSP refusal) fires an error event with no message.
+    onDeath: (f) => w.addEventListener("error", (e) => f(`it failed: ${e.message || "its script did not load"}`)),
+    terminate: () => w.terminate(),
+    // A page's workers end with the page.
+    unref: () => {},
+  };
 }
 
 /** Cores the host reports: `os.availableParallelism()` in Node and Deno, `navigator.hardwareConcurrency` elsewhere. */
@@ -334,8 +360,9 @@ export class ThreadPool {
     count: number,
     gemmVariant: number,
     timeouts: PoolTimeouts = DEFAULT_TIMEOUTS,
+    workerUrl?: string | URL,
   ): Promise<ThreadPool | string> {
-    const factory = workerFactory();
+    const factory = workerFactory(workerUrl);
     if (typeof factory === "string") return factory;
     const names = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
     const sab = new SharedArrayBuffer(SAB_BYTES);
@@ -365,6 +392,8 @@ export class ThreadPool {
           () => reject(new Error(`they did not start within ${timeouts.startMs} ms`)),
           timeouts.startMs,
         );
+        // A pool starting in the background must not keep Node or Deno alive by its timer.
+        (timer as { unref?: () => void }).unref?.();
       });
       try {
         await Promise.race([Promise.all(ready), timeout]);

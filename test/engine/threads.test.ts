@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { Engine, load } from "../../src/mod.ts";
 import { createRuntime, type HostFeatures } from "../../src/engine/runtime.ts";
 import { hasRelaxedSimd, hasSimd } from "../../src/engine/features.ts";
+import { sharedMemoryUnavailable } from "../../src/engine/threads.ts";
 
 const host = (extra: Partial<HostFeatures> = {}): HostFeatures => ({
   simd: hasSimd,
@@ -23,12 +24,62 @@ const env = (globalThis as { process?: { env?: Record<string, string | undefined
 const isBrowser = typeof (globalThis as { document?: unknown }).document !== "undefined";
 
 describe("load({ threads })", () => {
-  it("is single-threaded by default for now, and says how to change it", async () => {
-    const e = await load();
+  it('uses every core by default ("auto"), starting the workers in the background', async () => {
+    const one = await load({ simd: "baseline", threads: 1 });
+    const want = matmulBytes(one, 67);
+    const e = await engineOn({ simd: "baseline" }, { cores: () => 2 });
+    const noShared = sharedMemoryUnavailable();
+    if (noShared !== null) {
+      // A page that is not cross-origin isolated: one thread, and the headers it needs.
+      expect(e.threads).toEqual({ count: 1, reason: noShared });
+      expect(await e.threadsReady()).toEqual(e.threads);
+      return;
+    }
+    // load() has not waited for the workers: ops run on this thread meanwhile, same results.
     expect(e.threads).toEqual({
       count: 1,
-      reason: 'single-threaded by default for now: load({ threads: "auto" }) uses every core',
+      reason: "starting 1 worker thread (the host reports 2 cores); ops run on this thread until they are ready",
     });
+    expect(matmulBytes(e, 67)).toEqual(want);
+    expect(e.runtime.parallelCalls).toBe(0);
+    expect(await e.threadsReady()).toEqual({ count: 2, reason: "the host reports 2 cores" });
+    expect(e.threads).toEqual({ count: 2, reason: "the host reports 2 cores" });
+    expect(matmulBytes(e, 67)).toEqual(want);
+    expect(e.runtime.parallelCalls).toBe(1);
+    e.dispose();
+  });
+
+  it("dispose() while the workers start: they are stopped as soon as they are up", async () => {
+    const e = await engineOn({ simd: "baseline" }, { cores: () => 2 });
+    e.dispose();
+    expect(e.threads.count).toBe(1);
+    await e.threadsReady();
+    expect(e.runtime.pool).toBe(null);
+    expect(e.threads.count).toBe(1);
+    expect(matmulBytes(e, 8).length).toBe(64);
+  });
+
+  it("workerUrl: the workers run the package's worker.js; a URL that does not load is a reason", async () => {
+    if (sharedMemoryUnavailable() !== null) return;
+    // Node and Deno load it as a file, Chromium from the test server (dist/ is built before the tests).
+    const url = isBrowser
+      ? new URL("/dist/worker.js", location.href)
+      : new URL("../../dist/worker.js", import.meta.url);
+    const e = await engineOn({ simd: "baseline", threads: 2, workerUrl: url }, { cores: () => 2 });
+    expect(e.threads).toEqual({ count: 2, reason: "threads: 2 was asked for" });
+    const one = await load({ simd: "baseline", threads: 1 });
+    expect(matmulBytes(e, 67)).toEqual(matmulBytes(one, 67));
+    expect(e.runtime.parallelCalls).toBe(1);
+    e.dispose();
+    const bad = await engineOn(
+      { simd: "baseline", threads: 2, workerUrl: new URL("no-such-worker.js", url) },
+      { cores: () => 2, timeouts: { startMs: 5_000, hangMs: 5_000, hangFactor: 50 } },
+    );
+    expect(bad.threads.count).toBe(1);
+    expect(bad.threads.reason).toMatch(/^worker threads failed to start: /);
+    await expect(load({ workerUrl: 5 as never })).rejects.toThrow(
+      "Cannot load as 'workerUrl' must be a string or a URL: current value is 5",
+    );
   });
 
   it("threads: 1 is one thread", async () => {
@@ -157,7 +208,9 @@ describe("load({ threads })", () => {
       const body = (mod: string) =>
         `import { load } from "${mod}";\n` +
         `const e = await load({ threads: 2 });\n` +
-        `console.log(e.threads.count, e.matmul(e.ones([64, 64]), e.ones([64, 64])).data[0]);\n`;
+        // The default: its workers may still be starting when the script ends.
+        `const d = await load();\n` +
+        `console.log(e.threads.count, e.matmul(e.ones([64, 64]), e.ones([64, 64])).data[0], d.ones([2]).data[1]);\n`;
       const runs: [string, string[]][] = [[
         new URL("../../node_modules/deno/deno", import.meta.url).pathname,
         ["eval", "--quiet", body(new URL("../../src/mod.ts", import.meta.url).href)],
@@ -167,7 +220,7 @@ describe("load({ threads })", () => {
       for (const [cmd, args] of runs) {
         const r = cp.spawnSync(cmd, args, { encoding: "utf8", timeout: 30_000 });
         expect(r.stderr, cmd).toBe("");
-        expect(r.stdout.trim(), cmd).toBe("2 64");
+        expect(r.stdout.trim(), cmd).toBe("2 64 1");
         expect(r.status, cmd).toBe(0);
       }
     },
