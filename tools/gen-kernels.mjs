@@ -194,6 +194,28 @@ function tsKernels() {
   out.push("  return {", "    f32,", "    f64,");
   for (const k of UNTYPED) out.push(`    ${camel(k.name)}: fn("${k.name}"${k.diagnostic ? ", true" : ""}),`);
   out.push("  } as unknown as Kernels;", "}");
+  // The export behind each typed kernel, so a task for the worker threads names its kernel by
+  // the table's key, never by a name built from strings.
+  const names = (dt, list) =>
+    list.flatMap((k) => [
+      `    ${camel(k.name)}: "${dt}_${k.name}",`,
+      ...(k.workspace ? [`    ${camel(k.name)}Workspace: "${dt}_${k.name}_workspace",`] : []),
+    ]);
+  out.push(
+    "",
+    "/** The wasm export of each typed kernel, per dtype (worker-thread tasks name kernels by it). */",
+    "export const KERNEL_EXPORTS: {",
+    "  readonly float32: Readonly<Record<keyof F32Kernels, string>>;",
+    "  readonly float64: Readonly<Record<keyof FloatKernels, string>>;",
+    "} = {",
+    "  float32: {",
+    ...names("f32", [...both, ...f32Only]),
+    "  },",
+    "  float64: {",
+    ...names("f64", both),
+    "  },",
+    "};",
+  );
   for (const d of DESCRIPTORS) {
     const fields = flatFields(d);
     const array = d.type === "i32" ? "Int32Array" : "Float64Array";

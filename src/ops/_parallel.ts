@@ -5,8 +5,8 @@
 // count. Threads claim the parts as they come free (src/engine/threads.ts). Each part gets its own scratch and, for the conv kernels, its own geometry descriptor
 // (a kernel reads its descriptor from memory). Small calls run whole: a fork-join costs about a
 // microsecond, but a part below about 10 µs of work gains less than the split costs.
-import { TILES, writeConvGeom } from "../engine/kernels.ts";
-import type { OpCall } from "../engine/runtime.ts";
+import { type F32Kernels, KERNEL_EXPORTS, TILES, writeConvGeom } from "../engine/kernels.ts";
+import type { OpCall, Runtime } from "../engine/runtime.ts";
 import { bytesPerElement, type FloatDType } from "../engine/tensor.ts";
 import type { ConvGeometry } from "./_conv_args.ts";
 
@@ -296,4 +296,45 @@ export function convBackwardFilterParallel(
     channelParts(g, t),
     (slot, p, work) => [slot, dy + p.y * S, x + p.x * S, dw + p.w * S, at(db, p.bias, S), work, accumulate ? 1 : 0],
   );
+}
+
+/** A kernel call: the kernel table's key and its arguments. */
+export type KernelCall<K extends keyof F32Kernels = keyof F32Kernels> = readonly [K, readonly number[]];
+
+/**
+ * Elements a part of an elementwise split starts at a multiple of: whole vectors (and cache
+ * lines), so every element takes the same vector or scalar path as in the whole call.
+ */
+const ELEMENT_ALIGN = 64;
+
+/**
+ * An elementwise kernel over n elements, split into runs of whole vectors over the threads when
+ * `flopsPerElement · n` is worth it: `at(e0, e1)` gives the call for elements [e0, e1). Only for
+ * kernels whose every output element depends on its own inputs alone (a step of an optimizer).
+ */
+export function elementwise<K extends keyof F32Kernels>(
+  rt: Runtime,
+  dtype: FloatDType,
+  n: number,
+  flopsPerElement: number,
+  at: (e0: number, e1: number) => KernelCall<K>,
+): void {
+  const units = Math.ceil(n / ELEMENT_ALIGN), t = rt.threadCount;
+  const parts = t === 1
+    ? 1
+    : Math.max(1, Math.min(PARTS_PER_THREAD * t, units, Math.floor((n * flopsPerElement) / rt.partMinFlops)));
+  if (parts === 1) {
+    const [key, args] = at(0, n);
+    // deno-lint-ignore ban-types
+    (rt.kernelsFor(dtype)[key as keyof typeof KERNEL_EXPORTS.float64] as Function)(...args);
+    return;
+  }
+  const names = KERNEL_EXPORTS[dtype] as Readonly<Record<K, string>>;
+  const tasks: [string, readonly number[]][] = [];
+  for (let i = 0; i < parts; i++) {
+    const [u0, u1] = part(units, parts, i);
+    const [key, args] = at(u0 * ELEMENT_ALIGN, Math.min(n, u1 * ELEMENT_ALIGN));
+    tasks.push([names[key], args]);
+  }
+  rt.parallel(tasks);
 }

@@ -15,6 +15,7 @@ import type { Runtime } from "../engine/runtime.ts";
 import { bytesPerElement, type FloatDType, type Tensor, type TypedArrayFor } from "../engine/tensor.ts";
 import { boolOption, floatTensor, fmt, liveTensor, opError, options, sameShapes, showValue } from "./_validate.ts";
 import { ParameterStore } from "./params.ts";
+import { elementwise, type KernelCall } from "./_parallel.ts";
 
 /**
  * b^t for an integer t ≥ 0 by squaring: a fixed sequence of IEEE multiplications, so every
@@ -198,8 +199,13 @@ function nonzeroIn(dtype: FloatDType, x: number): boolean {
   return (dtype === "float32" ? Math.fround(x) : x) !== 0;
 }
 
-/** The scalars of one step: `run` calls the kernel for n elements with byte offset `at` into the state. */
-type StepKernel = (k: FloatKernels, n: number, p: number, g: number, state: number[]) => void;
+/**
+ * The scalars of one step: the kernel call (its table key and arguments) that updates n elements
+ * at p, with gradients at g and state slabs at the byte addresses in `state`.
+ */
+type StepKernel = (n: number, p: number, g: number, state: number[]) => KernelCall<keyof FloatKernels>;
+/** A step's work per element, for the thread split (Adam: about a dozen operations, √ and two divisions). */
+const STEP_FLOPS = 16;
 
 /** What SGD and Adam share: parameters, state slabs, lr, step count, state round trip, dispose. */
 export abstract class Optimizer {
@@ -299,10 +305,18 @@ export abstract class Optimizer {
       });
     }
     const run = this.kernel(this.#step + 1, this.#lr);
-    const k = rt.kernelsFor(this.dtype), bpe = bytesPerElement(this.dtype);
+    const bpe = bytesPerElement(this.dtype);
     for (const [p, g, offset] of pairs) {
       if (this.#store === null && p.size === 0) continue;
-      run(k, p.size, p.ptr, g.ptr, this.#state.map((s) => s.ptr + offset * bpe));
+      // Every element's update is its own: any split over the slab gives the same bits.
+      elementwise(
+        rt,
+        this.dtype,
+        p.size,
+        STEP_FLOPS,
+        (e0, e1) =>
+          run(e1 - e0, p.ptr + e0 * bpe, g.ptr + e0 * bpe, this.#state.map((s) => s.ptr + (offset + e0) * bpe)),
+      );
     }
     this.#step++;
   }
@@ -406,7 +420,7 @@ export class Sgd extends Optimizer {
     const m = this.momentum, damp1 = 1 - this.dampening, wd = this.weightDecay, max = this.maximize ? 1 : 0;
     const kind = m === 0 ? "none" : `${this.nesterov ? "nesterov" : "momentum"}${t === 1 ? "First" : ""}` as const;
     const name = SGD_KERNELS[kind][nonzeroIn(this.dtype, wd) ? 1 : 0];
-    return (k, n, p, g, s) => k[name](n, p, g, m !== 0 ? s[0] : 0, -lr, m, damp1, wd, max);
+    return (n, p, g, s) => [name, [n, p, g, m !== 0 ? s[0] : 0, -lr, m, damp1, wd, max]];
   }
 }
 
@@ -454,8 +468,10 @@ export class Adam extends Optimizer {
     const l2 = this.decoupled ? 0 : wd, decay = this.decoupled ? 1 - lr * wd : 1;
     const ams = this.amsgrad, max = this.maximize ? 1 : 0, eps = this.eps;
     const name = ADAM_KERNELS[ams ? 1 : 0][nonzeroIn(this.dtype, l2) ? 1 : 0];
-    return (k, n, p, g, s) =>
-      k[name](n, p, g, s[0], s[1], ams ? s[2] : 0, b1, 1 - b1, b2, 1 - b2, negStep, bc2sqrt, eps, l2, decay, max);
+    return (n, p, g, s) => [
+      name,
+      [n, p, g, s[0], s[1], ams ? s[2] : 0, b1, 1 - b1, b2, 1 - b2, negStep, bc2sqrt, eps, l2, decay, max],
+    ];
   }
 }
 
@@ -509,8 +525,10 @@ export class Rmsprop extends Optimizer {
   protected kernel(_t: number, lr: number): StepKernel {
     const a = this.alpha, eps = this.eps, m = this.momentum, wd = this.weightDecay;
     const c = this.centered ? 1 : 0, has = m > 0 ? 1 : 0, max = this.maximize ? 1 : 0;
-    return (k, n, p, g, s) =>
-      k.rmspropStep(n, p, g, s[0], c ? s[1] : 0, has ? s[c + 1] : 0, a, 1 - a, eps, -lr, m, wd, c, has, max);
+    return (n, p, g, s) => [
+      "rmspropStep",
+      [n, p, g, s[0], c ? s[1] : 0, has ? s[c + 1] : 0, a, 1 - a, eps, -lr, m, wd, c, has, max],
+    ];
   }
 }
 
@@ -553,7 +571,7 @@ export class Adagrad extends Optimizer {
   protected kernel(t: number, lr: number): StepKernel {
     const negClr = -(lr / (1 + (t - 1) * this.lrDecay)), eps = this.eps, wd = this.weightDecay;
     const max = this.maximize ? 1 : 0;
-    return (k, n, p, g, s) => k.adagradStep(n, p, g, s[0], negClr, eps, wd, max);
+    return (n, p, g, s) => ["adagradStep", [n, p, g, s[0], negClr, eps, wd, max]];
   }
 }
 
