@@ -308,9 +308,39 @@ export type KernelCall<K extends keyof F32Kernels = keyof F32Kernels> = readonly
 const ELEMENT_ALIGN = 64;
 
 /**
- * An elementwise kernel over n elements, split into runs of whole vectors over the threads when
- * `flopsPerElement · n` is worth it: `at(e0, e1)` gives the call for elements [e0, e1). Only for
- * kernels whose every output element depends on its own inputs alone (a step of an optimizer).
+ * A kernel over `units` independent units (elements, planes), split into runs over the threads
+ * when `unitFlops · units` is worth it: `at(u0, u1)` gives the call for units [u0, u1). Only for
+ * kernels whose every output depends on its own unit's inputs alone.
+ */
+export function unitParallel<K extends keyof F32Kernels>(
+  rt: Runtime,
+  dtype: FloatDType,
+  units: number,
+  unitFlops: number,
+  at: (u0: number, u1: number) => KernelCall<K>,
+): void {
+  const t = rt.threadCount;
+  const parts = t === 1
+    ? 1
+    : Math.max(1, Math.min(PARTS_PER_THREAD * t, units, Math.floor((units * unitFlops) / rt.partMinFlops)));
+  if (parts === 1) {
+    const [key, args] = at(0, units);
+    // deno-lint-ignore ban-types
+    (rt.kernelsFor(dtype)[key as keyof typeof KERNEL_EXPORTS.float64] as Function)(...args);
+    return;
+  }
+  const names = KERNEL_EXPORTS[dtype] as Readonly<Record<K, string>>;
+  const tasks: [string, readonly number[]][] = [];
+  for (let i = 0; i < parts; i++) {
+    const [key, args] = at(...part(units, parts, i));
+    tasks.push([names[key], args]);
+  }
+  rt.parallel(tasks);
+}
+
+/**
+ * An elementwise kernel over n elements (`unitParallel` over runs of ELEMENT_ALIGN elements):
+ * `at(e0, e1)` gives the call for elements [e0, e1).
  */
 export function elementwise<K extends keyof F32Kernels>(
   rt: Runtime,
@@ -319,22 +349,11 @@ export function elementwise<K extends keyof F32Kernels>(
   flopsPerElement: number,
   at: (e0: number, e1: number) => KernelCall<K>,
 ): void {
-  const units = Math.ceil(n / ELEMENT_ALIGN), t = rt.threadCount;
-  const parts = t === 1
-    ? 1
-    : Math.max(1, Math.min(PARTS_PER_THREAD * t, units, Math.floor((n * flopsPerElement) / rt.partMinFlops)));
-  if (parts === 1) {
-    const [key, args] = at(0, n);
-    // deno-lint-ignore ban-types
-    (rt.kernelsFor(dtype)[key as keyof typeof KERNEL_EXPORTS.float64] as Function)(...args);
-    return;
-  }
-  const names = KERNEL_EXPORTS[dtype] as Readonly<Record<K, string>>;
-  const tasks: [string, readonly number[]][] = [];
-  for (let i = 0; i < parts; i++) {
-    const [u0, u1] = part(units, parts, i);
-    const [key, args] = at(u0 * ELEMENT_ALIGN, Math.min(n, u1 * ELEMENT_ALIGN));
-    tasks.push([names[key], args]);
-  }
-  rt.parallel(tasks);
+  unitParallel(
+    rt,
+    dtype,
+    Math.ceil(n / ELEMENT_ALIGN),
+    flopsPerElement * ELEMENT_ALIGN,
+    (u0, u1) => at(u0 * ELEMENT_ALIGN, Math.min(n, u1 * ELEMENT_ALIGN)),
+  );
 }

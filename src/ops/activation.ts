@@ -6,13 +6,28 @@
  * @module
  */
 import type { EngineCore } from "../engine/engine.ts";
-import type { FloatKernels } from "../engine/kernels.ts";
 import type { Runtime } from "../engine/runtime.ts";
-import type { DType, Tensor } from "../engine/tensor.ts";
+import { bytesPerElement, type DType, type FloatDType, type Tensor } from "../engine/tensor.ts";
+import { elementwise } from "./_parallel.ts";
 import { floatTensor, numberArg, opError, options, sameDtype, sameShape, showValue } from "./_validate.ts";
 
 type Forward = "leakyRelu" | "sigmoid" | "tanh" | "gelu" | "geluTanh";
 type Backward = "reluGrad" | "leakyReluGrad" | "sigmoidGrad" | "tanhGrad" | "geluGrad" | "geluTanhGrad";
+
+/** Rough operations per element, for the thread split: an exp or erf costs tens, a compare one. */
+const COST: Record<Forward | Backward, number> = {
+  leakyRelu: 1,
+  sigmoid: 20,
+  tanh: 20,
+  gelu: 40,
+  geluTanh: 30,
+  reluGrad: 1,
+  leakyReluGrad: 1,
+  sigmoidGrad: 3,
+  tanhGrad: 3,
+  geluGrad: 50,
+  geluTanhGrad: 40,
+};
 
 /** Options of `gelu` and `geluBackward`. */
 export interface GeluOptions {
@@ -33,7 +48,13 @@ function forward(rt: Runtime, op: string, kernel: Forward, x: Tensor, slope: num
   const tx = floatTensor(rt, op, "x", x);
   return rt.run(op, (call) => {
     const y = call.output(tx.shape, tx.dtype);
-    if (y.size > 0) (rt.kernelsFor(tx.dtype) as FloatKernels)[kernel](tx.size, tx.ptr, y.ptr, slope);
+    const S = bytesPerElement(tx.dtype);
+    if (y.size > 0) {
+      elementwise(rt, tx.dtype as FloatDType, tx.size, COST[kernel], (e0, e1) => [
+        kernel,
+        [e1 - e0, tx.ptr + e0 * S, y.ptr + e0 * S, slope],
+      ]);
+    }
     return y;
   });
 }
@@ -53,7 +74,13 @@ function backward(
   sameShape(op, "dy", tdy, vName, tv);
   return rt.run(op, (call) => {
     const dx = call.output(tv.shape, dtype);
-    if (dx.size > 0) rt.kernelsFor(dtype)[kernel](tv.size, tdy.ptr, tv.ptr, dx.ptr, slope);
+    const S = bytesPerElement(dtype);
+    if (dx.size > 0) {
+      elementwise(rt, dtype as FloatDType, tv.size, COST[kernel], (e0, e1) => [
+        kernel,
+        [e1 - e0, tdy.ptr + e0 * S, tv.ptr + e0 * S, dx.ptr + e0 * S, slope],
+      ]);
+    }
     return dx;
   });
 }

@@ -6,7 +6,8 @@
 import type { EngineCore } from "../engine/engine.ts";
 import type { FloatKernels } from "../engine/kernels.ts";
 import type { Runtime } from "../engine/runtime.ts";
-import type { DType, Tensor } from "../engine/tensor.ts";
+import { bytesPerElement, type DType, type FloatDType, type Tensor } from "../engine/tensor.ts";
+import { elementwise } from "./_parallel.ts";
 import { floatTensor, fmt, numberArg, opError, sameDtype } from "./_validate.ts";
 
 type BinaryKernel = "add" | "sub" | "mul";
@@ -135,7 +136,16 @@ export function relu<D extends DType>(this: EngineCore, x: Tensor<D>): Tensor<D>
   const tx = floatTensor(rt, "relu", "x", x);
   return rt.run("relu", (call) => {
     const out = call.output(tx.shape, tx.dtype);
-    if (out.size > 0) rt.kernelsFor(tx.dtype).relu(tx.size, tx.ptr, out.ptr);
+    const S = bytesPerElement(tx.dtype);
+    if (out.size > 0) {
+      elementwise(
+        rt,
+        tx.dtype as FloatDType,
+        tx.size,
+        1,
+        (e0, e1) => ["relu", [e1 - e0, tx.ptr + e0 * S, out.ptr + e0 * S]],
+      );
+    }
     return out as Tensor<D>;
   });
 }

@@ -9,7 +9,8 @@
 import type { EngineCore } from "../engine/engine.ts";
 import type { FloatKernels } from "../engine/kernels.ts";
 import type { Runtime } from "../engine/runtime.ts";
-import type { DType, FloatDType, Tensor } from "../engine/tensor.ts";
+import { bytesPerElement, type DType, type FloatDType, type Tensor } from "../engine/tensor.ts";
+import { type KernelCall, unitParallel } from "./_parallel.ts";
 import {
   adaptiveOutputSize,
   inputGeometry,
@@ -81,11 +82,27 @@ function kernels(rt: Runtime, dtype: FloatDType): FloatKernels {
   return rt.kernelsFor(dtype);
 }
 
+/**
+ * A pooling kernel over whole (n, c) planes, split over the threads (each plane's outputs,
+ * indices and gradients depend on that plane alone): `at(p0, p1)` gives the call for planes
+ * [p0, p1); `planeFlops` is a plane's rough work.
+ */
+function onPlanes<K extends keyof FloatKernels>(
+  rt: Runtime,
+  dtype: DType,
+  planes: number,
+  planeFlops: number,
+  at: (p0: number, p1: number) => KernelCall<K>,
+): void {
+  unitParallel(rt, dtype as FloatDType, planes, planeFlops, at);
+}
+
 function geometryArgs(
   g: PoolGeometry,
+  planes = g.planes,
 ): [number, number, number, number, number, number, number, number, number, number, number] {
   return [
-    g.planes,
+    planes,
     g.input[0],
     g.input[1],
     g.output[0],
@@ -113,14 +130,18 @@ function maxPoolN(rt: Runtime, rank: PoolRank, x: Tensor, opts: unknown): MaxPoo
     const y = call.output(shape, tx.dtype);
     const indices = call.output(shape, "int32");
     if (y.size > 0) {
-      kernels(rt, tx.dtype).maxPoolForward(
-        ...geometryArgs(g),
-        g.dilation[0],
-        g.dilation[1],
-        tx.ptr,
-        y.ptr,
-        indices.ptr,
-      );
+      const S = bytesPerElement(tx.dtype), inP = g.input[0] * g.input[1], outP = g.output[0] * g.output[1];
+      onPlanes(rt, tx.dtype, g.planes, outP * g.kernel[0] * g.kernel[1], (p0, p1) => [
+        "maxPoolForward",
+        [
+          ...geometryArgs(g, p1 - p0),
+          g.dilation[0],
+          g.dilation[1],
+          tx.ptr + p0 * inP * S,
+          y.ptr + p0 * outP * S,
+          indices.ptr + p0 * outP * 4,
+        ],
+      ]);
     }
     return { y, indices };
   });
@@ -184,7 +205,20 @@ function maxPoolBackwardN(rt: Runtime, rank: PoolRank, dy: Tensor, indices: Tens
   const outPlane = rank === 1 ? tdy.shape[tdy.shape.length - 1] : tdy.shape.at(-2)! * tdy.shape.at(-1)!;
   return rt.run(OP, (call) => {
     const dx = call.output(shape, tdy.dtype);
-    if (dx.size > 0) kernels(rt, tdy.dtype).maxPoolBackward(planes, inPlane, outPlane, tdy.ptr, ti.ptr, dx.ptr);
+    const S = bytesPerElement(tdy.dtype);
+    if (dx.size > 0) {
+      onPlanes(rt, tdy.dtype, planes, inPlane + outPlane, (p0, p1) => [
+        "maxPoolBackward",
+        [
+          p1 - p0,
+          inPlane,
+          outPlane,
+          tdy.ptr + p0 * outPlane * S,
+          ti.ptr + p0 * outPlane * 4,
+          dx.ptr + p0 * inPlane * S,
+        ],
+      ]);
+    }
     return dx;
   });
 }
@@ -215,7 +249,13 @@ function avgPoolN(rt: Runtime, rank: PoolRank, x: Tensor, opts: unknown): Tensor
   const { g, includePad, divisor } = avgGeometry(OP, rank, tx.shape, opts, "x");
   return rt.run(OP, (call) => {
     const y = call.output(poolOutputShape(g, rank), tx.dtype);
-    if (y.size > 0) kernels(rt, tx.dtype).avgPoolForward(...geometryArgs(g), includePad, divisor, tx.ptr, y.ptr);
+    if (y.size > 0) {
+      const S = bytesPerElement(tx.dtype), inP = g.input[0] * g.input[1], outP = g.output[0] * g.output[1];
+      onPlanes(rt, tx.dtype, g.planes, outP * g.kernel[0] * g.kernel[1], (p0, p1) => [
+        "avgPoolForward",
+        [...geometryArgs(g, p1 - p0), includePad, divisor, tx.ptr + p0 * inP * S, y.ptr + p0 * outP * S],
+      ]);
+    }
     return y;
   });
 }
@@ -244,8 +284,19 @@ function avgPoolBackwardN(rt: Runtime, rank: PoolRank, dy: Tensor, inputShape: u
     if (dx.size > 0) {
       const K = kernels(rt, tdy.dtype);
       const bytes = K.avgPoolBackwardWorkspace(g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.input[1]);
-      const work = bytes > 0 ? call.scratch(bytes) : 0;
-      K.avgPoolBackward(...geometryArgs(g), includePad, divisor, tdy.ptr, dx.ptr, work);
+      const S = bytesPerElement(tdy.dtype), inP = g.input[0] * g.input[1], outP = g.output[0] * g.output[1];
+      // Each part its own workspace.
+      onPlanes(rt, tdy.dtype, g.planes, outP * g.kernel[0] * g.kernel[1] + inP, (p0, p1) => [
+        "avgPoolBackward",
+        [
+          ...geometryArgs(g, p1 - p0),
+          includePad,
+          divisor,
+          tdy.ptr + p0 * outP * S,
+          dx.ptr + p0 * inP * S,
+          bytes > 0 ? call.scratch(bytes) : 0,
+        ],
+      ]);
     }
     return dx;
   });
@@ -471,7 +522,13 @@ export function adaptiveAvgPool2d<D extends DType>(
   const [oh, ow] = adaptiveOutputSize(OP, outputSize, input);
   return rt.run(OP, (call) => {
     const y = call.output([...lead, oh, ow], tx.dtype);
-    if (y.size > 0) kernels(rt, tx.dtype).adaptiveAvgPoolForward(planes, input[0], input[1], oh, ow, tx.ptr, y.ptr);
+    if (y.size > 0) {
+      const S = bytesPerElement(tx.dtype), inP = input[0] * input[1], outP = oh * ow;
+      onPlanes(rt, tx.dtype, planes, inP + outP, (p0, p1) => [
+        "adaptiveAvgPoolForward",
+        [p1 - p0, input[0], input[1], oh, ow, tx.ptr + p0 * inP * S, y.ptr + p0 * outP * S],
+      ]);
+    }
     return y as Tensor<D>;
   });
 }
@@ -508,7 +565,11 @@ export function adaptiveAvgPool2dBackward<D extends DType>(
   return rt.run(OP, (call) => {
     const dx = call.output(shape, tdy.dtype);
     if (dx.size > 0) {
-      kernels(rt, tdy.dtype).adaptiveAvgPoolBackward(planes, input[0], input[1], oh, ow, tdy.ptr, dx.ptr);
+      const S = bytesPerElement(tdy.dtype), inP = input[0] * input[1], outP = oh * ow;
+      onPlanes(rt, tdy.dtype, planes, inP + outP, (p0, p1) => [
+        "adaptiveAvgPoolBackward",
+        [p1 - p0, input[0], input[1], oh, ow, tdy.ptr + p0 * outP * S, dx.ptr + p0 * inP * S],
+      ]);
     }
     return dx as Tensor<D>;
   });

@@ -1,7 +1,9 @@
 // Engines for both builds, shared by every test file. The relaxed build is required
 // (not skipped) when SIMDNN_REQUIRE_RELAXED is set, as npm test, deno task test and the
 // browser suite all do.
-import { type Engine, hasRelaxedSimd, load } from "../../src/mod.ts";
+import { Engine, hasRelaxedSimd, load } from "../../src/mod.ts";
+import { hasSimd } from "../../src/engine/features.ts";
+import { createRuntime } from "../../src/engine/runtime.ts";
 
 const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {};
 const requireRelaxed = env.SIMDNN_REQUIRE_RELAXED === "1" ||
@@ -31,4 +33,13 @@ export function engineFor(build: "baseline" | "relaxed", variant?: (typeof VARIA
     cache.set(key, e);
   }
   return e;
+}
+
+/**
+ * An engine of `threads` threads (load() waits for them) on a host playing `threads` cores, so
+ * 3 threads are not capped at this machine's 2.
+ */
+export async function threadedEngine(threads: number, simd: "baseline" | "relaxed" = "baseline"): Promise<Engine> {
+  const host = { simd: hasSimd, relaxedSimd: hasRelaxedSimd, cores: () => Math.max(threads, 1) };
+  return new Engine(await createRuntime({ simd, threads }, host));
 }

@@ -3,7 +3,7 @@
 // is no multiple of the split's 64-element runs, and a list of parameters as well as a store.
 import { describe, expect, it } from "vitest";
 import type { Engine, Tensor } from "../../src/mod.ts";
-import { threadedEngine } from "../parity/threads.test.ts";
+import { threadedEngine } from "../_util/engines.ts";
 
 type Make = (e: Engine, params: Tensor[]) => { step(grads?: readonly Tensor[]): void; dispose(): void };
 const CASES: [string, Make][] = [

@@ -5,19 +5,11 @@
 // oversubscribe it (the host's core count is played as 3 to allow it): the pool then sleeps
 // instead of spinning, which is slow but must give the same bytes.
 import { describe, expect, it } from "vitest";
-import { Engine } from "../../src/mod.ts";
-import { hasRelaxedSimd, hasSimd } from "../../src/engine/features.ts";
-import { createRuntime } from "../../src/engine/runtime.ts";
+import { threadedEngine } from "../_util/engines.ts";
 import golden from "./golden.json";
 import { type Digest, runWorkload } from "./workload.ts";
 
 const want = (golden as { digests: Record<string, Record<string, Digest>> }).digests;
-
-/** An engine of `threads` threads on a host playing `threads` cores (so 3 is not capped at 2). */
-export async function threadedEngine(threads: number, simd: "baseline" | "relaxed" = "baseline"): Promise<Engine> {
-  const host = { simd: hasSimd, relaxedSimd: hasRelaxedSimd, cores: () => Math.max(threads, 1) };
-  return new Engine(await createRuntime({ simd, threads }, host));
-}
 
 const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
 
