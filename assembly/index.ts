@@ -205,13 +205,13 @@ export function f64_conv_tap_classes_workspace(geom: usize): f64 { return tapCla
 export function f32_conv_bias_grad(geom: usize, dy: usize, db: usize, accumulate: i32): void { convBiasGrad<f32>(geom, dy, db, accumulate != 0); }
 export function f64_conv_bias_grad(geom: usize, dy: usize, db: usize, accumulate: i32): void { convBiasGrad<f64>(geom, dy, db, accumulate != 0); }
 
-// --- batch_norm_forward: y = batch norm of x [n, c, s] (assembly/norm/batch_norm.ts): training normalizes with the batch statistics and updates mean/var (running, 0 = none) in place; eval uses mean/var; w, b 0 = none
-export function f32_batch_norm_forward(n: usize, c: usize, s: usize, x: usize, y: usize, w: usize, b: usize, mean: usize, variance: usize, training: i32, momentum: f64, eps: f64): void { batchNormForward<f32>(n, c, s, x, y, w, b, mean, variance, training != 0, momentum, eps); }
-export function f64_batch_norm_forward(n: usize, c: usize, s: usize, x: usize, y: usize, w: usize, b: usize, mean: usize, variance: usize, training: i32, momentum: f64, eps: f64): void { batchNormForward<f64>(n, c, s, x, y, w, b, mean, variance, training != 0, momentum, eps); }
+// --- batch_norm_forward: y = batch norm of channels [c0, c1) of x [n, c, s] (assembly/norm/batch_norm.ts): training normalizes with the batch statistics and updates mean/var (running, 0 = none) in place; eval uses mean/var; w, b 0 = none
+export function f32_batch_norm_forward(n: usize, c: usize, s: usize, c0: usize, c1: usize, x: usize, y: usize, w: usize, b: usize, mean: usize, variance: usize, training: i32, momentum: f64, eps: f64): void { batchNormForward<f32>(n, c, s, c0, c1, x, y, w, b, mean, variance, training != 0, momentum, eps); }
+export function f64_batch_norm_forward(n: usize, c: usize, s: usize, c0: usize, c1: usize, x: usize, y: usize, w: usize, b: usize, mean: usize, variance: usize, training: i32, momentum: f64, eps: f64): void { batchNormForward<f64>(n, c, s, c0, c1, x, y, w, b, mean, variance, training != 0, momentum, eps); }
 
-// --- batch_norm_backward: dx (and dw, db where not 0) of batch_norm_forward for dy; training: x's batch statistics, eval: mean/var
-export function f32_batch_norm_backward(n: usize, c: usize, s: usize, dy: usize, x: usize, w: usize, mean: usize, variance: usize, dx: usize, dw: usize, db: usize, training: i32, eps: f64): void { batchNormBackward<f32>(n, c, s, dy, x, w, mean, variance, dx, dw, db, training != 0, eps); }
-export function f64_batch_norm_backward(n: usize, c: usize, s: usize, dy: usize, x: usize, w: usize, mean: usize, variance: usize, dx: usize, dw: usize, db: usize, training: i32, eps: f64): void { batchNormBackward<f64>(n, c, s, dy, x, w, mean, variance, dx, dw, db, training != 0, eps); }
+// --- batch_norm_backward: dx (and dw, db where not 0) of batch_norm_forward for dy, channels [c0, c1); training: x's batch statistics, eval: mean/var
+export function f32_batch_norm_backward(n: usize, c: usize, s: usize, c0: usize, c1: usize, dy: usize, x: usize, w: usize, mean: usize, variance: usize, dx: usize, dw: usize, db: usize, training: i32, eps: f64): void { batchNormBackward<f32>(n, c, s, c0, c1, dy, x, w, mean, variance, dx, dw, db, training != 0, eps); }
+export function f64_batch_norm_backward(n: usize, c: usize, s: usize, c0: usize, c1: usize, dy: usize, x: usize, w: usize, mean: usize, variance: usize, dx: usize, dw: usize, db: usize, training: i32, eps: f64): void { batchNormBackward<f64>(n, c, s, c0, c1, dy, x, w, mean, variance, dx, dw, db, training != 0, eps); }
 
 // --- random_uniform: out = n uniforms in [0, 1) at elements offset + i of the Philox stream with key (k0, k1) (offset = offHi·2^32 + offLo; assembly/random/uniform.ts)
 export function f32_random_uniform(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize): void { randomUniform<f32>(k0, k1, offLo, offHi, n, out); }

@@ -432,12 +432,14 @@ export const KERNELS = [
   },
   {
     name: "batch_norm_forward",
-    doc: "y = batch norm of x [n, c, s] (assembly/norm/batch_norm.ts): training normalizes with the batch " +
-      "statistics and updates mean/var (running, 0 = none) in place; eval uses mean/var; w, b 0 = none",
+    doc: "y = batch norm of channels [c0, c1) of x [n, c, s] (assembly/norm/batch_norm.ts): training normalizes " +
+      "with the batch statistics and updates mean/var (running, 0 = none) in place; eval uses mean/var; w, b 0 = none",
     args: [
       ["n", "size"],
       ["c", "size"],
       ["s", "size"],
+      ["c0", "size"],
+      ["c1", "size"],
       ["x", "ptr"],
       ["y", "ptr"],
       ["w", "ptr"],
@@ -448,15 +450,18 @@ export const KERNELS = [
       ["momentum", "f64"],
       ["eps", "f64"],
     ],
-    call: "batchNormForward<T>(n, c, s, x, y, w, b, mean, variance, training != 0, momentum, eps)",
+    call: "batchNormForward<T>(n, c, s, c0, c1, x, y, w, b, mean, variance, training != 0, momentum, eps)",
   },
   {
     name: "batch_norm_backward",
-    doc: "dx (and dw, db where not 0) of batch_norm_forward for dy; training: x's batch statistics, eval: mean/var",
+    doc: "dx (and dw, db where not 0) of batch_norm_forward for dy, channels [c0, c1); training: x's batch " +
+      "statistics, eval: mean/var",
     args: [
       ["n", "size"],
       ["c", "size"],
       ["s", "size"],
+      ["c0", "size"],
+      ["c1", "size"],
       ["dy", "ptr"],
       ["x", "ptr"],
       ["w", "ptr"],
@@ -468,7 +473,7 @@ export const KERNELS = [
       ["training", "flag"],
       ["eps", "f64"],
     ],
-    call: "batchNormBackward<T>(n, c, s, dy, x, w, mean, variance, dx, dw, db, training != 0, eps)",
+    call: "batchNormBackward<T>(n, c, s, c0, c1, dy, x, w, mean, variance, dx, dw, db, training != 0, eps)",
   },
   {
     name: "random_uniform",

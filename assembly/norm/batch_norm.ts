@@ -360,7 +360,8 @@ let sumDyXc: f64 = 0;
 }
 
 /**
- * The forward over x [n, c, s] into y. Training: normalizes with the batch mean and biased
+ * The forward over channels [c0, c1) of x [n, c, s] into y (a thread's share: each channel's
+ * statistics and outputs are its own). Training: normalizes with the batch mean and biased
  * variance and, where mean/var are not 0, updates them in place as PyTorch does: r = m·batch +
  * (1 − m)·r, the variance from the unbiased batch variance (n·s ≥ 2, checked by the caller).
  * Eval: normalizes with mean and var. w, b: [c] or 0 (1 and 0). n·s ≥ 1.
@@ -369,6 +370,8 @@ export function batchNormForward<T>(
   n: usize,
   c: usize,
   s: usize,
+  c0: usize,
+  c1: usize,
   x: usize,
   y: usize,
   w: usize,
@@ -382,7 +385,7 @@ export function batchNormForward<T>(
   const S = sizeof<T>();
   const stride = c * s * S;
   const count = <f64>n * <f64>s;
-  for (let ch: usize = 0; ch < c; ch++) {
+  for (let ch = c0; ch < c1; ch++) {
     const xc = x + ch * s * S, yc = y + ch * s * S;
     let m: f64, v: f64;
     if (training) {
@@ -410,7 +413,7 @@ export function batchNormForward<T>(
 }
 
 /**
- * The gradients of the forward for dy [n, c, s]: dx always; dw = Σ dy·x̂ and db = Σ dy per
+ * The gradients of the forward for channels [c0, c1) of dy [n, c, s]: dx always; dw = Σ dy·x̂ and db = Σ dy per
  * channel where not 0. Training: the batch statistics of x (the forward's), dx by the full
  * formula; eval: mean and var, dx = dy·w/√(var + eps). Never writes mean or var.
  */
@@ -418,6 +421,8 @@ export function batchNormBackward<T>(
   n: usize,
   c: usize,
   s: usize,
+  c0: usize,
+  c1: usize,
   dy: usize,
   x: usize,
   w: usize,
@@ -432,7 +437,7 @@ export function batchNormBackward<T>(
   const S = sizeof<T>();
   const stride = c * s * S;
   const count = <f64>n * <f64>s;
-  for (let ch: usize = 0; ch < c; ch++) {
+  for (let ch = c0; ch < c1; ch++) {
     const off = ch * s * S;
     let m: f64, v: f64;
     if (training) {

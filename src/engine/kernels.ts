@@ -80,10 +80,10 @@ export interface FloatKernels {
   convTapClassesWorkspace(geom: number): number;
   /** db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set). */
   convBiasGrad(geom: number, dy: number, db: number, accumulate: number): void;
-  /** y = batch norm of x [n, c, s] (assembly/norm/batch_norm.ts): training normalizes with the batch statistics and updates mean/var (running, 0 = none) in place; eval uses mean/var; w, b 0 = none. */
-  batchNormForward(n: number, c: number, s: number, x: number, y: number, w: number, b: number, mean: number, variance: number, training: number, momentum: number, eps: number): void;
-  /** dx (and dw, db where not 0) of batch_norm_forward for dy; training: x's batch statistics, eval: mean/var. */
-  batchNormBackward(n: number, c: number, s: number, dy: number, x: number, w: number, mean: number, variance: number, dx: number, dw: number, db: number, training: number, eps: number): void;
+  /** y = batch norm of channels [c0, c1) of x [n, c, s] (assembly/norm/batch_norm.ts): training normalizes with the batch statistics and updates mean/var (running, 0 = none) in place; eval uses mean/var; w, b 0 = none. */
+  batchNormForward(n: number, c: number, s: number, c0: number, c1: number, x: number, y: number, w: number, b: number, mean: number, variance: number, training: number, momentum: number, eps: number): void;
+  /** dx (and dw, db where not 0) of batch_norm_forward for dy, channels [c0, c1); training: x's batch statistics, eval: mean/var. */
+  batchNormBackward(n: number, c: number, s: number, c0: number, c1: number, dy: number, x: number, w: number, mean: number, variance: number, dx: number, dw: number, db: number, training: number, eps: number): void;
   /** out = n uniforms in [0, 1) at elements offset + i of the Philox stream with key (k0, k1) (offset = offHi·2^32 + offLo; assembly/random/uniform.ts). */
   randomUniform(k0: number, k1: number, offLo: number, offHi: number, n: number, out: number): void;
   /** out = mean + std·z for n standard normals z at elements offset + i of the Philox stream with key (k0, k1): Box–Muller on pairs of f64 uniforms, in f64, rounded to T (assembly/random/normal.ts). */

@@ -7,6 +7,10 @@ import type { EngineCore } from "../engine/engine.ts";
 import type { Runtime } from "../engine/runtime.ts";
 import type { DType, FloatDType, Tensor } from "../engine/tensor.ts";
 import { noOverlap } from "./_out.ts";
+import { unitParallel } from "./_parallel.ts";
+
+/** A batch norm's rough work per element of a channel (statistics in f64, then the affine map). */
+const CHANNEL_FLOPS = 6;
 import { boolOption, floatTensor, fmt, opError, options, sameDtype, sameShape, showValue } from "./_validate.ts";
 
 /** Options of `batchNorm2d` and `batchNorm2dBackward`: the parameters, the running statistics, the mode. */
@@ -171,20 +175,26 @@ export function batchNorm2d<D extends DType>(this: EngineCore, x: Tensor<D>, opt
   return rt.run(OP, (call) => {
     const y = call.output(a.tx.shape, a.dtype);
     if (y.size > 0) {
-      rt.kernelsFor(a.dtype).batchNormForward(
-        a.n,
-        a.c,
-        a.s,
-        a.tx.ptr,
-        y.ptr,
-        a.weight?.ptr ?? 0,
-        a.bias?.ptr ?? 0,
-        a.mean?.ptr ?? 0,
-        a.variance?.ptr ?? 0,
-        a.training ? 1 : 0,
-        a.momentum,
-        a.eps,
-      );
+      // Split over channels: each channel's statistics, running stats and outputs are its own.
+      unitParallel(rt, a.dtype, a.c, CHANNEL_FLOPS * a.n * a.s, (c0, c1) => [
+        "batchNormForward",
+        [
+          a.n,
+          a.c,
+          a.s,
+          c0,
+          c1,
+          a.tx.ptr,
+          y.ptr,
+          a.weight?.ptr ?? 0,
+          a.bias?.ptr ?? 0,
+          a.mean?.ptr ?? 0,
+          a.variance?.ptr ?? 0,
+          a.training ? 1 : 0,
+          a.momentum,
+          a.eps,
+        ],
+      ]);
     }
     return y;
   }) as Tensor<D>;
@@ -238,21 +248,26 @@ export function batchNorm2dBackward<D extends DType>(
       dweight?.data.fill(0);
       dbias?.data.fill(0);
     } else if (a.c > 0) {
-      rt.kernelsFor(a.dtype).batchNormBackward(
-        a.n,
-        a.c,
-        a.s,
-        tdy.ptr,
-        a.tx.ptr,
-        a.weight?.ptr ?? 0,
-        a.mean?.ptr ?? 0,
-        a.variance?.ptr ?? 0,
-        dx.ptr,
-        dweight?.ptr ?? 0,
-        dbias?.ptr ?? 0,
-        a.training ? 1 : 0,
-        a.eps,
-      );
+      unitParallel(rt, a.dtype, a.c, 2 * CHANNEL_FLOPS * a.n * a.s, (c0, c1) => [
+        "batchNormBackward",
+        [
+          a.n,
+          a.c,
+          a.s,
+          c0,
+          c1,
+          tdy.ptr,
+          a.tx.ptr,
+          a.weight?.ptr ?? 0,
+          a.mean?.ptr ?? 0,
+          a.variance?.ptr ?? 0,
+          dx.ptr,
+          dweight?.ptr ?? 0,
+          dbias?.ptr ?? 0,
+          a.training ? 1 : 0,
+          a.eps,
+        ],
+      ]);
     }
     return { dx, dweight, dbias };
   }) as BatchNormGradients<D>;
