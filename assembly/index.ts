@@ -213,17 +213,17 @@ export function f64_batch_norm_forward(n: usize, c: usize, s: usize, c0: usize, 
 export function f32_batch_norm_backward(n: usize, c: usize, s: usize, c0: usize, c1: usize, dy: usize, x: usize, w: usize, mean: usize, variance: usize, dx: usize, dw: usize, db: usize, training: i32, eps: f64): void { batchNormBackward<f32>(n, c, s, c0, c1, dy, x, w, mean, variance, dx, dw, db, training != 0, eps); }
 export function f64_batch_norm_backward(n: usize, c: usize, s: usize, c0: usize, c1: usize, dy: usize, x: usize, w: usize, mean: usize, variance: usize, dx: usize, dw: usize, db: usize, training: i32, eps: f64): void { batchNormBackward<f64>(n, c, s, c0, c1, dy, x, w, mean, variance, dx, dw, db, training != 0, eps); }
 
-// --- random_uniform: out = n uniforms in [0, 1) at elements offset + i of the Philox stream with key (k0, k1) (offset = offHi·2^32 + offLo; assembly/random/uniform.ts)
-export function f32_random_uniform(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize): void { randomUniform<f32>(k0, k1, offLo, offHi, n, out); }
-export function f64_random_uniform(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize): void { randomUniform<f64>(k0, k1, offLo, offHi, n, out); }
+// --- random_uniform: out = n uniforms in [0, 1) at elements offset + i of the Philox stream with key (k0, k1) (offset = offHi·2^32 + offLo; assembly/random/uniform.ts); buf: 128 bytes of scratch for the Philox words, 0 = the static buffer (calling thread only)
+export function f32_random_uniform(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize, buf: usize): void { randomUniform<f32>(k0, k1, offLo, offHi, n, out, buf); }
+export function f64_random_uniform(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize, buf: usize): void { randomUniform<f64>(k0, k1, offLo, offHi, n, out, buf); }
 
 // --- random_normal: out = mean + std·z for n standard normals z at elements offset + i of the Philox stream with key (k0, k1): Box–Muller on pairs of f64 uniforms, in f64, rounded to T (assembly/random/normal.ts)
-export function f32_random_normal(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize, mean: f64, std: f64): void { randomNormal<f32>(k0, k1, offLo, offHi, n, out, mean, std); }
-export function f64_random_normal(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize, mean: f64, std: f64): void { randomNormal<f64>(k0, k1, offLo, offHi, n, out, mean, std); }
+export function f32_random_normal(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize, mean: f64, std: f64, buf: usize): void { randomNormal<f32>(k0, k1, offLo, offHi, n, out, mean, std, buf); }
+export function f64_random_normal(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, out: usize, mean: f64, std: f64, buf: usize): void { randomNormal<f64>(k0, k1, offLo, offHi, n, out, mean, std, buf); }
 
 // --- dropout: keep = the top 24 bits of stream element offset + i < thr; y = x·(keep ? scale : 0), mask = keep ? 1 : 0
-export function f32_dropout(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, x: usize, y: usize, mask: usize, thr: i32, scale: f32): void { dropoutForward<f32>(k0, k1, offLo, offHi, n, x, y, mask, thr, scale); }
-export function f64_dropout(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, x: usize, y: usize, mask: usize, thr: i32, scale: f64): void { dropoutForward<f64>(k0, k1, offLo, offHi, n, x, y, mask, thr, scale); }
+export function f32_dropout(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, x: usize, y: usize, mask: usize, thr: i32, scale: f32, buf: usize): void { dropoutForward<f32>(k0, k1, offLo, offHi, n, x, y, mask, thr, scale, buf); }
+export function f64_dropout(k0: i32, k1: i32, offLo: i32, offHi: i32, n: usize, x: usize, y: usize, mask: usize, thr: i32, scale: f64, buf: usize): void { dropoutForward<f64>(k0, k1, offLo, offHi, n, x, y, mask, thr, scale, buf); }
 
 // --- max_pool_forward: y, idx = max pooling of planes of ih × iw (idx: i32 h·iw + w, ties to the first maximum, NaN wins, −1 for a window with no input tap); see assembly/pool/max.ts
 export function f32_max_pool_forward(planes: usize, ih: i32, iw: i32, oh: i32, ow: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32, x: usize, y: usize, idx: usize): void { maxPoolForward<f32>(planes, ih, iw, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw, x, y, idx); }

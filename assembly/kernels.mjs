@@ -478,9 +478,9 @@ export const KERNELS = [
   {
     name: "random_uniform",
     doc: "out = n uniforms in [0, 1) at elements offset + i of the Philox stream with key (k0, k1) " +
-      "(offset = offHi·2^32 + offLo; assembly/random/uniform.ts)",
-    args: [["k0", "i32"], ["k1", "i32"], ["offLo", "i32"], ["offHi", "i32"], ["n", "size"], ["out", "ptr"]],
-    call: "randomUniform<T>(k0, k1, offLo, offHi, n, out)",
+      "(offset = offHi·2^32 + offLo; assembly/random/uniform.ts); buf: 128 bytes of scratch for the Philox words, 0 = the static buffer (calling thread only)",
+    args: [["k0", "i32"], ["k1", "i32"], ["offLo", "i32"], ["offHi", "i32"], ["n", "size"], ["out", "ptr"], ["buf", "ptr"]],
+    call: "randomUniform<T>(k0, k1, offLo, offHi, n, out, buf)",
   },
   {
     name: "random_normal",
@@ -495,8 +495,9 @@ export const KERNELS = [
       ["out", "ptr"],
       ["mean", "f64"],
       ["std", "f64"],
+      ["buf", "ptr"],
     ],
-    call: "randomNormal<T>(k0, k1, offLo, offHi, n, out, mean, std)",
+    call: "randomNormal<T>(k0, k1, offLo, offHi, n, out, mean, std, buf)",
   },
   {
     name: "dropout",
@@ -512,8 +513,9 @@ export const KERNELS = [
       ["mask", "ptr"],
       ["thr", "i32"],
       ["scale", "T"],
+      ["buf", "ptr"],
     ],
-    call: "dropoutForward<T>(k0, k1, offLo, offHi, n, x, y, mask, thr, scale)",
+    call: "dropoutForward<T>(k0, k1, offLo, offHi, n, x, y, mask, thr, scale, buf)",
   },
   {
     name: "max_pool_forward",

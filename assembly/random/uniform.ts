@@ -11,7 +11,8 @@ import { philox4, PHILOX_BUF } from "./philox";
 // Dropout keeps element e when its 24 bits are below `thr` (= ceil((1 − p) · 2^24)), i.e.
 // when its f32 uniform is below 1 − p, so the mask is the same in f32 and f64.
 
-const BUF2: usize = PHILOX_BUF + 64;
+// `buf` (128 bytes, 16-aligned) holds a group's Philox words: a thread's own scratch, or 0 for
+// the module's static one (only the calling thread uses that; a worker's task always passes one).
 const TWO_M24: f64 = 5.9604644775390625e-8; // 2^-24
 const TWO_M53: f64 = 1.1102230246251565e-16; // 2^-53
 
@@ -23,18 +24,19 @@ const TWO_M53: f64 = 1.1102230246251565e-16; // 2^-53
 
 /** out[i] = the uniform in [0, 1) at element offset + i of stream (k0, k1), i < n. */
 // @ts-ignore: decorator
-@inline export function randomUniform<T>(k0: u32, k1: u32, offLo: u32, offHi: u32, n: usize, out: usize): void {
+@inline export function randomUniform<T>(k0: u32, k1: u32, offLo: u32, offHi: u32, n: usize, out: usize, buf: usize): void {
   const S = sizeof<T>();
+  const B = buf != 0 ? buf : PHILOX_BUF, BUF2 = B + 64;
   let e: u64 = (<u64>offHi << 32) | <u64>offLo;
   let i: usize = 0;
   while (i < n) {
     const blk = e >> 2;
-    philox4(<u32>blk & ~3, <u32>(blk >> 32), 0, 0, k0, k1, PHILOX_BUF);
+    philox4(<u32>blk & ~3, <u32>(blk >> 32), 0, 0, k0, k1, B);
     if (S == 8) philox4(<u32>blk & ~3, <u32>(blk >> 32), 1, 0, k0, k1, BUF2);
     let j = <usize>(e & 15);
     if (j == 0 && i + 16 <= n) {
       for (let q: usize = 0; q < 64; q += 16) {
-        const u = i32x4.shr_u(v128.load(PHILOX_BUF + q), 8);
+        const u = i32x4.shr_u(v128.load(B + q), 8);
         if (S == 4) {
           v128.store(out, f32x4.mul(f32x4.convert_i32x4_u(u), f32x4.splat(<f32>TWO_M24)));
           out += 16;
@@ -54,7 +56,7 @@ const TWO_M53: f64 = 1.1102230246251565e-16; // 2^-53
       continue;
     }
     for (; j < 16 && i < n; j++) {
-      store<T>(out, uniform1<T>(load<u32>(PHILOX_BUF + (j << 2)), S == 8 ? load<u32>(BUF2 + (j << 2)) : 0));
+      store<T>(out, uniform1<T>(load<u32>(B + (j << 2)), S == 8 ? load<u32>(BUF2 + (j << 2)) : 0));
       out += S;
       i++;
       e++;
@@ -78,20 +80,22 @@ const TWO_M53: f64 = 1.1102230246251565e-16; // 2^-53
   mask: usize,
   thr: u32,
   scale: T,
+  buf: usize,
 ): void {
   const S = sizeof<T>();
+  const B = buf != 0 ? buf : PHILOX_BUF;
   let e: u64 = (<u64>offHi << 32) | <u64>offLo;
   let i: usize = 0;
   const vt = i32x4.splat(thr);
   const vs = v128.splat<T>(scale), one = v128.splat<T>(1);
   while (i < n) {
     const blk = e >> 2;
-    philox4(<u32>blk & ~3, <u32>(blk >> 32), 0, 0, k0, k1, PHILOX_BUF);
+    philox4(<u32>blk & ~3, <u32>(blk >> 32), 0, 0, k0, k1, B);
     let j = <usize>(e & 15);
     if (j == 0 && i + 16 <= n) {
       for (let q: usize = 0; q < 64; q += 16) {
         // Both sides are below 2^31: the signed compare is the unsigned one.
-        const keep = i32x4.lt_s(i32x4.shr_u(v128.load(PHILOX_BUF + q), 8), vt);
+        const keep = i32x4.lt_s(i32x4.shr_u(v128.load(B + q), 8), vt);
         if (S == 4) {
           v128.store(y, f32x4.mul(v128.load(x), v128.and(keep, vs)));
           v128.store(mask, v128.and(keep, one));
@@ -114,7 +118,7 @@ const TWO_M53: f64 = 1.1102230246251565e-16; // 2^-53
       continue;
     }
     for (; j < 16 && i < n; j++) {
-      const keep = (load<u32>(PHILOX_BUF + (j << 2)) >>> 8) < thr;
+      const keep = (load<u32>(B + (j << 2)) >>> 8) < thr;
       store<T>(y, load<T>(x) * (keep ? scale : <T>0));
       store<T>(mask, keep ? <T>1 : <T>0);
       x += S;

@@ -84,12 +84,12 @@ export interface FloatKernels {
   batchNormForward(n: number, c: number, s: number, c0: number, c1: number, x: number, y: number, w: number, b: number, mean: number, variance: number, training: number, momentum: number, eps: number): void;
   /** dx (and dw, db where not 0) of batch_norm_forward for dy, channels [c0, c1); training: x's batch statistics, eval: mean/var. */
   batchNormBackward(n: number, c: number, s: number, c0: number, c1: number, dy: number, x: number, w: number, mean: number, variance: number, dx: number, dw: number, db: number, training: number, eps: number): void;
-  /** out = n uniforms in [0, 1) at elements offset + i of the Philox stream with key (k0, k1) (offset = offHi·2^32 + offLo; assembly/random/uniform.ts). */
-  randomUniform(k0: number, k1: number, offLo: number, offHi: number, n: number, out: number): void;
+  /** out = n uniforms in [0, 1) at elements offset + i of the Philox stream with key (k0, k1) (offset = offHi·2^32 + offLo; assembly/random/uniform.ts); buf: 128 bytes of scratch for the Philox words, 0 = the static buffer (calling thread only). */
+  randomUniform(k0: number, k1: number, offLo: number, offHi: number, n: number, out: number, buf: number): void;
   /** out = mean + std·z for n standard normals z at elements offset + i of the Philox stream with key (k0, k1): Box–Muller on pairs of f64 uniforms, in f64, rounded to T (assembly/random/normal.ts). */
-  randomNormal(k0: number, k1: number, offLo: number, offHi: number, n: number, out: number, mean: number, std: number): void;
+  randomNormal(k0: number, k1: number, offLo: number, offHi: number, n: number, out: number, mean: number, std: number, buf: number): void;
   /** keep = the top 24 bits of stream element offset + i < thr; y = x·(keep ? scale : 0), mask = keep ? 1 : 0. */
-  dropout(k0: number, k1: number, offLo: number, offHi: number, n: number, x: number, y: number, mask: number, thr: number, scale: number): void;
+  dropout(k0: number, k1: number, offLo: number, offHi: number, n: number, x: number, y: number, mask: number, thr: number, scale: number, buf: number): void;
   /** y, idx = max pooling of planes of ih × iw (idx: i32 h·iw + w, ties to the first maximum, NaN wins, −1 for a window with no input tap); see assembly/pool/max.ts. */
   maxPoolForward(planes: number, ih: number, iw: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, x: number, y: number, idx: number): void;
   /** dx = dy routed to idx (summed where windows overlap; −1 routes nothing), planes of inPlane (dx) and outPlane (dy, idx) elements. */

@@ -17,6 +17,8 @@ export interface StreamRange {
 }
 
 const TWO_32 = 2 ** 32;
+/** Bytes of scratch a random kernel's call needs for its Philox words (`buf`). */
+export const PHILOX_SCRATCH = 128;
 // The engine stream's key: k1 ≥ 2^21, which no seed below 2^53 has.
 const ENGINE_K0 = 0x2545f491, ENGINE_K1 = 0xffffffff;
 // Elements of the engine stream used so far, per engine (in multiples of 16, one kernel group).
@@ -48,4 +50,10 @@ export function drawRange(rt: Runtime, seed: number | undefined, n: number): Str
 export function reseed(rt: Runtime, seed: number): void {
   rt.seed = seed;
   offsets.set(rt, 0);
+}
+
+/** The same stream `e` elements further on (a thread's part of a draw). */
+export function advanced(r: StreamRange, e: number): StreamRange {
+  const off = (r.offHi >>> 0) * TWO_32 + (r.offLo >>> 0) + e;
+  return { k0: r.k0, k1: r.k1, offLo: off % TWO_32 | 0, offHi: Math.floor(off / TWO_32) | 0 };
 }

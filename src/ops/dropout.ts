@@ -7,8 +7,9 @@
  */
 import type { EngineCore } from "../engine/engine.ts";
 import type { Runtime } from "../engine/runtime.ts";
-import type { DType, Tensor } from "../engine/tensor.ts";
-import { drawRange, seedArg } from "./_random.ts";
+import { bytesPerElement, type DType, type FloatDType, type Tensor } from "../engine/tensor.ts";
+import { elementwise } from "./_parallel.ts";
+import { advanced, drawRange, PHILOX_SCRATCH, seedArg } from "./_random.ts";
 import { boolOption, floatTensor, opError, options, sameDtype, sameShape, showValue } from "./_validate.ts";
 
 /** Options of `dropout`. */
@@ -98,18 +99,25 @@ export function dropout<D extends DType>(
     } else if (y.size > 0) {
       const r = drawRange(rt, seed, tx.size);
       const thr = Math.ceil((1 - prob) * 2 ** 24);
-      rt.kernelsFor(tx.dtype).dropout(
-        r.k0,
-        r.k1,
-        r.offLo,
-        r.offHi,
-        tx.size,
-        tx.ptr,
-        y.ptr,
-        mask.ptr,
-        thr,
-        keepScale(prob),
-      );
+      const S = bytesPerElement(tx.dtype);
+      // Each element's draw depends on its stream position alone: parts draw their own ranges,
+      // each with its own Philox scratch.
+      elementwise(rt, tx.dtype as FloatDType, tx.size, 8, (e0, e1) => {
+        const p = advanced(r, e0);
+        return ["dropout", [
+          p.k0,
+          p.k1,
+          p.offLo,
+          p.offHi,
+          e1 - e0,
+          tx.ptr + e0 * S,
+          y.ptr + e0 * S,
+          mask.ptr + e0 * S,
+          thr,
+          keepScale(prob),
+          call.scratch(PHILOX_SCRATCH),
+        ]];
+      });
     }
     return { y, mask };
   }) as DropoutResult<D>;

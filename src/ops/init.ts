@@ -154,7 +154,7 @@ function fans(
 function fillUniform(rt: Runtime, t: Tensor<FloatDType>, low: number, high: number, seed: number | undefined): void {
   if (t.size === 0) return;
   const r = drawRange(rt, seed, t.size);
-  rt.kernelsFor(t.dtype).randomUniform(r.k0, r.k1, r.offLo, r.offHi, t.size, t.ptr);
+  rt.kernelsFor(t.dtype).randomUniform(r.k0, r.k1, r.offLo, r.offHi, t.size, t.ptr, 0);
   if (low === 0 && high === 1) return;
   const d = t.data, w = high - low;
   for (let i = 0; i < d.length; i++) d[i] = low + w * d[i];
@@ -164,7 +164,7 @@ function fillUniform(rt: Runtime, t: Tensor<FloatDType>, low: number, high: numb
 function fillNormal(rt: Runtime, t: Tensor<FloatDType>, mean: number, std: number, seed: number | undefined): void {
   if (t.size === 0) return;
   const r = drawRange(rt, seed, t.size);
-  rt.kernelsFor(t.dtype).randomNormal(r.k0, r.k1, r.offLo, r.offHi, t.size, t.ptr, mean, std);
+  rt.kernelsFor(t.dtype).randomNormal(r.k0, r.k1, r.offLo, r.offHi, t.size, t.ptr, mean, std, 0);
 }
 
 /**
