@@ -20,7 +20,7 @@ import { median, timed } from "./measure.mjs";
 
 // dist/ is the built src/: the cases' types name src's Engine.
 const load =
-  /** @type {(o: { module: WebAssembly.Module }) => Promise<import("../src/mod.ts").Engine>} */ (/** @type {unknown} */ (loadDist));
+  /** @type {(o: { module: WebAssembly.Module, threads: number }) => Promise<import("../src/mod.ts").Engine>} */ (/** @type {unknown} */ (loadDist));
 
 const args = process.argv.slice(2);
 const files = args.filter((a) => !a.startsWith("--"));

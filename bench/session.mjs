@@ -26,7 +26,7 @@ import { tfjsPeers } from "./peers/tfjs.mjs";
 
 /**
  * @param {object} o
- * @param {(opts: { simd: "baseline" | "relaxed" }) => Promise<import("../src/mod.ts").Engine>} o.load simdnn's `load`, imported by the entry the way its runtime can.
+ * @param {(opts: { simd: "baseline" | "relaxed", threads: number }) => Promise<import("../src/mod.ts").Engine>} o.load simdnn's `load`, imported by the entry the way its runtime can.
  * @param {import("./harness.mjs").SimdnnLib} o.lib The rest of simdnn the cases build with (its `nn`), imported alike.
  * @param {import("./options.mjs").Options} o.options
  * @param {{ name: string, version: string }} o.runtime

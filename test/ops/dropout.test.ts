@@ -83,9 +83,11 @@ for (const build of builds()) {
           const whole = e.zeros([150], dtype), a = e.zeros([37], dtype), b = e.zeros([113], dtype);
           const start = 2 ** 32 * 3 + 5; // an element offset past 2^32 and off the 16-element groups
           const lo = start % 2 ** 32, hi = Math.floor(start / 2 ** 32);
-          K.randomUniform(k0, k1, lo, hi, 150, whole.ptr);
-          K.randomUniform(k0, k1, lo, hi, 37, a.ptr);
-          K.randomUniform(k0, k1, lo + 37, hi, 113, b.ptr);
+          // The whole range with the static Philox buffer, the pieces with a scratch of their own.
+          const buf = e.zeros([32], "float32").ptr;
+          K.randomUniform(k0, k1, lo, hi, 150, whole.ptr, 0);
+          K.randomUniform(k0, k1, lo, hi, 37, a.ptr, buf);
+          K.randomUniform(k0, k1, lo + 37, hi, 113, b.ptr, buf);
           expect([...a.data, ...b.data]).toEqual(Array.from(whole.data));
           const want = Array.from({ length: 150 }, (_, i) => {
             const w = streamWord(seed, start + i);
