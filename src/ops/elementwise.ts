@@ -7,7 +7,7 @@ import type { EngineCore } from "../engine/engine.ts";
 import type { FloatKernels } from "../engine/kernels.ts";
 import type { Runtime } from "../engine/runtime.ts";
 import { bytesPerElement, type DType, type FloatDType, type Tensor } from "../engine/tensor.ts";
-import { elementwise } from "./_parallel.ts";
+import { elementwise, unitParallel } from "./_parallel.ts";
 import { floatTensor, fmt, numberArg, opError, sameDtype } from "./_validate.ts";
 
 type BinaryKernel = "add" | "sub" | "mul";
@@ -43,8 +43,20 @@ function binary(rt: Runtime, op: BinaryKernel, a: Tensor, b: Tensor): Tensor {
   return rt.run(op, (call) => {
     const out = call.output(outShape, dtype);
     if (out.size > 0) {
-      const K: FloatKernels = rt.kernelsFor(dtype);
-      K[op](out.size / inner, inner, ta.ptr, xs, tb.ptr, ys, out.ptr);
+      // Split over rows of the broadcast (or over runs of one row's elements): every output
+      // element is its own.
+      const outer = out.size / inner, S = bytesPerElement(dtype);
+      if (outer >= 2) {
+        unitParallel(rt, dtype as FloatDType, outer, inner, (o0, o1) => [
+          op,
+          [o1 - o0, inner, ta.ptr + o0 * xs * S, xs, tb.ptr + o0 * ys * S, ys, out.ptr + o0 * inner * S],
+        ]);
+      } else {
+        elementwise(rt, dtype as FloatDType, inner, 1, (e0, e1) => [
+          op,
+          [1, e1 - e0, ta.ptr + e0 * S, xs, tb.ptr + e0 * S, ys, out.ptr + e0 * S],
+        ]);
+      }
     }
     return out;
   });
@@ -115,7 +127,13 @@ export function scale<D extends DType>(this: EngineCore, x: Tensor<D>, alpha: nu
   const s = numberArg("scale", "alpha", alpha);
   return rt.run("scale", (call) => {
     const out = call.output(tx.shape, tx.dtype);
-    if (out.size > 0) rt.kernelsFor(tx.dtype).scale(tx.size, tx.ptr, out.ptr, s);
+    const S = bytesPerElement(tx.dtype);
+    if (out.size > 0) {
+      elementwise(rt, tx.dtype as FloatDType, tx.size, 1, (e0, e1) => [
+        "scale",
+        [e1 - e0, tx.ptr + e0 * S, out.ptr + e0 * S, s],
+      ]);
+    }
     return out as Tensor<D>;
   });
 }
