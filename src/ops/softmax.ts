@@ -6,7 +6,11 @@
  */
 import type { EngineCore } from "../engine/engine.ts";
 import type { Runtime } from "../engine/runtime.ts";
-import type { DType, Tensor } from "../engine/tensor.ts";
+import { bytesPerElement, type DType, type FloatDType, type Tensor } from "../engine/tensor.ts";
+import { unitParallel } from "./_parallel.ts";
+
+/** A softmax's rough work per element (an exp, a max, a sum, a division). */
+const SOFTMAX_FLOPS = 20;
 import { floatTensor, fmt, opError, sameDtype, sameShape, showValue } from "./_validate.ts";
 
 /** `dim` in [−rank, rank), normalised; a scalar has one dim of length 1, as in PyTorch. */
@@ -35,7 +39,14 @@ function forward(rt: Runtime, op: string, x: Tensor, dim: number, log: boolean):
   const [outer, len, inner] = around(tx.shape, dimArg(op, dim, tx.shape));
   return rt.run(op, (call) => {
     const y = call.output(tx.shape, tx.dtype);
-    if (y.size > 0) rt.kernelsFor(tx.dtype).softmax(outer, len, inner, tx.ptr, y.ptr, log ? 1 : 0);
+    const block = len * inner * bytesPerElement(tx.dtype);
+    // Split over the outer index: each block of len × inner is normalized on its own.
+    if (y.size > 0) {
+      unitParallel(rt, tx.dtype as FloatDType, outer, SOFTMAX_FLOPS * len * inner, (o0, o1) => [
+        "softmax",
+        [o1 - o0, len, inner, tx.ptr + o0 * block, y.ptr + o0 * block, log ? 1 : 0],
+      ]);
+    }
     return y;
   });
 }
@@ -48,7 +59,13 @@ function backward(rt: Runtime, op: string, dy: Tensor, y: Tensor, dim: number, l
   const [outer, len, inner] = around(ty.shape, dimArg(op, dim, ty.shape));
   return rt.run(op, (call) => {
     const dx = call.output(ty.shape, dtype);
-    if (dx.size > 0) rt.kernelsFor(dtype).softmaxGrad(outer, len, inner, tdy.ptr, ty.ptr, dx.ptr, log ? 1 : 0);
+    const block = len * inner * bytesPerElement(dtype);
+    if (dx.size > 0) {
+      unitParallel(rt, dtype as FloatDType, outer, 4 * len * inner, (o0, o1) => [
+        "softmaxGrad",
+        [o1 - o0, len, inner, tdy.ptr + o0 * block, ty.ptr + o0 * block, dx.ptr + o0 * block, log ? 1 : 0],
+      ]);
+    }
     return dx;
   });
 }

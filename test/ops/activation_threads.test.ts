@@ -20,6 +20,13 @@ const OPS: [string, (e: Engine, x: Tensor, dy: Tensor) => Tensor][] = [
   ["geluBackward", (e, x, dy) => e.geluBackward(dy, x)],
   ["geluBackward tanh", (e, x, dy) => e.geluBackward(dy, x, { approximate: "tanh" })],
 ];
+// Softmax splits over its outer index (rows).
+const ROWS: [string, (e: Engine, x: Tensor, dy: Tensor) => Tensor][] = [
+  ["softmax", (e, x) => e.softmax(x, -1)],
+  ["logSoftmax", (e, x) => e.logSoftmax(x, 1)],
+  ["softmaxBackward", (e, x, dy) => e.softmaxBackward(dy, e.softmax(x, -1), -1)],
+  ["logSoftmaxBackward", (e, x, dy) => e.logSoftmaxBackward(dy, e.logSoftmax(x, 1), 1)],
+];
 
 function bytes(e: Engine, dtype: "float32" | "float64", n: number, op: (e: Engine, x: Tensor, dy: Tensor) => Tensor) {
   return e.scope(() => {
@@ -44,6 +51,16 @@ describe("activations on worker threads", () => {
               const before = e.runtime.parallelCalls;
               expect(bytes(e, dtype, n, op), `${name}, n = ${n}, ${threads} threads`).toEqual(bytes(one, dtype, n, op));
               expect(e.runtime.parallelCalls - before, name).toBe(n > 64 ? 1 : 0);
+            }
+            for (const [name, op] of ROWS) {
+              // [rows, 8] when n allows, else a column [n, 1]: rows > 1 either way except n = 1.
+              const rows = n % 8 === 0 ? n / 8 : n, shape = [rows, n / rows];
+              const rowOp = (e: Engine, x: Tensor, dy: Tensor) => op(e, x.reshape(shape), dy.reshape(shape));
+              const before = e.runtime.parallelCalls;
+              const what = `${name}, ${shape}, ${threads} threads`;
+              expect(bytes(e, dtype, n, rowOp), what).toEqual(bytes(one, dtype, n, rowOp));
+              if (rows > 1) expect(e.runtime.parallelCalls - before, what).toBeGreaterThan(0);
+              else expect(e.runtime.parallelCalls - before, what).toBe(0);
             }
           }
         } finally {
