@@ -11,8 +11,23 @@ import { cases } from "../cases/index.mjs";
 import { asRunner } from "../harness.mjs";
 import { median, timed } from "../measure.mjs";
 
-/** The default cases: the issue's GEMM and every conv layer's forward, dx and dw. */
-export const DEFAULT_FILTER = ["gemm 256x256x512", "conv2d"];
+/**
+ * The default cases: the issue's GEMM, every conv layer's forward, dx and dw, and every other
+ * family that splits (pooling, activations, batch norm, optimizers, linear) and LeNet-5's step.
+ */
+export const DEFAULT_FILTER = [
+  "gemm 256x256x512",
+  "conv2d",
+  "maxpool2d",
+  "avgpool2d",
+  "relu",
+  "gelu",
+  "batchnorm",
+  "optim adam step",
+  "optim sgd step",
+  "linear",
+  "lenet5",
+];
 
 /**
  * @param {(o: object) => Promise<import("../../src/mod.ts").Engine>} load
