@@ -3,6 +3,7 @@
 // (exports `<dtype>_<name>`). Pointers are byte offsets into the engine's memory, sizes and
 // strides are elements.
 import { gemm, gemmWorkspaceBytes } from "./gemm/gemm";
+import { linearRows } from "./gemm/rows";
 import { vbinary, OP_ADD, OP_SUB, OP_MUL } from "./elementwise/binary";
 import { vunary, OP_RELU, OP_SCALE } from "./elementwise/unary";
 import { activation, activationGrad, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_TANH, ACT_GELU, ACT_GELU_TANH, GRAD_RELU, GRAD_LEAKY_RELU, GRAD_SIGMOID, GRAD_TANH, GRAD_GELU, GRAD_GELU_TANH } from "./elementwise/activation";
@@ -61,6 +62,10 @@ export function f32_gemm(batch: usize, m: usize, n: usize, k: usize, a: usize, r
 export function f32_gemm_workspace(m: usize, n: usize, k: usize): usize { return gemmWorkspaceBytes<f32>(m, n, k); }
 export function f64_gemm(batch: usize, m: usize, n: usize, k: usize, a: usize, rsA: usize, csA: usize, sA: usize, b: usize, rsB: usize, csB: usize, sB: usize, c: usize, ldc: usize, sC: usize, work: usize, accumulate: i32): void { gemm<f64>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work, accumulate != 0); }
 export function f64_gemm_workspace(m: usize, n: usize, k: usize): usize { return gemmWorkspaceBytes<f64>(m, n, k); }
+
+// --- linear_rows: y = x·wᵀ + b for outputs [j0, j1) of n rows, x [n, k] and w [m, k] read in place (no packing; a few rows, assembly/gemm/rows.ts); b 0 = none
+export function f32_linear_rows(n: usize, m: usize, k: usize, j0: usize, j1: usize, x: usize, w: usize, b: usize, y: usize): void { linearRows<f32>(n, m, k, j0, j1, x, w, b, y); }
+export function f64_linear_rows(n: usize, m: usize, k: usize, j0: usize, j1: usize, x: usize, w: usize, b: usize, y: usize): void { linearRows<f64>(n, m, k, j0, j1, x, w, b, y); }
 
 // --- add: out = x + y over outer × inner elements; xs, ys: the outer strides (0 broadcasts)
 export function f32_add(outer: usize, inner: usize, x: usize, xs: usize, y: usize, ys: usize, out: usize): void { vbinary<f32>(OP_ADD, outer, inner, x, xs, y, ys, out); }

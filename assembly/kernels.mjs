@@ -15,6 +15,7 @@
 /** Modules the wrappers import from, relative to assembly/. */
 export const IMPORTS = {
   "./gemm/gemm": ["gemm", "gemmWorkspaceBytes"],
+  "./gemm/rows": ["linearRows"],
   "./elementwise/binary": ["vbinary", "OP_ADD", "OP_SUB", "OP_MUL"],
   "./elementwise/unary": ["vunary", "OP_RELU", "OP_SCALE"],
   "./elementwise/activation": [
@@ -263,6 +264,23 @@ export const KERNELS = [
     args: GEMM_ARGS,
     call: "gemm<T>(batch, m, n, k, a, rsA, csA, sA, b, rsB, csB, sB, c, ldc, sC, work, accumulate != 0)",
     workspace: { args: [["m", "size"], ["n", "size"], ["k", "size"]], call: "gemmWorkspaceBytes<T>(m, n, k)" },
+  },
+  {
+    name: "linear_rows",
+    doc: "y = x·wᵀ + b for outputs [j0, j1) of n rows, x [n, k] and w [m, k] read in place (no packing; " +
+      "a few rows, assembly/gemm/rows.ts); b 0 = none",
+    args: [
+      ["n", "size"],
+      ["m", "size"],
+      ["k", "size"],
+      ["j0", "size"],
+      ["j1", "size"],
+      ["x", "ptr"],
+      ["w", "ptr"],
+      ["b", "ptr"],
+      ["y", "ptr"],
+    ],
+    call: "linearRows<T>(n, m, k, j0, j1, x, w, b, y)",
   },
   binary("add", "OP_ADD"),
   binary("sub", "OP_SUB"),

@@ -12,6 +12,8 @@ export interface FloatKernels {
   gemm(batch: number, m: number, n: number, k: number, a: number, rsA: number, csA: number, sA: number, b: number, rsB: number, csB: number, sB: number, c: number, ldc: number, sC: number, work: number, accumulate: number): void;
   /** Scratch bytes of `gemm`. */
   gemmWorkspace(m: number, n: number, k: number): number;
+  /** y = x·wᵀ + b for outputs [j0, j1) of n rows, x [n, k] and w [m, k] read in place (no packing; a few rows, assembly/gemm/rows.ts); b 0 = none. */
+  linearRows(n: number, m: number, k: number, j0: number, j1: number, x: number, w: number, b: number, y: number): void;
   /** out = x + y over outer × inner elements; xs, ys: the outer strides (0 broadcasts). */
   add(outer: number, inner: number, x: number, xs: number, y: number, ys: number, out: number): void;
   /** out = x − y over outer × inner elements; xs, ys: the outer strides (0 broadcasts). */
@@ -250,6 +252,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
   const f32 = {
     gemm: fn("f32_gemm"),
     gemmWorkspace: fn("f32_gemm_workspace"),
+    linearRows: fn("f32_linear_rows"),
     add: fn("f32_add"),
     sub: fn("f32_sub"),
     mul: fn("f32_mul"),
@@ -322,6 +325,7 @@ export function bindKernels(exports: Record<string, unknown>): Kernels {
   const f64 = {
     gemm: fn("f64_gemm"),
     gemmWorkspace: fn("f64_gemm_workspace"),
+    linearRows: fn("f64_linear_rows"),
     add: fn("f64_add"),
     sub: fn("f64_sub"),
     mul: fn("f64_mul"),
@@ -409,6 +413,7 @@ export const KERNEL_EXPORTS: {
   float32: {
     gemm: "f32_gemm",
     gemmWorkspace: "f32_gemm_workspace",
+    linearRows: "f32_linear_rows",
     add: "f32_add",
     sub: "f32_sub",
     mul: "f32_mul",
@@ -481,6 +486,7 @@ export const KERNEL_EXPORTS: {
   float64: {
     gemm: "f64_gemm",
     gemmWorkspace: "f64_gemm_workspace",
+    linearRows: "f64_linear_rows",
     add: "f64_add",
     sub: "f64_sub",
     mul: "f64_mul",
