@@ -176,16 +176,16 @@ export function f32_conv_forward_workspace(geom: usize): f64 { return convForwar
 export function f64_conv_forward(geom: usize, x: usize, w: usize, bias: usize, y: usize, work: usize, relu: i32, accumulate: i32): void { convForward<f64>(geom, x, w, bias, y, work, relu != 0, accumulate != 0); }
 export function f64_conv_forward_workspace(geom: usize): f64 { return convForwardWorkspace<f64>(geom); }
 
-// --- conv_backward_data: dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv), or dx += … when accumulate is set (bias 0)
-export function f32_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: i32): void { convBackwardData<f32>(geom, dy, w, bias, dx, work, accumulate != 0); }
+// --- conv_backward_data: dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv), or dx += … when accumulate is set (bias 0), for dx's input channels [c0, c1) of every image
+export function f32_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: i32, c0: usize, c1: usize): void { convBackwardData<f32>(geom, dy, w, bias, dx, work, accumulate != 0, c0, c1); }
 export function f32_conv_backward_data_workspace(geom: usize): f64 { return convBackwardDataWorkspace<f32>(geom); }
-export function f64_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: i32): void { convBackwardData<f64>(geom, dy, w, bias, dx, work, accumulate != 0); }
+export function f64_conv_backward_data(geom: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: i32, c0: usize, c1: usize): void { convBackwardData<f64>(geom, dy, w, bias, dx, work, accumulate != 0, c0, c1); }
 export function f64_conv_backward_data_workspace(geom: usize): f64 { return convBackwardDataWorkspace<f64>(geom); }
 
-// --- conv_backward_filter: dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0; added into dw (and db) when accumulate is set
-export function f32_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: i32): void { convBackwardFilter<f32>(geom, dy, x, dw, db, work, accumulate != 0); }
+// --- conv_backward_filter: dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0; added into dw (and db) when accumulate is set; only dw[o, k] for o in [o0, o1), k (c·taps + tap within a group) in [k0, k1) (the depthwise route: all of k), and db[o0, o1)
+export function f32_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: i32, o0: usize, o1: usize, k0: usize, k1: usize): void { convBackwardFilter<f32>(geom, dy, x, dw, db, work, accumulate != 0, o0, o1, k0, k1); }
 export function f32_conv_backward_filter_workspace(geom: usize): f64 { return convBackwardFilterWorkspace<f32>(geom); }
-export function f64_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: i32): void { convBackwardFilter<f64>(geom, dy, x, dw, db, work, accumulate != 0); }
+export function f64_conv_backward_filter(geom: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: i32, o0: usize, o1: usize, k0: usize, k1: usize): void { convBackwardFilter<f64>(geom, dy, x, dw, db, work, accumulate != 0, o0, o1, k0, k1); }
 export function f64_conv_backward_filter_workspace(geom: usize): f64 { return convBackwardFilterWorkspace<f64>(geom); }
 
 // --- conv_forward_route: The implementation conv_forward runs for the geometry: a ROUTE_* value
@@ -206,9 +206,9 @@ export function f32_conv_tap_classes_workspace(geom: usize): f64 { return tapCla
 export function f64_conv_tap_classes(geom: usize, work: usize, counts: usize): void { tapClassCounts<f64>(geom, work, counts); }
 export function f64_conv_tap_classes_workspace(geom: usize): f64 { return tapClassWorkspace<f64>(geom); }
 
-// --- conv_bias_grad: db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set)
-export function f32_conv_bias_grad(geom: usize, dy: usize, db: usize, accumulate: i32): void { convBiasGrad<f32>(geom, dy, db, accumulate != 0); }
-export function f64_conv_bias_grad(geom: usize, dy: usize, db: usize, accumulate: i32): void { convBiasGrad<f64>(geom, dy, db, accumulate != 0); }
+// --- conv_bias_grad: db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set), for output channels [o0, o1)
+export function f32_conv_bias_grad(geom: usize, dy: usize, db: usize, accumulate: i32, o0: usize, o1: usize): void { convBiasGrad<f32>(geom, dy, db, accumulate != 0, o0, o1); }
+export function f64_conv_bias_grad(geom: usize, dy: usize, db: usize, accumulate: i32, o0: usize, o1: usize): void { convBiasGrad<f64>(geom, dy, db, accumulate != 0, o0, o1); }
 
 // --- batch_norm_forward: y = batch norm of channels [c0, c1) of x [n, c, s] (assembly/norm/batch_norm.ts): training normalizes with the batch statistics and updates mean/var (running, 0 = none) in place; eval uses mean/var; w, b 0 = none
 export function f32_batch_norm_forward(n: usize, c: usize, s: usize, c0: usize, c1: usize, x: usize, y: usize, w: usize, b: usize, mean: usize, variance: usize, training: i32, momentum: f64, eps: f64): void { batchNormForward<f32>(n, c, s, c0, c1, x, y, w, b, mean, variance, training != 0, momentum, eps); }

@@ -417,17 +417,40 @@ export const KERNELS = [
   {
     name: "conv_backward_data",
     doc: "dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv), or " +
-      "dx += … when accumulate is set (bias 0)",
-    args: [GEOM, ["dy", "ptr"], ["w", "ptr"], ["bias", "ptr"], ["dx", "ptr"], ["work", "ptr"], ["accumulate", "flag"]],
-    call: "convBackwardData<T>(geom, dy, w, bias, dx, work, accumulate != 0)",
+      "dx += … when accumulate is set (bias 0), for dx's input channels [c0, c1) of every image",
+    args: [
+      GEOM,
+      ["dy", "ptr"],
+      ["w", "ptr"],
+      ["bias", "ptr"],
+      ["dx", "ptr"],
+      ["work", "ptr"],
+      ["accumulate", "flag"],
+      ["c0", "size"],
+      ["c1", "size"],
+    ],
+    call: "convBackwardData<T>(geom, dy, w, bias, dx, work, accumulate != 0, c0, c1)",
     workspace: { args: [GEOM], returns: "f64", call: "convBackwardDataWorkspace<T>(geom)" },
   },
   {
     name: "conv_backward_filter",
     doc: "dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0; " +
-      "added into dw (and db) when accumulate is set",
-    args: [GEOM, ["dy", "ptr"], ["x", "ptr"], ["dw", "ptr"], ["db", "ptr"], ["work", "ptr"], ["accumulate", "flag"]],
-    call: "convBackwardFilter<T>(geom, dy, x, dw, db, work, accumulate != 0)",
+      "added into dw (and db) when accumulate is set; only dw[o, k] for o in [o0, o1), k (c·taps + tap within " +
+      "a group) in [k0, k1) (the depthwise route: all of k), and db[o0, o1)",
+    args: [
+      GEOM,
+      ["dy", "ptr"],
+      ["x", "ptr"],
+      ["dw", "ptr"],
+      ["db", "ptr"],
+      ["work", "ptr"],
+      ["accumulate", "flag"],
+      ["o0", "size"],
+      ["o1", "size"],
+      ["k0", "size"],
+      ["k1", "size"],
+    ],
+    call: "convBackwardFilter<T>(geom, dy, x, dw, db, work, accumulate != 0, o0, o1, k0, k1)",
     workspace: { args: [GEOM], returns: "f64", call: "convBackwardFilterWorkspace<T>(geom)" },
   },
   route("conv_forward", "convForwardRoute"),
@@ -444,9 +467,10 @@ export const KERNELS = [
   },
   {
     name: "conv_bias_grad",
-    doc: "db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set)",
-    args: [GEOM, ["dy", "ptr"], ["db", "ptr"], ["accumulate", "flag"]],
-    call: "convBiasGrad<T>(geom, dy, db, accumulate != 0)",
+    doc: "db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set), " +
+      "for output channels [o0, o1)",
+    args: [GEOM, ["dy", "ptr"], ["db", "ptr"], ["accumulate", "flag"], ["o0", "size"], ["o1", "size"]],
+    call: "convBiasGrad<T>(geom, dy, db, accumulate != 0, o0, o1)",
   },
   {
     name: "batch_norm_forward",

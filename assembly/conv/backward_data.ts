@@ -39,15 +39,17 @@ export function convBackwardDataWorkspace<T>(gp: usize): f64 {
 }
 
 /**
- * dx = ∂(Σ y·dy)/∂x for y = conv(x, w); with `bias` ≠ 0 (O values of the transposed
- * convolution's output channels, i.e. C here), dx starts from the bias instead of zero.
- * With `accumulate`, dx += ∂/∂x instead (bias must be 0): dx starts from its old values.
- * `work` holds convBackwardDataWorkspace<T>(gp) bytes.
+ * dx = ∂(Σ y·dy)/∂x for y = conv(x, w), for dx's input channels [c0, c1) only (all images);
+ * with `bias` ≠ 0 (O values of the transposed convolution's output channels, i.e. C here), dx
+ * starts from the bias instead of zero. With `accumulate`, dx += ∂/∂x instead (bias must be 0):
+ * dx starts from its old values. `work` holds convBackwardDataWorkspace<T>(gp) bytes.
+ * A channel's values depend only on its own dcol rows (c, ·), computed and added in the same
+ * order for any range, so a split over channel ranges gives the bits of one whole call.
  */
-export function convBackwardData<T>(gp: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: bool = false): void {
+export function convBackwardData<T>(gp: usize, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: bool, c0: usize, c1: usize): void {
   const g = changetype<ConvGeom>(gp);
   if (convBackwardDataRoute<T>(gp) == ROUTE_DEPTHWISE) {
-    dwBackwardData<T>(g, dy, w, bias, dx, work, accumulate);
+    dwBackwardData<T>(g, dy, w, bias, dx, work, accumulate, c0, c1);
     return;
   }
   const S = sizeof<T>();
@@ -66,7 +68,7 @@ export function convBackwardData<T>(gp: usize, dy: usize, w: usize, bias: usize,
 
   // dx starts at the bias (transposed convolution), zero, or its old values; col2im adds into it.
   for (let n: usize = 0; n < N && !accumulate; n++) {
-    for (let c: usize = 0; c < C; c++) {
+    for (let c: usize = c0; c < c1; c++) {
       const dst = dx + (n * C + c) * plane * S;
       if (bias == 0) {
         memory.fill(dst, 0, plane * S);
@@ -76,10 +78,15 @@ export function convBackwardData<T>(gp: usize, dy: usize, w: usize, bias: usize,
       }
     }
   }
-  // Wᵀ of group gi, depth block pc (over o): MR-row panels at apT + (gi·mk·og + pc·mk)·S.
-  for (let gi: usize = 0; gi < G; gi++) {
+  // The groups the range meets, and in each the im2col rows [r0, r1) of its channels.
+  const g0 = c0 / cg, g1 = (c1 + cg - 1) / cg;
+  // Wᵀ rows [r0, r1) of group gi, depth block pc (over o): MR-row panels at
+  // apT + (gi·mk·og + pc·mr)·S, mr = r1 − r0 rounded up to MR.
+  for (let gi = g0; gi < g1; gi++) {
+    const r0 = (max(c0, gi * cg) - gi * cg) * T_, r1 = (min(c1, gi * cg + cg) - gi * cg) * T_;
+    const mr = roundUp(r1 - r0, MR);
     for (let pc: usize = 0; pc < og; pc += KC) {
-      packA<T>(kg, min(KC, og - pc), w + (gi * og + pc) * kg * S, 1, kg, apT + (gi * mk * og + pc * mk) * S);
+      packA<T>(r1 - r0, min(KC, og - pc), w + ((gi * og + pc) * kg + r0) * S, 1, kg, apT + (gi * mk * og + pc * mr) * S);
     }
   }
 
@@ -89,18 +96,20 @@ export function convBackwardData<T>(gp: usize, dy: usize, w: usize, bias: usize,
     const ldt = panels * NR;
     const cls = buildTapTable(g, jc, nc, NR, tab);
     for (let n: usize = 0; n < N; n++) {
-      for (let gi: usize = 0; gi < G; gi++) {
+      for (let gi = g0; gi < g1; gi++) {
+        const r0 = (max(c0, gi * cg) - gi * cg) * T_, r1 = (min(c1, gi * cg + cg) - gi * cg) * T_;
+        const mr = roundUp(r1 - r0, MR);
         const dyg = dy + ((n * <usize>g.o + gi * og) * P + jc) * S;
         const dxg = dx + (n * C + gi * cg) * plane * S;
         // dY block of all og rows (the GEMM depth), depth block pc at bpY + pc·ldt·S.
         for (let pc: usize = 0; pc < og; pc += KC) {
           packB<T>(min(KC, og - pc), nc, dyg + pc * P * S, P, 1, bpY + pc * ldt * S);
         }
-        for (let ic: usize = 0; ic < kg; ic += MB) {
-          const mc = min(MB, kg - ic);
+        for (let ic = r0; ic < r1; ic += MB) {
+          const mc = min(MB, r1 - ic);
           for (let pc: usize = 0; pc < og; pc += KC) {
             const kc = min(KC, og - pc);
-            const apg = apT + (gi * mk * og + pc * mk + ic * kc) * S;
+            const apg = apT + (gi * mk * og + pc * mr + (ic - r0) * kc) * S;
             for (let jr: usize = 0; jr < nc; jr += NR) {
               const bpanel = bpY + (pc * ldt + jr * kc) * S;
               // The tile is padded to whole MR × NR blocks, so every store is a full tile.

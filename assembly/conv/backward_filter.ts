@@ -76,7 +76,7 @@ import { KB, PD, ROUTE_DEPTHWISE, ROUTE_GEMM, ROUTE_WIDE, WIDE_MAX } from "../sh
   return roundUp(Pw + <usize>((g.kh - 1) * g.dh) * padW(g) + <usize>((g.kw - 1) * g.dw), lanes<T>());
 }
 
-function convBackwardFilterWide<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, work: usize, accumulate: bool): void {
+function convBackwardFilterWide<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, work: usize, accumulate: bool, o0: usize, o1: usize, k0: usize, k1: usize): void {
   const S = sizeof<T>();
   const G = <usize>g.groups, N = <usize>g.n;
   const og = <usize>(g.o / g.groups), cg = <usize>(g.c / g.groups);
@@ -91,41 +91,45 @@ function convBackwardFilterWide<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, 
   const yw = align16(work);
   const xw = align16(yw + ogp * Pw * S);
   const tile = align16(xw + cg * XP * S);
+  // The channels whose im2col rows the range [k0, k1) reads.
+  const xc0 = k0 / T_, xc1 = (k1 + T_ - 1) / T_;
 
   // Every tile is added into dw: accumulating is not zeroing it first.
-  if (!accumulate) memory.fill(dw, 0, <usize>g.o * kg * S);
+  if (!accumulate) zeroRange<T>(dw, kg, o0, o1, k0, k1);
   for (let n: usize = 0; n < N; n++) {
-    for (let gi: usize = 0; gi < G; gi++) {
+    for (let gi = o0 / og; gi * og < o1; gi++) {
+      // This group's dY rows [y0, y1) of the range (local to the group).
+      const y0 = max(o0, gi * og) - gi * og, y1 = min(o1, gi * og + og) - gi * og, ny0 = y1 - y0;
       // x's channels of this group, padded, each followed by zeros up to XP.
-      for (let c: usize = 0; c < cg; c++) {
+      for (let c = xc0; c < xc1; c++) {
         const dst = xw + c * XP * S;
         padPlane<T>(g, x + ((n * <usize>g.c + gi * cg + c) * plane) * S, dst);
         zeroBytes(dst + Hp * Wp * S, (XP - Hp * Wp) * S);
       }
-      // dY's rows widened to Wp with zeros, then zeros up to Pw; rows og..ogp all zero.
-      for (let o: usize = 0; o < og; o++) {
-        const src = dy + ((n * <usize>g.o + gi * og + o) * P) * S, dst = yw + o * Pw * S;
+      // dY's rows widened to Wp with zeros, then zeros up to Pw; rows up to a DOT_NR multiple all zero.
+      for (let o: usize = 0; o < ny0; o++) {
+        const src = dy + ((n * <usize>g.o + gi * og + y0 + o) * P) * S, dst = yw + o * Pw * S;
         for (let y: usize = 0; y < oh; y++) {
           copyBytes(dst + y * Wp * S, src + y * ow * S, ow * S);
           zeroBytes(dst + (y * Wp + ow) * S, (Wp - ow) * S);
         }
         zeroBytes(dst + oh * Wp * S, (Pw - oh * Wp) * S);
       }
-      zeroBytes(yw + og * Pw * S, (ogp - og) * Pw * S);
+      zeroBytes(yw + ny0 * Pw * S, (roundUp(ny0, DOT_NR) - ny0) * Pw * S);
       for (let pc: usize = 0; pc < Pw; pc += PD) {
         const kc = min(PD, Pw - pc);
-        for (let xr: usize = 0; xr < kg; xr += DOT_MR) {
-          const nx = min(DOT_MR, kg - xr);
-          // im2col row k = c·T + t: channel c's padded plane shifted by tap t (a row past kg
-          // repeats the last one; its sums are not stored).
-          const k0 = xr, k1 = xr + nx - 1;
-          const x0 = xw + ((k0 / T_) * XP + pc + ((k0 % T_) / kw) * rowShift + ((k0 % T_) % kw) * colShift) * S;
-          const x1 = xw + ((k1 / T_) * XP + pc + ((k1 % T_) / kw) * rowShift + ((k1 % T_) % kw) * colShift) * S;
-          for (let yr: usize = 0; yr < og; yr += DOT_NR) {
-            const ny = min(DOT_NR, og - yr);
+        for (let xr = k0; xr < k1; xr += DOT_MR) {
+          const nx = min(DOT_MR, k1 - xr);
+          // im2col row k = c·T + t: channel c's padded plane shifted by tap t (a row past the
+          // range repeats the last one; its sums are not stored).
+          const ka = xr, kb = xr + nx - 1;
+          const x0 = xw + ((ka / T_) * XP + pc + ((ka % T_) / kw) * rowShift + ((ka % T_) % kw) * colShift) * S;
+          const x1 = xw + ((kb / T_) * XP + pc + ((kb % T_) / kw) * rowShift + ((kb % T_) % kw) * colShift) * S;
+          for (let yr: usize = 0; yr < ny0; yr += DOT_NR) {
+            const ny = min(DOT_NR, ny0 - yr);
             gemm_dot_ukernel_2x4_rows<T>(kc, x0, x1, yw + (yr * Pw + pc) * S, Pw * S, tile);
             // tile[b][a]: b over the im2col rows, a over the dY rows.
-            const cdst = dw + ((gi * og + yr) * kg + xr) * S;
+            const cdst = dw + ((gi * og + y0 + yr) * kg + xr) * S;
             for (let a: usize = 0; a < ny; a++) {
               for (let b: usize = 0; b < nx; b++) {
                 const d = cdst + (a * kg + b) * S;
@@ -137,6 +141,16 @@ function convBackwardFilterWide<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, 
       }
     }
   }
+}
+
+/** Zeroes dw[o, k] for o in [o0, o1), k in [k0, k1) (rows of kg). */
+function zeroRange<T>(dw: usize, kg: usize, o0: usize, o1: usize, k0: usize, k1: usize): void {
+  const S = sizeof<T>();
+  if (k0 == 0 && k1 == kg) {
+    memory.fill(dw + o0 * kg * S, 0, (o1 - o0) * kg * S);
+    return;
+  }
+  for (let o = o0; o < o1; o++) memory.fill(dw + (o * kg + k0) * S, 0, (k1 - k0) * S);
 }
 
 /** The implementation `convBackwardFilter` runs: depthwise loops, the wide form, or packed dot panels. */
@@ -265,23 +279,27 @@ function packDotIm2col<T>(R: usize, T_: usize, plane: usize, sw: usize, k0: usiz
  * dw = ∂(Σ y·dy)/∂w for y = conv(x, w), overwritten; with db ≠ 0 also the bias gradient
  * db[o] = Σ dy[·, o, ·], overwritten (fused into the depthwise loops, which read all of dy
  * anyway; a separate pass otherwise). With `accumulate`, both are added to instead.
+ * Only the block dw[o, k] for output channels o in [o0, o1) and k in [k0, k1) (k = c·T + t
+ * within a group, dw's inner index; the depthwise route needs the whole [0, T)), and db[o0, o1):
+ * every element is a sum over all images and positions in the order of a whole call, so a split
+ * into blocks gives its bits (give db to one block per channel range).
  * `work` holds convBackwardFilterWorkspace<T>(gp) bytes.
  */
-export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: bool = false): void {
+export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: bool, o0: usize, o1: usize, k0: usize, k1: usize): void {
   const g = changetype<ConvGeom>(gp);
   const route = convBackwardFilterRoute<T>(gp);
   if (route == ROUTE_DEPTHWISE) {
-    dwBackwardFilter<T>(g, dy, x, dw, db, work, accumulate);
+    dwBackwardFilter<T>(g, dy, x, dw, db, work, accumulate, o0, o1);
     return;
   }
-  if (db != 0) convBiasGrad<T>(gp, dy, db, accumulate);
+  if (db != 0) convBiasGrad<T>(gp, dy, db, accumulate, o0, o1);
   if (route == ROUTE_WIDE) {
-    convBackwardFilterWide<T>(g, dy, x, dw, work, accumulate);
+    convBackwardFilterWide<T>(g, dy, x, dw, work, accumulate, o0, o1, k0, k1);
     return;
   }
   const S = sizeof<T>();
   const NR: usize = 2 * lanes<T>();
-  const G = <usize>g.groups, N = <usize>g.n;
+  const N = <usize>g.n;
   const og = <usize>(g.o / g.groups), cg = <usize>(g.c / g.groups);
   const T_ = taps(g), plane = inPlane(g), P = outPlane(g);
   const kg = cg * T_;
@@ -289,7 +307,7 @@ export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize,
 
   // The dot tile is DOT_MR × DOT_NR (2 × 4). dY rows take the 2-row side and im2col rows the
   // 4-row side, unless the other way pads less: first layers have odd im2col row counts
-  // (k = 9, 25, 49) that pad worse to 4 than to 2.
+  // (k = 9, 25, 49) that pad worse to 4 than to 2. Chosen from the whole geometry, not the range.
   const swap = roundUp(og, DOT_NR) * roundUp(kg, DOT_MR) < roundUp(og, DOT_MR) * roundUp(kg, DOT_NR);
   const rY = swap ? DOT_NR : DOT_MR, rX = swap ? DOT_MR : DOT_NR;
 
@@ -299,7 +317,7 @@ export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize,
   const tab = align16(tile + DOT_MR * DOT_NR * S);
 
   // Every tile is added into dw: accumulating is not zeroing it first.
-  if (!accumulate) memory.fill(dw, 0, <usize>g.o * kg * S);
+  if (!accumulate) zeroRange<T>(dw, kg, o0, o1, k0, k1);
   for (let pc: usize = 0; pc < P; pc += blk) {
     const kc = min(blk, P - pc);
     const panels = (kc + NR - 1) / NR;
@@ -307,25 +325,27 @@ export function convBackwardFilter<T>(gp: usize, dy: usize, x: usize, dw: usize,
     const cls = buildTapTable(g, pc, kc, NR, tab);
     for (let n0: usize = 0; n0 < N; n0 += ipb) {
       const images = min(ipb, N - n0), ldp = images * kcp;
-      for (let gi: usize = 0; gi < G; gi++) {
+      for (let gi = o0 / og; gi * og < o1; gi++) {
+        // This group's dY rows [y0, y1) of the range (local to the group).
+        const y0 = max(o0, gi * og) - gi * og, y1 = min(o1, gi * og + og) - gi * og, ny0 = y1 - y0;
         for (let i: usize = 0; i < images; i++) {
-          packDotRows<T>(rY, og, kc, kcp, ldp, dy + (((n0 + i) * <usize>g.o + gi * og) * P + pc) * S, P, yp + i * kcp * rY * S);
+          packDotRows<T>(rY, ny0, kc, kcp, ldp, dy + (((n0 + i) * <usize>g.o + gi * og + y0) * P + pc) * S, P, yp + i * kcp * rY * S);
         }
-        for (let jc: usize = 0; jc < kg; jc += KB) {
-          const nc = min(KB, kg - jc);
+        for (let jc = k0; jc < k1; jc += KB) {
+          const nc = min(KB, k1 - jc);
           for (let i: usize = 0; i < images; i++) {
             const xg = x + ((n0 + i) * <usize>g.c + gi * cg) * plane * S;
             packDotIm2col<T>(rX, T_, plane, <usize>g.sw, jc, nc, panels, ldp, xg, tab, cls, xp + i * kcp * rX * S);
           }
           for (let xr: usize = 0; xr < nc; xr += rX) {
             const nx = min(rX, nc - xr);
-            for (let yr: usize = 0; yr < og; yr += rY) {
-              const ny = min(rY, og - yr);
+            for (let yr: usize = 0; yr < ny0; yr += rY) {
+              const ny = min(rY, ny0 - yr);
               const ypanel = yp + yr * ldp * S, xpanel = xp + xr * ldp * S;
               if (swap) gemm_dot_ukernel_2x4<T>(ldp, xpanel, ypanel, tile);
               else gemm_dot_ukernel_2x4<T>(ldp, ypanel, xpanel, tile);
               // tile[i][j]: i over the 2-row side, j over the 4-row side.
-              const c = dw + ((gi * og + yr) * kg + jc + xr) * S;
+              const c = dw + ((gi * og + y0 + yr) * kg + jc + xr) * S;
               for (let a: usize = 0; a < ny; a++) {
                 for (let b: usize = 0; b < nx; b++) {
                   const d = c + (a * kg + b) * S;

@@ -3,13 +3,16 @@ import { ConvGeom, outPlane } from "./geometry";
 
 // Bias gradient: db[o] = Σ_n Σ_p dy[n, o, p], the same for every conv variant.
 
-/** db (O values) from dy [n, o, od·oh·ow]; overwritten, or added to when `accumulate`. */
-export function convBiasGrad<T>(gp: usize, dy: usize, db: usize, accumulate: bool = false): void {
+/**
+ * db from dy [n, o, od·oh·ow] for output channels [o0, o1) (each a sum of its own, so any range
+ * split gives one call's bits); overwritten, or added to when `accumulate`.
+ */
+export function convBiasGrad<T>(gp: usize, dy: usize, db: usize, accumulate: bool, o0: usize, o1: usize): void {
   const g = changetype<ConvGeom>(gp);
   const S = sizeof<T>();
   const L = lanes<T>();
   const P = outPlane(g), O = <usize>g.o;
-  for (let o: usize = 0; o < O; o++) {
+  for (let o = o0; o < o1; o++) {
     // Four accumulator chains: with fewer the loop waits on the add latency, not on memory.
     let a0 = v128.splat<T>(0), a1 = a0, a2 = a0, a3 = a0;
     let tail: T = 0;

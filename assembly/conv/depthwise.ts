@@ -290,9 +290,10 @@ export function dwBackwardDataWorkspace<T>(g: ConvGeom): f64 {
 
 /**
  * Depthwise input gradient: dx[n, c] = Σ_j convᵀ(dy[n, c·m + j], w[c·m + j]) (+ bias[c] when
- * bias ≠ 0, for the transposed convolution); dx += that sum when `accumulate` (bias 0).
+ * bias ≠ 0, for the transposed convolution); dx += that sum when `accumulate` (bias 0). Input
+ * channels [c0, c1) only, each computed as in a whole call.
  */
-export function dwBackwardData<T>(g: ConvGeom, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: bool): void {
+export function dwBackwardData<T>(g: ConvGeom, dy: usize, w: usize, bias: usize, dx: usize, work: usize, accumulate: bool, c0: usize, c1: usize): void {
   const S = sizeof<T>();
   const m = <usize>(g.o / g.c), T_ = taps(g);
   const inP = inPlane(g), outP = outPlane(g);
@@ -309,7 +310,7 @@ export function dwBackwardData<T>(g: ConvGeom, dy: usize, w: usize, bias: usize,
   const rowBytes = PW * S, planeRowBytes = PH * rowBytes;
   const padded = paddedBytes<T>(g);
   for (let n: usize = 0; n < <usize>g.n; n++) {
-    for (let c: usize = 0; c < <usize>g.c; c++) {
+    for (let c = c0; c < c1; c++) {
       if (asForward && allFinite<T>(w + c * m * T_ * S, m * T_)) {
         const b: T = bias != 0 ? load<T>(bias + c * S) : 0;
         const dxc = dx + (n * <usize>g.c + c) * inP * S;
@@ -395,22 +396,22 @@ function cropPlane<T>(g: ConvGeom, pp: usize, dxc: usize, bias: T, accumulate: b
 /**
  * Depthwise weight gradient: dw[c·m + j, t] = Σ_n Σ_o dy[n, c·m + j, o] · xPadded[n, c][o·s + t·d];
  * with db ≠ 0 also db[oc] = Σ_n Σ_o dy[n, oc, o], summed from the dy loads of the first tap group.
- * The tap loops add into dw and db, so `accumulate` only skips zeroing them.
+ * The tap loops add into dw and db, so `accumulate` only skips zeroing them. Output channels
+ * [o0, o1) only, each computed as in a whole call.
  */
-export function dwBackwardFilter<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: bool): void {
+export function dwBackwardFilter<T>(g: ConvGeom, dy: usize, x: usize, dw: usize, db: usize, work: usize, accumulate: bool, o0: usize, o1: usize): void {
   const S = sizeof<T>();
   const m = <usize>(g.o / g.c), T_ = taps(g);
   const inP = inPlane(g), outP = outPlane(g);
   const offs = align16(work), pp = planeScratch<T>(g, work);
   if (!accumulate) {
-    memory.fill(dw, 0, <usize>g.o * T_ * S);
-    if (db != 0) memory.fill(db, 0, <usize>g.o * S);
+    memory.fill(dw + o0 * T_ * S, 0, (o1 - o0) * T_ * S);
+    if (db != 0) memory.fill(db + o0 * S, 0, (o1 - o0) * S);
   }
   for (let n: usize = 0; n < <usize>g.n; n++) {
-    for (let c: usize = 0; c < <usize>g.c; c++) {
+    for (let c = o0 / m; c * m < o1; c++) {
       padPlane<T>(g, x + (n * <usize>g.c + c) * inP * S, pp);
-      for (let j: usize = 0; j < m; j++) {
-        const oc = c * m + j;
+      for (let oc = max(o0, c * m); oc < min(o1, c * m + m); oc++) {
         const dyc = dy + (n * <usize>g.o + oc) * outP * S;
         const dbo = db != 0 ? db + oc * S : 0;
         if (g.sw == 1) dwFilterPlaneUnit<T>(g, dyc, pp, offs, dw + oc * T_ * S, dbo);

@@ -62,12 +62,12 @@ export interface FloatKernels {
   convForward(geom: number, x: number, w: number, bias: number, y: number, work: number, relu: number, accumulate: number): void;
   /** Scratch bytes of `convForward`. */
   convForwardWorkspace(geom: number): number;
-  /** dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv), or dx += … when accumulate is set (bias 0). */
-  convBackwardData(geom: number, dy: number, w: number, bias: number, dx: number, work: number, accumulate: number): void;
+  /** dx = the adjoint of conv applied to dy (+ bias per input channel, for the transposed conv), or dx += … when accumulate is set (bias 0), for dx's input channels [c0, c1) of every image. */
+  convBackwardData(geom: number, dy: number, w: number, bias: number, dx: number, work: number, accumulate: number, c0: number, c1: number): void;
   /** Scratch bytes of `convBackwardData`. */
   convBackwardDataWorkspace(geom: number): number;
-  /** dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0; added into dw (and db) when accumulate is set. */
-  convBackwardFilter(geom: number, dy: number, x: number, dw: number, db: number, work: number, accumulate: number): void;
+  /** dw = the weight gradient of conv for dy and x; also db (dy summed per channel) when db is not 0; added into dw (and db) when accumulate is set; only dw[o, k] for o in [o0, o1), k (c·taps + tap within a group) in [k0, k1) (the depthwise route: all of k), and db[o0, o1). */
+  convBackwardFilter(geom: number, dy: number, x: number, dw: number, db: number, work: number, accumulate: number, o0: number, o1: number, k0: number, k1: number): void;
   /** Scratch bytes of `convBackwardFilter`. */
   convBackwardFilterWorkspace(geom: number): number;
   /** The implementation conv_forward runs for the geometry: a ROUTE_* value. */
@@ -80,8 +80,8 @@ export interface FloatKernels {
   convTapClasses(geom: number, work: number, counts: number): void;
   /** Scratch bytes of `convTapClasses`. */
   convTapClassesWorkspace(geom: number): number;
-  /** db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set). */
-  convBiasGrad(geom: number, dy: number, db: number, accumulate: number): void;
+  /** db = dy summed over batch and spatial dims, per output channel (added into db when accumulate is set), for output channels [o0, o1). */
+  convBiasGrad(geom: number, dy: number, db: number, accumulate: number, o0: number, o1: number): void;
   /** y = batch norm of channels [c0, c1) of x [n, c, s] (assembly/norm/batch_norm.ts): training normalizes with the batch statistics and updates mean/var (running, 0 = none) in place; eval uses mean/var; w, b 0 = none. */
   batchNormForward(n: number, c: number, s: number, c0: number, c1: number, x: number, y: number, w: number, b: number, mean: number, variance: number, training: number, momentum: number, eps: number): void;
   /** dx (and dw, db where not 0) of batch_norm_forward for dy, channels [c0, c1); training: x's batch statistics, eval: mean/var. */

@@ -5,7 +5,12 @@ import { writeConvGeom } from "../engine/kernels.ts";
 import type { OpCall, Runtime } from "../engine/runtime.ts";
 import type { FloatDType } from "../engine/tensor.ts";
 import type { ConvGeometry } from "./_conv_args.ts";
-import { convBackwardDataParallel, convBackwardFilterParallel, convForwardParallel } from "./_parallel.ts";
+import {
+  convBackwardDataParallel,
+  convBackwardFilterParallel,
+  convBiasGradParallel,
+  convForwardParallel,
+} from "./_parallel.ts";
 
 /**
  * Writes `g` into the module's static descriptor slot and returns the slot's address. Static
@@ -75,7 +80,7 @@ export function convBackwardData(
     call,
     g,
     K.convBackwardDataWorkspace,
-    (slot, work) => K.convBackwardData(slot, dy, w, bias, dx, work, accumulate ? 1 : 0),
+    (slot, work) => K.convBackwardData(slot, dy, w, bias, dx, work, accumulate ? 1 : 0, 0, g.c),
     (slot) => convBackwardDataParallel(call, dtype, g, slot, dy, w, bias, dx, accumulate),
   );
 }
@@ -92,16 +97,17 @@ export function convBackwardFilter(
   accumulate = false,
 ): void {
   const K = call.rt.kernelsFor(dtype);
+  const kg = (g.c / g.groups) * g.kernel[0] * g.kernel[1] * g.kernel[2];
   runWithScratch(
     call,
     g,
     K.convBackwardFilterWorkspace,
-    (slot, work) => K.convBackwardFilter(slot, dy, x, dw, db, work, accumulate ? 1 : 0),
+    (slot, work) => K.convBackwardFilter(slot, dy, x, dw, db, work, accumulate ? 1 : 0, 0, g.o, 0, kg),
     (slot) => convBackwardFilterParallel(call, dtype, g, slot, dy, x, dw, db, accumulate),
   );
 }
 
-/** db = dy summed per output channel (no scratch); added into db when `accumulate`. */
+/** db = dy summed per output channel (no scratch, split over channels); added into db when `accumulate`. */
 export function convBiasGrad(
   call: OpCall,
   dtype: FloatDType,
@@ -110,5 +116,5 @@ export function convBiasGrad(
   db: number,
   accumulate = false,
 ): void {
-  call.rt.kernelsFor(dtype).convBiasGrad(writeGeometry(call.rt, g), dy, db, accumulate ? 1 : 0);
+  convBiasGradParallel(call, dtype, g, writeGeometry(call.rt, g), dy, db, accumulate);
 }

@@ -5,7 +5,7 @@
 // count. Threads claim the parts as they come free (src/engine/threads.ts). Each part gets its own scratch and, for the conv kernels, its own geometry descriptor
 // (a kernel reads its descriptor from memory). Small calls run whole: a fork-join costs about a
 // microsecond, but a part below about 10 µs of work gains less than the split costs.
-import { type F32Kernels, KERNEL_EXPORTS, TILES, writeConvGeom } from "../engine/kernels.ts";
+import { type F32Kernels, KERNEL_EXPORTS, ROUTES, TILES, writeConvGeom } from "../engine/kernels.ts";
 import type { OpCall, Runtime } from "../engine/runtime.ts";
 import { bytesPerElement, type FloatDType } from "../engine/tensor.ts";
 import type { ConvGeometry } from "./_conv_args.ts";
@@ -239,8 +239,20 @@ export function convForwardParallel(
 }
 
 /**
+ * Runs one conv kernel as `ranges` calls on the whole call's geometry (`wholeSlot`, read by
+ * every thread; the kernels take the range), each with its own scratch of the whole's size.
+ */
+function runRanges(call: OpCall, name: string, workBytes: number, ranges: ((work: number) => number[])[]): void {
+  const works = ranges.map(() => call.scratch(workBytes));
+  call.rt.parallel(ranges.map((args, i) => [name, args(works[i])]));
+  for (const w of works) call.freeScratch(w);
+}
+
+/**
  * convBackwardData split over images (dy is output-shaped, dx input-shaped; the bias is per
- * input channel, so every part takes all of it); false when not worth it (one image, small).
+ * input channel, so every part takes all of it), or for one image over ranges of dx's input
+ * channels (each part computes its channels' rows of Wᵀ·dY and adds them back); false when
+ * not worth it.
  */
 export function convBackwardDataParallel(
   call: OpCall,
@@ -253,24 +265,36 @@ export function convBackwardDataParallel(
   dx: number,
   accumulate: boolean,
 ): boolean {
-  if (g.n < 2) return false;
-  const t = threadsFor(call, convFlops(g), g.n);
+  const byImage = g.n > 1;
+  const t = threadsFor(call, convFlops(g), byImage ? g.n : g.c);
   if (t === 1) return false;
   const K = call.rt.kernelsFor(dtype), S = bytesPerElement(dtype);
+  const name = `${prefix(dtype)}conv_backward_data`, acc = accumulate ? 1 : 0;
+  if (!byImage) {
+    const ranges = Array.from({ length: t }, (_, i) => {
+      const [c0, c1] = part(g.c, t, i);
+      return (work: number) => [wholeSlot, dy, w, bias, dx, work, acc, c0, c1];
+    });
+    runRanges(call, name, K.convBackwardDataWorkspace(wholeSlot), ranges);
+    return true;
+  }
   return runParts(
     call,
-    `${prefix(dtype)}conv_backward_data`,
+    name,
     K.convBackwardDataRoute,
     K.convBackwardDataWorkspace,
     K.convBackwardDataRoute(wholeSlot),
     imageParts(g, t),
-    (slot, p, work) => [slot, dy + p.y * S, w, bias, dx + p.x * S, work, accumulate ? 1 : 0],
+    (slot, p, work) => [slot, dy + p.y * S, w, bias, dx + p.x * S, work, acc, 0, p.g.c],
   );
 }
 
 /**
- * convBackwardFilter of one image split over output channels or groups (dw and db rows are
- * disjoint per part; with more images dw is a sum over them, which is never split).
+ * convBackwardFilter split into blocks of dw (dw[o, k] is a sum over all images and positions,
+ * which is never split): over output channels (whole channel multiples for a depthwise
+ * layer), or over k, dw's inner index (c·taps + tap), when it is at least as long, since each
+ * part repacks the other side's rows (dY's or the im2col's) for itself. Blocks are multiples of
+ * the dot tile's 4 rows; db goes with the parts of k = 0. False when not worth it.
  */
 export function convBackwardFilterParallel(
   call: OpCall,
@@ -283,19 +307,40 @@ export function convBackwardFilterParallel(
   db: number,
   accumulate: boolean,
 ): boolean {
-  if (g.n !== 1) return false;
-  const t = threadsFor(call, convFlops(g), channelUnits(g));
+  const K = call.rt.kernelsFor(dtype);
+  const og = g.o / g.groups, kg = (g.c / g.groups) * taps(g);
+  const depthwise = K.convBackwardFilterRoute(wholeSlot) === ROUTES.depthwise;
+  const byK = !depthwise && kg >= og;
+  const unit = depthwise ? g.o / g.c : TILE_ROWS;
+  const units = Math.ceil((byK ? kg : g.o) / unit);
+  const t = threadsFor(call, convFlops(g), units);
   if (t === 1) return false;
-  const K = call.rt.kernelsFor(dtype), S = bytesPerElement(dtype);
-  return runParts(
-    call,
-    `${prefix(dtype)}conv_backward_filter`,
-    K.convBackwardFilterRoute,
-    K.convBackwardFilterWorkspace,
-    K.convBackwardFilterRoute(wholeSlot),
-    channelParts(g, t),
-    (slot, p, work) => [slot, dy + p.y * S, x + p.x * S, dw + p.w * S, at(db, p.bias, S), work, accumulate ? 1 : 0],
-  );
+  const acc = accumulate ? 1 : 0;
+  const ranges = Array.from({ length: t }, (_, i) => {
+    const [u0, u1] = part(units, t, i);
+    const [r0, r1] = [u0 * unit, Math.min(byK ? kg : g.o, u1 * unit)];
+    const [o0, o1, k0, k1] = byK ? [0, g.o, r0, r1] : [r0, r1, 0, kg];
+    const dbPart = k0 === 0 ? db : 0;
+    return (work: number) => [wholeSlot, dy, x, dw, dbPart, work, acc, o0, o1, k0, k1];
+  });
+  runRanges(call, `${prefix(dtype)}conv_backward_filter`, K.convBackwardFilterWorkspace(wholeSlot), ranges);
+  return true;
+}
+/** Rows of the dw kernel's dot tile (DOT_NR; DOT_MR divides it): a block's unit. */
+const TILE_ROWS = TILES.DOT_NR;
+
+/** convBiasGrad split over output channels (each a sum of its own). */
+export function convBiasGradParallel(
+  call: OpCall,
+  dtype: FloatDType,
+  g: ConvGeometry,
+  slot: number,
+  dy: number,
+  db: number,
+  accumulate: boolean,
+): void {
+  const acc = accumulate ? 1 : 0;
+  unitParallel(call.rt, dtype, g.o, g.n * outPlane(g), (o0, o1) => ["convBiasGrad", [slot, dy, db, acc, o0, o1]]);
 }
 
 /** A kernel call: the kernel table's key and its arguments. */

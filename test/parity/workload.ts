@@ -200,6 +200,17 @@ export function runWorkload(engine: Engine, dtype: "float32" | "float64"): Recor
     for (const [name, b] of model.namedBuffers()) record(`3 LeNet-shaped training steps: ${name}`, b);
     record("3 LeNet-shaped training steps: losses", engine.tensor(Float64Array.from(h.batchLoss)));
     model.dispose();
+
+    // A conv layer of one image and its gradients: 37·9 = 333 im2col rows (more than the dx
+    // kernel's 128-row tile), so with threads dx is split over input-channel ranges whose tiles
+    // start elsewhere than one thread's, and dw into blocks of k, each as in one call.
+    const cx = input("conv x", [1, 37, 12, 12]);
+    const cw = input("conv w", [6, 37, 3, 3]);
+    const cy = record("conv2d(cx, cw, padding 1)", engine.conv2d(cx, cw, null, { padding: 1 }));
+    const cg = engine.conv2dBackward(input("conv dy", [...cy.shape]), cx, cw, { padding: 1 });
+    record("conv2dBackward dx", cg.dx!);
+    record("conv2dBackward dw", cg.dw!);
+    record("conv2dBackward db", cg.db!);
   });
   return out;
 }
