@@ -1,8 +1,10 @@
 // Kernel calls split over the engine's threads (src/engine/threads.ts), inside an op's
 // `rt.run` call. Only output elements are split (rows or columns of a GEMM's C, images, output
-// channels or groups of a convolution), never a sum, so every element is computed by the same
-// instructions in the same order as on one thread: results are bit-identical for any thread
-// count. Threads claim the parts as they come free (src/engine/threads.ts). Each part gets its own scratch and, for the conv kernels, its own geometry descriptor
+// channels or groups of a convolution, ranges of elements, planes or channels), never a sum, so
+// every element is computed by the same instructions in the same order as on one thread:
+// results are bit-identical for any thread count. Threads claim the parts as they come free
+// (src/engine/threads.ts); a task names its export through the generated KERNEL_EXPORTS table.
+// Each part gets its own scratch and, for the conv kernels, its own geometry descriptor
 // (a kernel reads its descriptor from memory). Small calls run whole: a fork-join costs about a
 // microsecond, but a part below about 10 µs of work gains less than the split costs.
 import { type F32Kernels, KERNEL_EXPORTS, ROUTES, TILES, writeConvGeom } from "../engine/kernels.ts";
@@ -26,8 +28,6 @@ const PARTS_PER_THREAD = 2;
 function part(units: number, parts: number, i: number): [number, number] {
   return [Math.floor((units * i) / parts), Math.floor((units * (i + 1)) / parts)];
 }
-
-const prefix = (dtype: FloatDType): string => (dtype === "float64" ? "f64_" : "f32_");
 
 /**
  * C = op(A)·op(B), batched, or C += … with `accumulate` (arguments as the `gemm` kernel's,
@@ -68,7 +68,7 @@ export function gemm(
     call.freeScratch(work);
     return;
   }
-  const name = `${prefix(dtype)}gemm`;
+  const name = KERNEL_EXPORTS[dtype].gemm;
   const calls: [string, number[]][] = [];
   const works: number[] = [];
   for (let i = 0; i < t; i++) {
@@ -220,7 +220,7 @@ export function convForwardParallel(
   const parts = byImage ? imageParts(g, t) : channelParts(g, t);
   return runParts(
     call,
-    `${prefix(dtype)}conv_forward`,
+    KERNEL_EXPORTS[dtype].convForward,
     K.convForwardRoute,
     K.convForwardWorkspace,
     K.convForwardRoute(wholeSlot),
@@ -269,7 +269,7 @@ export function convBackwardDataParallel(
   const t = threadsFor(call, convFlops(g), byImage ? g.n : g.c);
   if (t === 1) return false;
   const K = call.rt.kernelsFor(dtype), S = bytesPerElement(dtype);
-  const name = `${prefix(dtype)}conv_backward_data`, acc = accumulate ? 1 : 0;
+  const name = KERNEL_EXPORTS[dtype].convBackwardData, acc = accumulate ? 1 : 0;
   if (!byImage) {
     const ranges = Array.from({ length: t }, (_, i) => {
       const [c0, c1] = part(g.c, t, i);
@@ -323,7 +323,7 @@ export function convBackwardFilterParallel(
     const dbPart = k0 === 0 ? db : 0;
     return (work: number) => [wholeSlot, dy, x, dw, dbPart, work, acc, o0, o1, k0, k1];
   });
-  runRanges(call, `${prefix(dtype)}conv_backward_filter`, K.convBackwardFilterWorkspace(wholeSlot), ranges);
+  runRanges(call, KERNEL_EXPORTS[dtype].convBackwardFilter, K.convBackwardFilterWorkspace(wholeSlot), ranges);
   return true;
 }
 /** Rows of the dw kernel's dot tile (DOT_NR; DOT_MR divides it): a block's unit. */
