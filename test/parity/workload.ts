@@ -207,7 +207,7 @@ export function runWorkload(engine: Engine, dtype: "float32" | "float64"): Recor
     const cx = input("conv x", [1, 37, 12, 12]);
     const cw = input("conv w", [6, 37, 3, 3]);
     const cy = record("conv2d(cx, cw, padding 1)", engine.conv2d(cx, cw, null, { padding: 1 }));
-    const cg = engine.conv2dBackward(input("conv dy", cy.shape), cx, cw, { padding: 1 });
+    const cg = engine.conv2dBackward(input("conv dy", [...cy.shape]), cx, cw, { padding: 1 });
     record("conv2dBackward dx", cg.dx!);
     record("conv2dBackward dw", cg.dw!);
     record("conv2dBackward db", cg.db!);
