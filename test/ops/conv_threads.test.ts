@@ -64,7 +64,7 @@ const CASES: Case[] = [
 ];
 
 const values = (n: number, f: number, scale = 1) => Array.from({ length: n }, (_, i) => Math.sin(i * f + 0.3) * scale);
-const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
 const bytesOf = (t: Tensor | null): number[] | null => {
   if (t === null) return null;
   const d = t.data;
