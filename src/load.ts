@@ -98,14 +98,6 @@ type Warmup = Runtime["warmups"][number];
 // those of Node 20 (16 rounds left calls 2–20 of a LeNet layer at 1.9× the steady call in
 // Deno, 24 at 1.1×). MAX_MS bounds them on a slow or crowded host.
 const ROUNDS = 24, MAX_MS = 50;
-// A browser's main thread goes on in bursts of BURST rounds until a burst's fastest round is no
-// faster than (1 − EPS) × the fastest before it, CALM bursts in a row, for at most MORE_MS: on a
-// 2-core host Chromium's compiles finish later (calls 2–20 of a LeNet layer averaged 2.2–5.5×
-// the steady call after 24 rounds, 1.1× after this). Node and Deno stop at ROUNDS: there the
-// bursts (~5 ms) changed nothing measurable.
-const BURST = 4, CALM = 2, EPS = 0.03, MORE_MS = 40;
-const g = globalThis as { process?: { versions?: { node?: string } }; Deno?: unknown };
-const ADAPTIVE = typeof g.process?.versions?.node !== "string" && g.Deno === undefined;
 
 /** The warm-up's inputs: a LeNet-like block on real sizes (see inferenceRound). */
 function warmInputs(e: Engine) {
@@ -123,8 +115,8 @@ function warmInputs(e: Engine) {
  * conv spends its kernels' budgets: 2 channels of 20 × 20 (a width that is no multiple of the
  * GEMM's 8 columns, so panels wrap rows), a 5×5 kernel (25 taps: a large tap table), 16 output
  * channels; ReLU and 2×2 max pooling on its output, and linear at a batch of 1 on the 1600
- * pooled values (a first LeNet-5 forward pass took half as long with these warm: 5–6 ms, not
- * 9–14, in Node and Chromium). Another op of the inference path is one more line here.
+ * pooled values (with these warm, a first LeNet-5 forward pass took 3–6 ms, not 11–15, in Node,
+ * Deno and Chromium, for 3–8 ms more warm-up). Another op of the inference path is one more line here.
  */
 function inferenceRound(e: Engine, t: ReturnType<typeof warmInputs>): number {
   return e.scope(() => {
@@ -134,9 +126,11 @@ function inferenceRound(e: Engine, t: ReturnType<typeof warmInputs>): number {
 }
 
 /**
- * The default warm-up (`load({ warmup })`): ROUNDS rounds of inferenceRound, and in a browser
- * more until the round time stops falling; 20–40 ms on this project's 2-core machine in Node and
- * Deno, about 2 ms of which a first conv call would spend anyway (its kernels' first compile).
+ * The default warm-up (`load({ warmup })`): ROUNDS rounds of inferenceRound; 20–40 ms on this
+ * project's (crowded) 2-core machine, about 2 ms of which a first conv call would spend anyway
+ * (its kernels' first compile). Running on in a browser until the round time stopped falling,
+ * with or without pausing between bursts for the compile threads, cost 10–45 ms more and left
+ * calls 2–20 where they were (Chromium's stalls there are the host's, not missing tier-up).
  *
  * V8 runs every wasm function first in Liftoff, its baseline compiler (the conv kernels at a
  * third of full speed here), and compiles it with TurboFan on another thread once the function
@@ -153,24 +147,10 @@ function warmUpInference(engine: Engine): Warmup {
   let rounds = 0;
   const t = engine.scope(() => warmInputs(engine));
   try {
-    let best = Infinity; // the fastest of the last BURST rounds, then of every burst
     do {
-      const s = performance.now();
       inferenceRound(engine, t);
-      if (rounds++ >= ROUNDS - BURST) best = Math.min(best, performance.now() - s);
+      rounds++;
     } while (rounds < ROUNDS && performance.now() - start < MAX_MS);
-    const more = performance.now();
-    for (let calm = 0; ADAPTIVE && calm < CALM && performance.now() - more < MORE_MS;) {
-      let min = Infinity;
-      for (let i = 0; i < BURST; i++, rounds++) {
-        const s = performance.now();
-        inferenceRound(engine, t);
-        min = Math.min(min, performance.now() - s);
-      }
-      if (min < best * (1 - EPS)) calm = 0;
-      else calm++;
-      best = Math.min(best, min);
-    }
   } finally {
     for (const v of Object.values(t)) v.dispose();
   }
