@@ -96,42 +96,64 @@ type Warmup = Runtime["warmups"][number];
 // Rounds of the default warm-up: enough for the ops' JavaScript to get its baseline code and
 // for the conv kernels to spend their tier-up budgets in the V8 of Deno 2 and Chromium, 7×
 // those of Node 20 (16 rounds left calls 2–20 of a LeNet layer at 1.9× the steady call in
-// Deno, 24 at 1.1×). MAX_MS bounds it on a slow or crowded host.
+// Deno, 24 at 1.1×). MAX_MS bounds them on a slow or crowded host.
 const ROUNDS = 24, MAX_MS = 50;
 
+/** The warm-up's inputs: a LeNet-like block on real sizes (see inferenceRound). */
+function warmInputs(e: Engine) {
+  return {
+    x: e.full([1, 2, 20, 20], 0.5),
+    w: e.full([16, 2, 5, 5], 0.02),
+    b: e.full([16], 0.1),
+    w2: e.full([32, 1600], 0.001),
+    b2: e.full([32], 0.1),
+  };
+}
+
 /**
- * The default warm-up (`load({ warmup })`): ROUNDS rounds of a small conv2d, and of relu,
- * maxPool2d, reshape and linear on a few elements; 6–10 ms on this project's 2-core machine,
- * about 2 ms of which the first call of a conv would spend anyway (its kernels' first compile).
+ * One round of the default warm-up: the inference path of a conv net, as LeNet-5 runs it. The
+ * conv spends its kernels' budgets: 2 channels of 20 × 20 (a width that is no multiple of the
+ * GEMM's 8 columns, so panels wrap rows), a 5×5 kernel (25 taps: a large tap table), 16 output
+ * channels; ReLU and 2×2 max pooling on its output, and linear at a batch of 1 on the 1600
+ * pooled values (with these warm, a first LeNet-5 forward pass took 3–6 ms, not 11–15, in Node,
+ * Deno and Chromium, for 3–8 ms more warm-up). Another op of the inference path is one more line here.
+ */
+function inferenceRound(e: Engine, t: ReturnType<typeof warmInputs>): number {
+  return e.scope(() => {
+    const y = e.maxPool2d(e.relu(e.conv2d(t.x, t.w, t.b, { padding: 2 })), { kernel: 2 }).y;
+    return e.linear(y.reshape([1, 1600]), t.w2, t.b2).data[0];
+  });
+}
+
+/**
+ * The default warm-up (`load({ warmup })`): ROUNDS rounds of inferenceRound; 20–40 ms on this
+ * project's (crowded) 2-core machine, about 2 ms of which a first conv call would spend anyway
+ * (its kernels' first compile). Running on in a browser until the round time stopped falling,
+ * with or without pausing between bursts for the compile threads, cost 10–45 ms more and left
+ * calls 2–20 where they were (Chromium's stalls there are the host's, not missing tier-up).
  *
  * V8 runs every wasm function first in Liftoff, its baseline compiler (the conv kernels at a
  * third of full speed here), and compiles it with TurboFan on another thread once the function
  * has run a budget of machine code; an op's JavaScript starts in the interpreter and gets its
  * feedback and baseline (Sparkplug) code after some calls. Left to the user's calls, that took
  * their first dozens (calls 2–20 of a LeNet layer averaged 3–8× the steady call), and the
- * compiles, on a 2-core machine, stalled them for a millisecond or more each. The conv kernels
- * run here (the GEMM tile loop, the im2col packers and tap table) are the ones every conv layer
- * of any size runs, so the user's own shapes start at full speed; the other ops' kernels stay in
- * Liftoff until the user's own calls spend their budgets (no compile a plain conv net would not use).
+ * compiles, on a 2-core machine, stalled them for a millisecond or more each. The kernels run
+ * here (the GEMM tile loop, the im2col packers and tap table, the GEMM's packing of a transposed
+ * weight, ReLU, the 2×2 pooling plane loop) are the ones every conv layer and classifier of any
+ * size runs, so the user's own shapes start at full speed.
  */
 function warmUpInference(engine: Engine): Warmup {
   const start = performance.now();
   let rounds = 0;
-  engine.scope(() => {
-    // The conv spends its kernels' budgets: 2 channels of 20 × 20 (a width that is no multiple of
-    // the GEMM's 8 columns, so panels wrap rows), a 5×5 kernel (25 taps: a large tap table), 16
-    // output channels. The other ops run on a few elements, for their JavaScript only: their
-    // kernels spend next to no budget, so they add no compile that a plain conv net would not use.
-    const x = engine.full([1, 2, 20, 20], 0.5), w = engine.full([16, 2, 5, 5], 0.02), b = engine.full([16], 0.1);
-    const t = engine.full([1, 2, 4, 4], 0.5), w2 = engine.full([4, 8], 0.01), b2 = engine.full([4], 0.5);
+  const t = engine.scope(() => warmInputs(engine));
+  try {
     do {
-      engine.scope(() => {
-        engine.conv2d(x, w, b, { padding: 2 }).data;
-        return engine.linear(engine.maxPool2d(engine.relu(t), { kernel: 2 }).y.reshape([1, 8]), w2, b2).data[0];
-      });
+      inferenceRound(engine, t);
       rounds++;
     } while (rounds < ROUNDS && performance.now() - start < MAX_MS);
-  });
+  } finally {
+    for (const v of Object.values(t)) v.dispose();
+  }
   return { kind: "inference", rounds, ms: performance.now() - start };
 }
 

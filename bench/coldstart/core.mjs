@@ -53,6 +53,7 @@ export const CASE_TITLES = {
  * @property {number} totalMs initMs + inputsMs + firstMs: import → end of the first call.
  * @property {number[]} calls ms of every call in order: 1..EARLY, then WARM, then STEADY.
  * @property {CaseName} case
+ * @property {{ kind: string, rounds: number, ms: number }[]} [warmups] simdnn: what load()'s warm-ups ran.
  * @property {number} y0 y[0, 0, 0, 0] (lenet5: the first logit) of the first call.
  * @property {number} y0Expected The same from a plain-JS reference.
  */
@@ -77,6 +78,7 @@ function referenceY0(x, w) {
 /**
  * @typedef {object} Lib
  * @property {string} version
+ * @property {{ kind: string, rounds: number, ms: number }[]} [warmups] simdnn: what load()'s warm-ups ran (`engine.runtime.warmups`).
  * @property {() => void} inputs
  * @property {() => number | Promise<number>} call One conv call; returns y[0].
  */
@@ -104,6 +106,7 @@ function prepare(lib, imp) {
         let tw;
         return {
           version: e.build,
+          warmups: e.runtime.warmups,
           inputs: () => {
             tx = e.tensor(x, X_SHAPE);
             tw = e.tensor(w, W_SHAPE);
@@ -199,6 +202,7 @@ export async function runSample(lib, imp, now, kase = "conv") {
     lib,
     case: kase,
     version: l.version,
+    ...(l.warmups ? { warmups: l.warmups } : {}),
     bootMs,
     initMs: t1 - t0,
     inputsMs: t2 - t1,

@@ -117,6 +117,7 @@ export function prepareLenet5(lib, imp) {
         const t = {};
         return {
           version: e.build,
+          warmups: e.runtime.warmups,
           inputs: () => {
             t.x = e.tensor(p.x, [1, 1, 28, 28]);
             t.w1 = e.tensor(p.w1, [20, 1, 5, 5]);
