@@ -71,7 +71,8 @@ function operands(engine: EngineCore, op: string, x: Tensor, w: Tensor) {
 /**
  * `y = x·wᵀ + b` (`torch.nn.functional.linear`): x `[N, in]`, w `[out, in]`, b `[out]` or null →
  * `[N, out]`, on the packed SIMD GEMM (the bias is written first and the product added to it);
- * a batch of a few rows reads x's and w's rows in place instead, as dot products (no packing).
+ * a batch of at most 12 rows reads x's and w's rows in place instead, as dot products (no repacking of
+ * w per call; each output summed in one fixed order, whatever the batch size or thread count).
  *
  * @example
  * ```ts
