@@ -42,14 +42,14 @@ export interface LinearGradients<D extends DType = DType> {
 const NARROW = 16;
 
 /**
- * Whether a batch this small reads w's rows in place (`linearRows`) rather than through the
- * packed GEMM, which repacks all of w per call. Measured (Node 20, f32, one thread): fc1 of
- * LeNet-5 (w 500 × 2450) 4.2× faster at n = 1, 1.8× at 2, 1.5× at 3, even at 4, slower beyond;
- * w of at most 2^17 elements (L2-resident) up to n = 8.
+ * Batches up to this many rows read w's rows in place (`linearRows`, one pass over w per pair
+ * of rows) rather than through the packed GEMM, which repacks all of w per call. Measured
+ * (bench/linear-rows.mjs, Node 20, baseline, one thread, alternating rounds): rows/GEMM speed
+ * for LeNet-5's fc1 (w 500 × 2450) f32 4.2× at n = 1, 3.7× at 2, 1.7× at 4 and 6, 1.2× at 12,
+ * 0.99× at 16; f64 4.0×, 3.9×, 1.8×, 1.2× at 12, 1.09× at 16; 256², 512², 1024², 4096 × 1000 and
+ * 500 × 10 alike (1.01–1.2× at 12 for both dtypes, 0.9–1.1× at 16).
  */
-function fewRows(n: number, m: number, k: number): boolean {
-  return n <= 3 || (n <= 8 && m * k <= 1 << 17);
-}
+const ROWS_MAX = 12;
 
 function operands(engine: EngineCore, op: string, x: Tensor, w: Tensor) {
   const rt = engine.runtime;
@@ -71,7 +71,8 @@ function operands(engine: EngineCore, op: string, x: Tensor, w: Tensor) {
 /**
  * `y = x·wᵀ + b` (`torch.nn.functional.linear`): x `[N, in]`, w `[out, in]`, b `[out]` or null →
  * `[N, out]`, on the packed SIMD GEMM (the bias is written first and the product added to it);
- * a batch of a few rows reads x's and w's rows in place instead, as dot products (no packing).
+ * a batch of at most 12 rows reads x's and w's rows in place instead, as dot products (no repacking of
+ * w per call; each output summed in one fixed order, whatever the batch size or thread count).
  *
  * @example
  * ```ts
@@ -102,7 +103,7 @@ export function linear<D extends DType>(
   return rt.run(OP, (call) => {
     const y = call.output([n, m], dtype);
     if (y.size === 0) return y as Tensor<D>;
-    if (fewRows(n, m, k)) {
+    if (n <= ROWS_MAX) {
       // Split over blocks of 4 outputs (the kernel's tile): each output is one dot product.
       const bias = tb?.ptr ?? 0;
       unitParallel(rt, dtype, Math.ceil(m / 4), 8 * n * k, (u0, u1) => [

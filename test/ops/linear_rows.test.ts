@@ -1,5 +1,5 @@
 // linear's few-rows path (assembly/gemm/rows.ts: x's and w's rows read in place, no packing)
-// over every tile remainder: n rows 1..9 (the path takes n ≤ 3, and n ≤ 8 for a small w), m
+// over every tile remainder: n rows 1..13 (the path takes n ≤ 12; pairs of rows, the odd one), m
 // outputs 1..9 (blocks of 4 and the rest), k 1..3·L+3 and a long k, with and without bias, both
 // dtypes and builds, against the float64 reference; and the same bytes on 2 and 3 threads.
 import { describe, expect, it } from "vitest";
@@ -44,15 +44,17 @@ function check(e: Engine, dtype: (typeof DTYPES)[number], n: number, m: number, 
 for (const build of builds()) {
   describe(`linear, few rows (${build} build)`, () => {
     for (const dtype of DTYPES) {
-      it(`${dtype}: every n 1..9 × m 1..9 × k tile remainder, bias or not, against float64`, async () => {
+      it(`${dtype}: every n 1..13 × m 1..9 × k tile remainder, bias or not, against float64`, async () => {
         const e = await engineFor(build);
         const L = dtype === "float32" ? 4 : 2;
-        for (let n = 1; n <= 9; n++) {
+        for (let n = 1; n <= 13; n++) {
           for (let m = 1; m <= 9; m++) {
             for (let k = 0; k <= 3 * L + 3; k++) for (const bias of [true, false]) check(e, dtype, n, m, k, bias);
           }
         }
-        for (const [n, m, k] of [[1, 500, 2450], [3, 37, 1001], [2, 10, 500]]) check(e, dtype, n, m, k, true);
+        for (const [n, m, k] of [[1, 500, 2450], [3, 37, 1001], [2, 10, 500], [12, 13, 517], [13, 6, 300]]) {
+          check(e, dtype, n, m, k, true);
+        }
       });
     }
   });
@@ -66,7 +68,7 @@ describe("linear, few rows, on worker threads", () => {
       try {
         e.runtime.partMinFlops = 0;
         for (const dtype of DTYPES) {
-          for (const [n, m, k] of [[1, 37, 300], [3, 9, 17], [2, 500, 2450]]) {
+          for (const [n, m, k] of [[1, 37, 300], [3, 9, 17], [2, 500, 2450], [7, 21, 33]]) {
             const run = (en: Engine) =>
               en.scope(() => {
                 const x = en.tensor(randomArray(n * k, 1), [n, k], dtype),
