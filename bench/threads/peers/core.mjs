@@ -177,12 +177,12 @@ async function setupImpls(c, l, s) {
     impls.push({
       key: `simdnn ${t}t`,
       round: (ms) => Promise.resolve(timed(runner.run, ms)),
-      output: async () => {
+      output: () => {
         const tx = e.tensor(x, xShape, "float32"), tw = e.tensor(w, wShape, "float32");
         const y = e.conv2d(tx, tw, null, { stride: l.stride, padding: l.padding, groups: l.groups });
         const out = Float32Array.from(y.toArray());
         y.dispose(), tx.dispose(), tw.dispose();
-        return out;
+        return Promise.resolve(out);
       },
       dispose: () => runner.dispose?.(),
     });
