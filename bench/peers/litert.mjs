@@ -5,7 +5,7 @@
  *
  * Its loader is browser-only: it runs the Emscripten script with a script tag or
  * `importScripts`, reads `self.ModuleFactory` and sizes the pthread pool from
- * `navigator.hardwareConcurrency`. In Node (20) `loadLiteRtNode` shims those three for the
+ * `navigator.hardwareConcurrency`. In Node (20) `loadLiteRtNode` (./litert-node.mjs) shims those three for the
  * duration of the load: `importScripts` requires a copy of the script renamed `.cjs` (the
  * package is `"type": "module"`, and the script is CommonJS; the pthread workers load the same
  * copy, by its `__filename`). The threaded build needs relaxed SIMD: Node 20 has it behind
@@ -15,49 +15,6 @@
  */
 
 /** @typedef {typeof import("@litertjs/core")} LiteRtModule */
-
-/**
- * Loads the threaded LiteRT.js in Node.
- * @returns {Promise<LiteRtModule>}
- */
-export async function loadLiteRtNode(threads = true) {
-  quiet();
-  const { copyFileSync, existsSync, mkdirSync, symlinkSync } = await import("node:fs");
-  const { createRequire } = await import("node:module");
-  const { availableParallelism } = await import("node:os");
-  const { dirname, join } = await import("node:path");
-  const { fileURLToPath } = await import("node:url");
-  const require = createRequire(import.meta.url);
-  const pkgDir = dirname(require.resolve("@litertjs/core/package.json"));
-  const name = threads ? "litert_wasm_threaded_internal" : "litert_wasm_internal";
-  const dir = fileURLToPath(new URL("../../node_modules/.cache/simdnn-litert/", import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  copyFileSync(join(pkgDir, "wasm", `${name}.js`), join(dir, `${name}.cjs`));
-  if (!existsSync(join(dir, `${name}.wasm`))) {
-    symlinkSync(join(pkgDir, "wasm", `${name}.wasm`), join(dir, `${name}.wasm`));
-  }
-
-  const g = /** @type {any} */ (globalThis);
-  // Node 21+ has navigator; 20 has none. Left in place: the pool reads it at runtime too.
-  if (!g.navigator) g.navigator = { hardwareConcurrency: availableParallelism() };
-  const litert = await import("@litertjs/core");
-  const warn = console.warn;
-  console.warn = (/** @type {unknown[]} */ ...a) =>
-    String(a[0]).startsWith("Failed to create default WebGPU") || warn(...a);
-  const hadSelf = "self" in g;
-  g.self ??= g;
-  g.importScripts = (/** @type {string} */ url) => {
-    g.ModuleFactory = require(String(url).replace(/\.js$/, ".cjs"));
-  };
-  try {
-    await litert.loadLiteRt(dir, { threads });
-  } finally {
-    console.warn = warn;
-    delete g.importScripts;
-    if (!hadSelf) delete g.self;
-  }
-  return litert;
-}
 
 /**
  * Loads the threaded LiteRT.js in a browser page (cross-origin isolated: it needs
@@ -77,7 +34,7 @@ export async function loadLiteRtBrowser(wasmDir) {
  * to the module factory): drops LiteRT's INFO lines and the warning that this build has no
  * NPU accelerator, keeps the rest.
  */
-function quiet() {
+export function quiet() {
   /** @param {unknown[]} a */
   const keep = (...a) => {
     const line = a.join(" ");

@@ -32,7 +32,7 @@ if (o.peers.length) {
   const { loadavg } = await import("node:os");
   const { Worker } = await import("node:worker_threads");
   const { ortClient } = await import("./peers/ort-worker.mjs");
-  const { loadLiteRtNode } = await import("../peers/litert.mjs");
+  const { loadLiteRtNode } = await import("../peers/litert-node.mjs");
   const { tfliteModel } = await import("../peers/tflite.mjs");
   const { runPeersBench } = await import("./peers/core.mjs");
   const avg = () => loadavg().map((v) => v.toFixed(2)).join(" ");

@@ -20,7 +20,7 @@ import { asRunner } from "../../harness.mjs";
 import { median, timed } from "../../measure.mjs";
 import { onnxModel } from "../../peers/onnx.mjs";
 import { litertRunner } from "../../peers/litert.mjs";
-import { tfliteGeometry } from "../../peers/tflite.mjs";
+import { tfliteGeometry } from "../../peers/tflite-json.mjs";
 
 /** @typedef {import("../../cases/conv.mjs").Layer} Layer */
 /** @typedef {typeof import("@litertjs/core")} LiteRtModule */
@@ -261,7 +261,7 @@ function printTables(rows, n, log) {
   const diffKeys = Object.keys(rows[0].diff);
   log(
     `${"case".padEnd(w0)}` + peers2.map((k) => `÷ ${k}`.padStart(cell + 4)).join("") +
-      `simdnn speed-up ${n}t/1t`.padStart(cell + 6) + diffKeys.map((k) => `Δ ${k}`.padStart(12)).join(""),
+      `simdnn speed-up ${n}t/1t`.padStart(cell + 9) + diffKeys.map((k) => `Δ ${k}`.padStart(12)).join(""),
   );
   /** @type {Record<string, number[]>} */
   const all = {};
@@ -270,7 +270,7 @@ function printTables(rows, n, log) {
       const s = r.best[k] / r.best[mine];
       (all[k] ??= []).push(s);
       return `${s.toFixed(2)}× (${(r.med[k] / r.med[mine]).toFixed(2)}×)`.padStart(
-        k === "simdnn 1t" ? cell + 6 : cell + 4,
+        k === "simdnn 1t" ? cell + 9 : cell + 4,
       );
     });
     log(`${r.name.padEnd(w0)}${cols.join("")}` + diffKeys.map((k) => r.diff[k].toExponential(1).padStart(12)).join(""));
@@ -279,7 +279,7 @@ function printTables(rows, n, log) {
   log(
     `${"geomean".padEnd(w0)}` +
       [...peers2, "simdnn 1t"].map((k) =>
-        `${geo(all[k]).toFixed(2)}×`.padStart(k === "simdnn 1t" ? cell + 6 : cell + 4)
+        `${geo(all[k]).toFixed(2)}×`.padStart(k === "simdnn 1t" ? cell + 9 : cell + 4)
       ).join(""),
   );
 }
