@@ -105,18 +105,23 @@ function forkJoin(e, log) {
 }
 
 /**
- * Options from `--threads=N --filter=a,b --rounds=N --ms=N --build=baseline|relaxed`.
+ * Options from `--threads=N --filter=a,b --rounds=N --ms=N --build=baseline|relaxed --peers=all|ort,litert`.
  * @param {string[]} args
  */
 export function threadsOptions(args) {
   /** @param {string} name @param {string} dflt */
   const opt = (name, dflt) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? dflt;
   const f = opt("filter", "");
+  const p = opt("peers", "");
+  const peers = p === "all" ? ["ort", "litert"] : p && p !== "none" ? p.split(",").filter(Boolean) : [];
+  const bad = peers.filter((x) => x !== "ort" && x !== "litert");
+  if (bad.length) throw new Error(`threads bench: --peers=${p}: unknown peer ${bad.join(", ")} (all, ort, litert)`);
   return {
     threads: Number(opt("threads", "2")),
     filter: f ? f.toLowerCase().split(",").filter(Boolean) : DEFAULT_FILTER,
     rounds: Number(opt("rounds", "9")),
     ms: Number(opt("ms", "80")),
     simd: opt("build", "baseline"),
+    peers,
   };
 }
