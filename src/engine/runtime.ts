@@ -56,8 +56,9 @@ export interface LoadOptions {
    */
   gemmVariant?: "auto" | GemmVariant;
   /**
-   * Whether `load()` warms the inference path up before it resolves: a few milliseconds (6–10 on
-   * this project's 2-core test machine) of a small conv2d and of relu, maxPool2d and linear, so
+   * Whether `load()` warms the inference path up before it resolves: 24 rounds (6–10 ms on a fast
+   * core, 20–40 ms on a slow shared one) of a LeNet block at real sizes (conv2d, relu, 2×2
+   * maxPool2d, linear at a batch of 1), so
    * that V8 has compiled the conv kernels and the ops' JavaScript with its faster tiers before the
    * first real calls, and those run at full speed from the second one (without it, calls 2–20 of
    * a LeNet layer average 3–8× the steady call). Once per process and build: later engines skip

@@ -4,7 +4,6 @@
  * @module
  */
 import type { EngineCore } from "../engine/engine.ts";
-import type { FloatKernels } from "../engine/kernels.ts";
 import type { Runtime } from "../engine/runtime.ts";
 import { bytesPerElement, type DType, type FloatDType, type Tensor } from "../engine/tensor.ts";
 import { elementwise, unitParallel } from "./_parallel.ts";
