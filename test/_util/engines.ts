@@ -43,3 +43,23 @@ export async function threadedEngine(threads: number, simd: "baseline" | "relaxe
   const host = { simd: hasSimd, relaxedSimd: hasRelaxedSimd, cores: () => Math.max(threads, 1) };
   return new Engine(await createRuntime({ simd, threads }, host));
 }
+
+/**
+ * Runs `body` on an engine of 2 threads, then of 3, each splitting every call as finely as the
+ * threads allow (`partMinFlops` 0), after checking it has its threads; disposes each after.
+ */
+export async function onFinestSplits(
+  body: (e: Engine, threads: number) => void | Promise<void>,
+  simd: "baseline" | "relaxed" = "baseline",
+): Promise<void> {
+  for (const threads of [2, 3]) {
+    const e = await threadedEngine(threads, simd);
+    try {
+      if (e.threads.count !== threads) throw new Error(`${threads} threads asked for: ${e.threads.reason}`);
+      e.runtime.partMinFlops = 0;
+      await body(e, threads);
+    } finally {
+      e.dispose();
+    }
+  }
+}

@@ -3,7 +3,7 @@
 // around the runs' edges, inputs with NaN, ±Infinity, ±0, subnormals and the tails of exp/erf.
 import { describe, expect, it } from "vitest";
 import type { Engine, Tensor } from "../../src/mod.ts";
-import { threadedEngine } from "../_util/engines.ts";
+import { onFinestSplits, threadedEngine } from "../_util/engines.ts";
 
 const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1e-310, -1e-40, 1e-45, 88.8, -104, 710, -745, 5.5, -5.5];
 const OPS: [string, (e: Engine, x: Tensor, dy: Tensor) => Tensor][] = [
@@ -41,32 +41,25 @@ describe("activations on worker threads", () => {
   for (const dtype of ["float32", "float64"] as const) {
     it(`${dtype}: 2 and 3 threads, the finest split, give one thread's bytes`, async () => {
       const one = await threadedEngine(1);
-      for (const threads of [2, 3]) {
-        const e = await threadedEngine(threads);
-        try {
-          expect(e.threads.count, e.threads.reason).toBe(threads);
-          e.runtime.partMinFlops = 0;
-          for (const n of [1, 63, 64, 65, 64 * 6 + 5, 5000]) {
-            for (const [name, op] of OPS) {
-              const before = e.runtime.parallelCalls;
-              expect(bytes(e, dtype, n, op), `${name}, n = ${n}, ${threads} threads`).toEqual(bytes(one, dtype, n, op));
-              expect(e.runtime.parallelCalls - before, name).toBe(n > 64 ? 1 : 0);
-            }
-            for (const [name, op] of ROWS) {
-              // [rows, 8] when n allows, else a column [n, 1]: rows > 1 either way except n = 1.
-              const rows = n % 8 === 0 ? n / 8 : n, shape = [rows, n / rows];
-              const rowOp = (e: Engine, x: Tensor, dy: Tensor) => op(e, x.reshape(shape), dy.reshape(shape));
-              const before = e.runtime.parallelCalls;
-              const what = `${name}, ${shape}, ${threads} threads`;
-              expect(bytes(e, dtype, n, rowOp), what).toEqual(bytes(one, dtype, n, rowOp));
-              if (rows > 1) expect(e.runtime.parallelCalls - before, what).toBeGreaterThan(0);
-              else expect(e.runtime.parallelCalls - before, what).toBe(0);
-            }
+      await onFinestSplits((e, threads) => {
+        for (const n of [1, 63, 64, 65, 64 * 6 + 5, 5000]) {
+          for (const [name, op] of OPS) {
+            const before = e.runtime.parallelCalls;
+            expect(bytes(e, dtype, n, op), `${name}, n = ${n}, ${threads} threads`).toEqual(bytes(one, dtype, n, op));
+            expect(e.runtime.parallelCalls - before, name).toBe(n > 64 ? 1 : 0);
           }
-        } finally {
-          e.dispose();
+          for (const [name, op] of ROWS) {
+            // [rows, 8] when n allows, else a column [n, 1]: rows > 1 either way except n = 1.
+            const rows = n % 8 === 0 ? n / 8 : n, shape = [rows, n / rows];
+            const rowOp = (e: Engine, x: Tensor, dy: Tensor) => op(e, x.reshape(shape), dy.reshape(shape));
+            const before = e.runtime.parallelCalls;
+            const what = `${name}, ${shape}, ${threads} threads`;
+            expect(bytes(e, dtype, n, rowOp), what).toEqual(bytes(one, dtype, n, rowOp));
+            if (rows > 1) expect(e.runtime.parallelCalls - before, what).toBeGreaterThan(0);
+            else expect(e.runtime.parallelCalls - before, what).toBe(0);
+          }
         }
-      }
+      });
     });
   }
 });

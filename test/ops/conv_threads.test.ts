@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { ROUTES, TILES, writeConvGeom } from "../../src/engine/kernels.ts";
 import type { Engine, Tensor } from "../../src/mod.ts";
 import { convGeometry, type ConvGeometryOptions, type ConvRank } from "../../src/ops/_conv_args.ts";
-import { builds, threadedEngine } from "../_util/engines.ts";
+import { builds, onFinestSplits, threadedEngine } from "../_util/engines.ts";
 
 type Case = {
   name: string;
@@ -170,22 +170,15 @@ describe("convolutions on worker threads", () => {
       it(`${build} ${dtype}: 2 and 3 threads, the finest split, give one thread's bytes`, async () => {
         const one = await threadedEngine(1, build);
         const want = CASES.map((c) => run(one, dtype, c).bytes);
-        for (const threads of [2, 3]) {
-          const e = await threadedEngine(threads, build);
-          try {
-            expect(e.threads.count, e.threads.reason).toBe(threads);
-            e.runtime.partMinFlops = 0;
-            CASES.forEach((c, i) => {
-              const what = `${c.name}, ${threads} threads`;
-              const got = run(e, dtype, c);
-              // Each gradient alone is one split kernel call (db alone: the bias-gradient kernel).
-              expect(got.splits, what).toEqual([1, 1, 1]);
-              got.bytes.forEach((b, j) => expect(b, `${what}, result ${j}`).toEqual(want[i][j]));
-            });
-          } finally {
-            e.dispose();
-          }
-        }
+        await onFinestSplits((e, threads) => {
+          CASES.forEach((c, i) => {
+            const what = `${c.name}, ${threads} threads`;
+            const got = run(e, dtype, c);
+            // Each gradient alone is one split kernel call (db alone: the bias-gradient kernel).
+            expect(got.splits, what).toEqual([1, 1, 1]);
+            got.bytes.forEach((b, j) => expect(b, `${what}, result ${j}`).toEqual(want[i][j]));
+          });
+        }, build);
         one.dispose();
       });
     }

@@ -2,7 +2,7 @@
 // over runs of elements when there is one row; one thread's bytes in every broadcast form.
 import { describe, expect, it } from "vitest";
 import type { Engine, Tensor } from "../../src/mod.ts";
-import { threadedEngine } from "../_util/engines.ts";
+import { onFinestSplits, threadedEngine } from "../_util/engines.ts";
 
 const FORMS: [string, number[], number[]][] = [
   ["same shape", [5, 67], [5, 67]],
@@ -32,25 +32,18 @@ describe("elementwise ops on worker threads", () => {
   for (const dtype of ["float32", "float64"] as const) {
     it(`${dtype}: 2 and 3 threads, the finest split, give one thread's bytes`, async () => {
       const one = await threadedEngine(1);
-      for (const threads of [2, 3]) {
-        const e = await threadedEngine(threads);
-        try {
-          expect(e.threads.count, e.threads.reason).toBe(threads);
-          e.runtime.partMinFlops = 0;
-          for (const [form, sa, sb] of FORMS) {
-            for (const [name, op] of OPS) {
-              const what = `${name}, ${form}, ${threads} threads`;
-              const before = e.runtime.parallelCalls;
-              expect(bytes(e, dtype, sa, sb, op), what).toEqual(bytes(one, dtype, sa, sb, op));
-              // Every form has several rows or a long one; scale splits its x only past one run.
-              const split = name !== "scale" || sa.reduce((x, y) => x * y, 1) > 64;
-              expect(e.runtime.parallelCalls - before, what).toBe(split ? 1 : 0);
-            }
+      await onFinestSplits((e, threads) => {
+        for (const [form, sa, sb] of FORMS) {
+          for (const [name, op] of OPS) {
+            const what = `${name}, ${form}, ${threads} threads`;
+            const before = e.runtime.parallelCalls;
+            expect(bytes(e, dtype, sa, sb, op), what).toEqual(bytes(one, dtype, sa, sb, op));
+            // Every form has several rows or a long one; scale splits its x only past one run.
+            const split = name !== "scale" || sa.reduce((x, y) => x * y, 1) > 64;
+            expect(e.runtime.parallelCalls - before, what).toBe(split ? 1 : 0);
           }
-        } finally {
-          e.dispose();
         }
-      }
+      });
     });
   }
 });

@@ -4,7 +4,7 @@
 // dtypes and builds, against the float64 reference; and the same bytes on 2 and 3 threads.
 import { describe, expect, it } from "vitest";
 import type { Engine } from "../../src/mod.ts";
-import { builds, engineFor, threadedEngine } from "../_util/engines.ts";
+import { builds, engineFor, onFinestSplits, threadedEngine } from "../_util/engines.ts";
 import { randomArray } from "../_util/reference.ts";
 
 const DTYPES = ["float32", "float64"] as const;
@@ -63,26 +63,20 @@ for (const build of builds()) {
 describe("linear, few rows, on worker threads", () => {
   it("2 and 3 threads split the outputs and give one thread's bytes", async () => {
     const one = await threadedEngine(1);
-    for (const threads of [2, 3]) {
-      const e = await threadedEngine(threads);
-      try {
-        e.runtime.partMinFlops = 0;
-        for (const dtype of DTYPES) {
-          for (const [n, m, k] of [[1, 37, 300], [3, 9, 17], [2, 500, 2450], [7, 21, 33]]) {
-            const run = (en: Engine) =>
-              en.scope(() => {
-                const x = en.tensor(randomArray(n * k, 1), [n, k], dtype),
-                  w = en.tensor(randomArray(m * k, 2), [m, k], dtype);
-                return Array.from(en.linear(x, w, en.tensor(randomArray(m, 3), [m], dtype)).data);
-              });
-            const before = e.runtime.parallelCalls;
-            expect(run(e), `${dtype} ${n}×${m}×${k}, ${threads} threads`).toEqual(run(one));
-            expect(e.runtime.parallelCalls - before).toBe(1);
-          }
+    await onFinestSplits((e, threads) => {
+      for (const dtype of DTYPES) {
+        for (const [n, m, k] of [[1, 37, 300], [3, 9, 17], [2, 500, 2450], [7, 21, 33]]) {
+          const run = (en: Engine) =>
+            en.scope(() => {
+              const x = en.tensor(randomArray(n * k, 1), [n, k], dtype),
+                w = en.tensor(randomArray(m * k, 2), [m, k], dtype);
+              return Array.from(en.linear(x, w, en.tensor(randomArray(m, 3), [m], dtype)).data);
+            });
+          const before = e.runtime.parallelCalls;
+          expect(run(e), `${dtype} ${n}×${m}×${k}, ${threads} threads`).toEqual(run(one));
+          expect(e.runtime.parallelCalls - before).toBe(1);
         }
-      } finally {
-        e.dispose();
       }
-    }
+    });
   });
 });

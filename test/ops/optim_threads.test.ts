@@ -3,7 +3,7 @@
 // is no multiple of the split's 64-element runs, and a list of parameters as well as a store.
 import { describe, expect, it } from "vitest";
 import type { Engine, Tensor } from "../../src/mod.ts";
-import { threadedEngine } from "../_util/engines.ts";
+import { onFinestSplits, threadedEngine } from "../_util/engines.ts";
 
 type Make = (e: Engine, params: Tensor[]) => { step(grads?: readonly Tensor[]): void; dispose(): void };
 const CASES: [string, Make][] = [
@@ -39,21 +39,14 @@ describe("optimizer steps on worker threads", () => {
   for (const dtype of ["float32", "float64"] as const) {
     it(`${dtype}: 2 and 3 threads, every part as small as it gets, give one thread's bytes`, async () => {
       const one = await threadedEngine(1);
-      for (const threads of [2, 3]) {
-        const e = await threadedEngine(threads);
-        try {
-          expect(e.threads.count, e.threads.reason).toBe(threads);
-          e.runtime.partMinFlops = 0;
-          for (const [name, make] of CASES) {
-            const before = e.runtime.parallelCalls;
-            expect(run(e, dtype, make), `${name}, ${threads} threads`).toEqual(run(one, dtype, make));
-            // The 4,099-element parameter was split (three steps), the 1-element one was not.
-            expect(e.runtime.parallelCalls - before, name).toBeGreaterThanOrEqual(3);
-          }
-        } finally {
-          e.dispose();
+      await onFinestSplits((e, threads) => {
+        for (const [name, make] of CASES) {
+          const before = e.runtime.parallelCalls;
+          expect(run(e, dtype, make), `${name}, ${threads} threads`).toEqual(run(one, dtype, make));
+          // The 4,099-element parameter was split (three steps), the 1-element one was not.
+          expect(e.runtime.parallelCalls - before, name).toBeGreaterThanOrEqual(3);
         }
-      }
+      });
     });
   }
 });

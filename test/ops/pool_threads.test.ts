@@ -3,7 +3,7 @@
 // backward, both dtypes, plane counts that are no multiple of the thread count, NaN and ties.
 import { describe, expect, it } from "vitest";
 import type { Engine, Tensor } from "../../src/mod.ts";
-import { threadedEngine } from "../_util/engines.ts";
+import { onFinestSplits, threadedEngine } from "../_util/engines.ts";
 
 type Case = [string, number[], (e: Engine, x: Tensor) => Tensor[]];
 const CASES: Case[] = [
@@ -61,20 +61,13 @@ describe("pooling on worker threads", () => {
   for (const dtype of ["float32", "float64"] as const) {
     it(`${dtype}: 2 and 3 threads, the finest split, give one thread's bytes and indices`, async () => {
       const one = await threadedEngine(1);
-      for (const threads of [2, 3]) {
-        const e = await threadedEngine(threads);
-        try {
-          expect(e.threads.count, e.threads.reason).toBe(threads);
-          e.runtime.partMinFlops = 0;
-          for (const [name, shape, op] of CASES) {
-            const before = e.runtime.parallelCalls;
-            expect(bytes(e, dtype, shape, op), `${name}, ${threads} threads`).toEqual(bytes(one, dtype, shape, op));
-            expect(e.runtime.parallelCalls - before, name).toBeGreaterThanOrEqual(2);
-          }
-        } finally {
-          e.dispose();
+      await onFinestSplits((e, threads) => {
+        for (const [name, shape, op] of CASES) {
+          const before = e.runtime.parallelCalls;
+          expect(bytes(e, dtype, shape, op), `${name}, ${threads} threads`).toEqual(bytes(one, dtype, shape, op));
+          expect(e.runtime.parallelCalls - before, name).toBeGreaterThanOrEqual(2);
         }
-      }
+      });
     });
   }
 });
